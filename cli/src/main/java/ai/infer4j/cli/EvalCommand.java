@@ -1,0 +1,70 @@
+package ai.infer4j.cli;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.eval.ClassificationReport;
+import ai.infer4j.engine.eval.Evaluation;
+import ai.infer4j.engine.train.DataFiles;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Evaluates a classifier on labelled JSON lines. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Evaluate a model on labelled data: accuracy, macro-F1, in-scope accuracy, out-of-scope recall, worst classes.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, description = "model name or path (default: intent)")
+    String model = Engine.DEFAULT_MODEL;
+
+    @Option(names = "--data", required = true, description = "JSON lines {\"text\", \"label\"}")
+    Path data;
+
+    @Option(names = "--report", description = "JSON report to write (default: ${DEFAULT-VALUE})", defaultValue = "eval-report.json")
+    Path report;
+
+    @Option(names = "--oos-label", description = "out-of-scope label (default: ${DEFAULT-VALUE})", defaultValue = "oos")
+    String oosLabel;
+
+    @Option(names = "--worst", description = "worst classes to list (default: ${DEFAULT-VALUE})", defaultValue = "10")
+    int worst;
+
+    @Mixin
+    EngineFlags engineFlags;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        var rows = DataFiles.readLabeled(data);
+        try (Engine engine = Engine.create(engineFlags.options())) {
+            Model m = engine.load(model);
+            ClassificationReport r = Evaluation.classify(m, rows, oosLabel, new ProgressBar(System.err));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("model %s on %s (n=%d)%n", m, data, r.n());
+            out.printf("  accuracy           %.4f%n  macro-F1           %.4f%n", r.accuracy(), r.macroF1());
+            if (!Double.isNaN(r.oosRecall()))
+                out.printf("  in-scope accuracy  %.4f%n  oos recall         %.4f%n", r.inScopeAccuracy(), r.oosRecall());
+            out.println("  worst classes (F1, precision, recall, support):");
+            for (var e : r.worst(worst))
+                out.printf("    %-28s %.3f  %.3f  %.3f  %d%n", e.getKey(), e.getValue().f1(), e.getValue().precision(),
+                        e.getValue().recall(), e.getValue().support());
+            var json = Evaluation.toJson(r, m.name(), worst);
+            Path abs = report.toAbsolutePath();
+            Files.createDirectories(abs.getParent());
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(abs.toFile(), json);
+            out.printf("report: %s%n", report);
+            out.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,8 @@
+package ai.infer4j.engine;
+
+/** No model (or no such version of it) is known by that name. */
+public final class ModelNotFoundException extends InferenceException {
+    public ModelNotFoundException(String message) {
+        super(404, message, null);
+    }
+}

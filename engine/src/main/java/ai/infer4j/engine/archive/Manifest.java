@@ -1,0 +1,49 @@
+package ai.infer4j.engine.archive;
+
+import ai.infer4j.engine.ModelLoadException;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code MAR-INF/MANIFEST.json} of a model archive.
+ *
+ * @param modelName    name the model is served under ({@code [A-Za-z0-9_.-]}, 1..64 chars)
+ * @param modelVersion version string, e.g. {@code 1} or {@code 1-int8}
+ * @param task         {@code classify} or {@code embed}
+ * @param handler      built-in handler name; only {@link #HANDLERS} are accepted (no code is loaded from archives)
+ * @param backbone     {@code model.onnx} (in the archive) or {@code builtin:all-MiniLM-L6-v2}
+ * @param heads        head files in the archive, e.g. {@code heads/intent.json}; the first is the primary head
+ * @param maxLength    tokens per sequence, special tokens included
+ * @param batching     optional batching settings ({@code batchSize}, {@code maxBatchDelayMs}, ...)
+ * @param extra        other fields kept as they are (e.g. an optimisation report)
+ */
+public record Manifest(String modelName, String modelVersion, String task, String handler, String backbone,
+                       List<String> heads, int maxLength, Map<String, Object> batching, Map<String, JsonNode> extra) {
+    public static final Set<String> HANDLERS = Set.of("classify", "embed");
+    public static final Set<String> TASKS = Set.of("classify", "embed");
+
+    public Manifest {
+        heads = heads == null ? List.of() : List.copyOf(heads);
+        batching = batching == null ? Map.of() : Map.copyOf(batching);
+        extra = extra == null ? Map.of() : Map.copyOf(extra);
+        if (modelName == null || !modelName.matches("[A-Za-z0-9_.-]{1,64}"))
+            throw new ModelLoadException("manifest modelName must match [A-Za-z0-9_.-]{1,64}, got '" + modelName + "'");
+        if (modelVersion == null || !modelVersion.matches("[A-Za-z0-9_.-]{1,32}"))
+            throw new ModelLoadException("manifest modelVersion must match [A-Za-z0-9_.-]{1,32}, got '" + modelVersion + "'");
+        if (!TASKS.contains(task)) throw new ModelLoadException("manifest task must be one of " + TASKS + ", got '" + task + "'");
+        if (handler == null) handler = task;
+        if (!HANDLERS.contains(handler))
+            throw new ModelLoadException("manifest handler '" + handler + "' is not a built-in handler " + HANDLERS
+                    + "; infer4j never loads handler code from an archive");
+        if (backbone == null || backbone.isBlank()) throw new ModelLoadException("manifest has no 'backbone'");
+        for (String h : heads)
+            if (!h.startsWith("heads/") || !h.endsWith(".json") || h.contains(".."))
+                throw new ModelLoadException("manifest head '" + h + "' must be a file heads/NAME.json inside the archive");
+        if (maxLength < 8 || maxLength > 8192) throw new ModelLoadException("manifest maxLength must be 8..8192, got " + maxLength);
+        if (task.equals("classify") && heads.isEmpty() && backbone.startsWith("builtin:"))
+            throw new ModelLoadException("a classify archive on the built-in backbone needs at least one head");
+    }
+}

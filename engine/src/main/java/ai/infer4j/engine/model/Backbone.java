@@ -1,0 +1,187 @@
+package ai.infer4j.engine.model;
+
+import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.ModelExecutionException;
+import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.tokenize.TextTokenizer;
+import ai.infer4j.engine.tokenize.Tokens;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+
+/**
+ * An ONNX encoder and its tokenizer: turns token batches into one vector per input (pooled,
+ * L2-normalised embeddings, or logits for a full classifier). Pads each batch to its own longest
+ * sequence. Safe for concurrent callers (ONNX Runtime sessions are); {@link #close()} is idempotent.
+ */
+public final class Backbone implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Backbone.class);
+
+    private final BackboneFiles files;
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final ModelSignature signature;
+    private final TextTokenizer tokenizer;
+    private final LongAdder forwardPasses = new LongAdder();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Backbone(BackboneFiles files, OrtEnvironment env, OrtSession session, ModelSignature signature,
+                     TextTokenizer tokenizer) {
+        this.files = files;
+        this.env = env;
+        this.session = session;
+        this.signature = signature;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Opens the model with the given options; refuses a model whose inputs/outputs do not fit. */
+    public static Backbone open(BackboneFiles files, EngineOptions options) {
+        long t0 = System.nanoTime();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession session;
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setIntraOpNumThreads(options.intraOpThreads());
+            so.setInterOpNumThreads(1);
+            so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (options.device().equals("cuda")) addCuda(so);
+            session = env.createSession(files.model().toString(), so);
+        } catch (OrtException e) {
+            throw new ModelLoadException("cannot load ONNX model " + files.model() + ": " + e.getMessage(), e);
+        }
+        try {
+            ModelSignature sig = ModelSignature.of(session);
+            TextTokenizer tok = TextTokenizer.load(files.tokenizer(), options.maxLength(), options.maxTextChars(), options.truncate());
+            log.info("loaded backbone {} ({} {}={}) in {} ms", files.id(), sig.kind(), sig.output(), sig.width(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return new Backbone(files, env, session, sig, tok);
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        }
+    }
+
+    private static void addCuda(OrtSession.SessionOptions so) {
+        try {
+            so.addCUDA(0);
+        } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
+            throw new ModelLoadException("device 'cuda' is not available: " + e.getMessage()
+                    + " (use the onnxruntime_gpu artifact and a CUDA machine, or --device cpu)", e);
+        }
+    }
+
+    public String id() {
+        return files.id();
+    }
+
+    public BackboneFiles files() {
+        return files;
+    }
+
+    public ModelSignature signature() {
+        return signature;
+    }
+
+    public TextTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Forward passes run so far (for tests and metrics). */
+    public long forwardPasses() {
+        return forwardPasses.sum();
+    }
+
+    /** Runs one forward pass over {@code batch}, padded to its longest sequence. */
+    public Forward forward(List<Tokens> batch) {
+        if (closed.get()) throw new IllegalStateException("backbone " + id() + " is closed");
+        int n = batch.size();
+        if (n == 0) return new Forward(new float[0][], 0, 0);
+        int len = 0;
+        long real = 0;
+        for (Tokens t : batch) {
+            len = Math.max(len, t.length());
+            real += t.length();
+        }
+        long[] ids = new long[n * len];
+        long[] mask = new long[n * len];
+        long[] types = signature.tokenTypeIds() == null ? null : new long[n * len];
+        for (int i = 0; i < n; i++) {
+            Tokens t = batch.get(i);
+            int off = i * len;
+            System.arraycopy(t.ids(), 0, ids, off, t.length());
+            for (int j = 0; j < t.length(); j++) mask[off + j] = 1;
+            if (types != null) System.arraycopy(t.typeIds(), 0, types, off, t.length());
+        }
+        long[] shape = {n, len};
+        forwardPasses.increment();
+        try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+             OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+             OnnxTensor tTypes = types == null ? null : OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)) {
+            Map<String, OnnxTensor> inputs = new HashMap<>(4);
+            inputs.put(signature.inputIds(), tIds);
+            inputs.put(signature.attentionMask(), tMask);
+            if (tTypes != null) inputs.put(signature.tokenTypeIds(), tTypes);
+            try (OrtSession.Result out = session.run(inputs, java.util.Set.of(signature.output()))) {
+                OnnxTensor value = (OnnxTensor) out.get(0);
+                FloatBuffer fb = value.getFloatBuffer();
+                float[][] vectors = signature.kind() == OutputKind.TOKEN_EMBEDDINGS
+                        ? Pooling.meanPool(fb, batch, len, signature.width())
+                        : Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING);
+                return new Forward(vectors, len, real);
+            }
+        } catch (OrtException e) {
+            throw new ModelExecutionException("forward pass failed on backbone " + id() + " (batch " + n + " x " + len
+                    + " tokens): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs many inputs in length-sorted chunks of at most {@code batchSize} (little padding), and
+     * returns vectors in input order. {@code progress} receives the count done after each chunk.
+     */
+    public float[][] forwardAll(List<Tokens> all, int batchSize, IntConsumer progress) {
+        int[] order = IntStream.range(0, all.size()).boxed()
+                .sorted(Comparator.comparingInt(i -> all.get(i).length())).mapToInt(Integer::intValue).toArray();
+        float[][] out = new float[all.size()][];
+        for (int start = 0; start < order.length; start += batchSize) {
+            int end = Math.min(order.length, start + batchSize);
+            List<Tokens> chunk = new ArrayList<>(end - start);
+            for (int k = start; k < end; k++) chunk.add(all.get(order[k]));
+            float[][] v = forward(chunk).vectors();
+            for (int k = start; k < end; k++) out[order[k]] = v[k - start];
+            progress.accept(end);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        closeQuietly(session);
+        tokenizer.close();
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            log.warn("closing ONNX session failed: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package ai.infer4j.engine.train;
+
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.eval.ClassificationReport;
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.SoftmaxHead;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Trains a softmax intent head on a frozen backbone's pooled embeddings: a deterministic grid search
+ * over learning rate x L2 x epochs, selected on the valid split, plus a confidence threshold for the
+ * out-of-scope label chosen on the same split. The same data, backbone and seed give the same head.
+ */
+public final class IntentTrainer {
+    /** The search grid and the selection rule. */
+    public record Grid(double[] learningRates, double[] l2s, int[] epochs, double[] oosThresholds) {
+        public static Grid defaults() {
+            double[] thresholds = new double[91];
+            for (int i = 0; i < thresholds.length; i++) thresholds[i] = i / 100.0;
+            return new Grid(new double[] {1e-3, 3e-3}, new double[] {1e-4, 1e-3, 1e-2}, new int[] {10, 20, 30}, thresholds);
+        }
+    }
+
+    /** What to train. {@code oosLabel} may be null for tasks without out-of-scope examples. */
+    public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads) { }
+
+    /** Selection objective, recorded in the head's metadata. */
+    public static final String OBJECTIVE =
+            "max over grid x threshold of (in_scope_accuracy + oos_recall) / 2 on valid (accuracy when there is no oos label); ties: first in grid order";
+
+    private IntentTrainer() {
+    }
+
+    public static SoftmaxHead train(Job job, Backbone backbone, EmbeddingCache cache, Progress progress) {
+        List<LabeledText> train = DataFiles.readLabeled(job.trainFile());
+        List<LabeledText> valid = DataFiles.readLabeled(job.validFile());
+        List<String> labels = new ArrayList<>(new TreeSet<>(train.stream().map(LabeledText::label).toList()));
+        if (labels.size() < 2) throw new BadInputException(job.trainFile() + " has fewer than 2 labels");
+        for (LabeledText v : valid)
+            if (!labels.contains(v.label()))
+                throw new BadInputException(job.validFile() + " has label '" + v.label() + "' that never occurs in " + job.trainFile());
+        String oos = job.oosLabel() != null && labels.contains(job.oosLabel()) ? job.oosLabel() : null;
+
+        float[][] xTrain = cache.embed(backbone, train.stream().map(LabeledText::text).toList(), "embed train", progress);
+        float[][] xValid = cache.embed(backbone, valid.stream().map(LabeledText::text).toList(), "embed valid", progress);
+        int[] y = train.stream().mapToInt(t -> labels.indexOf(t.label())).toArray();
+        List<String> validTruth = valid.stream().map(LabeledText::label).toList();
+
+        Grid g = job.grid();
+        List<double[]> runs = new ArrayList<>();
+        for (double lr : g.learningRates()) for (double l2 : g.l2s()) runs.add(new double[] {lr, l2});
+        long totalEpochs = (long) runs.size() * g.epochs()[g.epochs().length - 1];
+        AtomicLong epochsDone = new AtomicLong();
+        AtomicInteger threadNo = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(job.threads(), runs.size())),
+                r -> new Thread(r, "infer4j-train-" + threadNo.getAndIncrement()));
+        List<Candidate> candidates = new ArrayList<>();
+        try {
+            List<Future<List<SoftmaxTrainer.Weights>>> futures = new ArrayList<>();
+            for (double[] run : runs)
+                futures.add(pool.submit(() -> SoftmaxTrainer.train(xTrain, y, labels.size(), run[0], run[1], g.epochs(), job.seed(),
+                        () -> progress.update("grid search", epochsDone.incrementAndGet(), totalEpochs))));
+            for (int r = 0; r < runs.size(); r++)
+                for (SoftmaxTrainer.Weights w : futures.get(r).get())
+                    candidates.add(score(runs.get(r)[0], runs.get(r)[1], w, labels, oos, xValid, validTruth, g.oosThresholds(), job.headName()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("training failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        Candidate best = candidates.get(0);
+        for (Candidate c : candidates) if (c.objective > best.objective) best = c;
+
+        ObjectNode meta = metadata(job, backbone, train.size(), valid.size(), candidates, best);
+        return new SoftmaxHead(job.headName(), labels, best.weights.w(), best.weights.b(), oos, oos == null ? 0 : best.threshold, meta);
+    }
+
+    private record Candidate(double lr, double l2, SoftmaxTrainer.Weights weights, double threshold, double objective,
+                             ClassificationReport report) { }
+
+    private static Candidate score(double lr, double l2, SoftmaxTrainer.Weights w, List<String> labels, String oos,
+                                   float[][] xValid, List<String> truth, double[] thresholds, String name) {
+        SoftmaxHead plain = new SoftmaxHead(name, labels, w.w(), w.b(), null, 0, null);
+        List<Prediction> preds = new ArrayList<>(xValid.length);
+        for (float[] x : xValid) preds.add(plain.apply(x));
+        Candidate best = null;
+        for (double t : oos == null ? new double[] {0} : thresholds) {
+            SoftmaxHead h = new SoftmaxHead(name, labels, w.w(), w.b(), oos, t, null);
+            List<String> predicted = preds.stream().map(p -> h.decide(p.probabilities()).label()).toList();
+            ClassificationReport r = ClassificationReport.of(truth, predicted, oos);
+            double objective = oos == null || Double.isNaN(r.oosRecall()) ? r.accuracy() : (r.inScopeAccuracy() + r.oosRecall()) / 2;
+            if (best == null || objective > best.objective) best = new Candidate(lr, l2, w, t, objective, r);
+        }
+        return best;
+    }
+
+    private static ObjectNode metadata(Job job, Backbone backbone, int trainRows, int validRows, List<Candidate> all, Candidate best) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        m.put("task", "intent");
+        m.put("trainer", "softmax regression, mini-batch Adam (batch " + SoftmaxTrainer.BATCH_SIZE + "), standardised features");
+        m.put("backbone", backbone.id());
+        m.put("maxLength", backbone.tokenizer().maxLength());
+        m.put("seed", job.seed());
+        ObjectNode data = m.putObject("data");
+        data.set("train", fileInfo(json, job.trainFile(), trainRows));
+        data.set("valid", fileInfo(json, job.validFile(), validRows));
+        ObjectNode grid = m.putObject("grid");
+        ArrayNode lrs = grid.putArray("learningRate");
+        for (double v : job.grid().learningRates()) lrs.add(v);
+        ArrayNode l2s = grid.putArray("l2");
+        for (double v : job.grid().l2s()) l2s.add(v);
+        ArrayNode eps = grid.putArray("epochs");
+        for (int v : job.grid().epochs()) eps.add(v);
+        grid.put("oosThresholds", job.grid().oosThresholds().length + " values " + job.grid().oosThresholds()[0] + ".."
+                + job.grid().oosThresholds()[job.grid().oosThresholds().length - 1]);
+        m.put("objective", OBJECTIVE);
+        ObjectNode sel = m.putObject("selected");
+        sel.put("learningRate", best.lr);
+        sel.put("l2", best.l2);
+        sel.put("epochs", best.weights.epochs());
+        sel.put("oosThreshold", best.threshold);
+        m.set("valid", scores(json, best.report));
+        ArrayNode results = m.putArray("results");
+        for (Candidate c : all) {
+            ObjectNode r = scores(json, c.report);
+            r.put("learningRate", c.lr);
+            r.put("l2", c.l2);
+            r.put("epochs", c.weights.epochs());
+            r.put("oosThreshold", c.threshold);
+            results.add(r);
+        }
+        return m;
+    }
+
+    private static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
+        ObjectNode f = json.createObjectNode();
+        f.put("file", file.getFileName().toString());
+        f.put("sha256", ModelArchive.sha256(file));
+        f.put("rows", rows);
+        return f;
+    }
+
+    /** Report scores rounded to 4 places (metadata for people, not for computation). */
+    public static ObjectNode scores(ObjectMapper json, ClassificationReport r) {
+        ObjectNode o = json.createObjectNode();
+        Map<String, Double> s = new TreeMap<>();
+        s.put("accuracy", r.accuracy());
+        s.put("macro_f1", r.macroF1());
+        s.put("in_scope_accuracy", r.inScopeAccuracy());
+        s.put("oos_recall", r.oosRecall());
+        s.forEach((k, v) -> {
+            if (!Double.isNaN(v)) o.put(k, Math.round(v * 10000) / 10000.0);
+        });
+        o.put("n", r.n());
+        return o;
+    }
+}

@@ -1,0 +1,139 @@
+package ai.infer4j.engine.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Multinomial logistic regression trained with mini-batch Adam on standardised features.
+ * Deterministic: one thread, a fixed visiting order from {@code seed}, zero initial weights; the
+ * same inputs give bit-identical weights. The standardisation is folded into the returned
+ * weights, so they apply to raw embeddings.
+ */
+public final class SoftmaxTrainer {
+    /** Examples per Adam step. */
+    public static final int BATCH_SIZE = 64;
+
+    /** Weights {@code [classes][dim]} and bias {@code [classes]} after {@code epochs} epochs. */
+    public record Weights(int epochs, float[][] w, float[] b) { }
+
+    private SoftmaxTrainer() {
+    }
+
+    /**
+     * Trains one model and returns a snapshot at each epoch count in {@code checkpoints} (ascending);
+     * a snapshot at epoch e is exactly what a run of e epochs would give.
+     *
+     * @param x            examples {@code [n][dim]}
+     * @param y            class index per example, {@code 0..classes-1}
+     * @param learningRate Adam step size
+     * @param l2           L2 penalty on the weights (not the bias)
+     */
+    public static List<Weights> train(float[][] x, int[] y, int classes, double learningRate, double l2,
+                                      int[] checkpoints, long seed, Runnable epochDone) {
+        int n = x.length, dim = x[0].length;
+        double[] mean = new double[dim], std = new double[dim];
+        for (float[] row : x) for (int d = 0; d < dim; d++) mean[d] += row[d];
+        for (int d = 0; d < dim; d++) mean[d] /= n;
+        for (float[] row : x) for (int d = 0; d < dim; d++) std[d] += (row[d] - mean[d]) * (row[d] - mean[d]);
+        for (int d = 0; d < dim; d++) std[d] = Math.max(Math.sqrt(std[d] / n), 1e-6);
+        float[][] xs = new float[n][dim];
+        for (int i = 0; i < n; i++) for (int d = 0; d < dim; d++) xs[i][d] = (float) ((x[i][d] - mean[d]) / std[d]);
+
+        float[][] w = new float[classes][dim], mw = new float[classes][dim], vw = new float[classes][dim], gw = new float[classes][dim];
+        double[] b = new double[classes], mb = new double[classes], vb = new double[classes], gb = new double[classes];
+        double[] z = new double[classes];
+        final double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Weights> out = new ArrayList<>();
+        long step = 0;
+        int next = 0;
+        for (int epoch = 1; epoch <= checkpoints[checkpoints.length - 1]; epoch++) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            for (int start = 0; start < n; start += BATCH_SIZE) {
+                int end = Math.min(n, start + BATCH_SIZE);
+                for (float[] g : gw) java.util.Arrays.fill(g, 0f);
+                java.util.Arrays.fill(gb, 0);
+                for (int k = start; k < end; k++) {
+                    float[] xi = xs[order[k]];
+                    logits(w, b, xi, z);
+                    softmaxInPlace(z);
+                    z[y[order[k]]] -= 1;
+                    for (int c = 0; c < classes; c++) {
+                        float g = (float) z[c];
+                        gb[c] += g;
+                        if (Math.abs(g) < 1e-6f) continue;
+                        float[] gc = gw[c];
+                        for (int d = 0; d < dim; d++) gc[d] += g * xi[d];
+                    }
+                }
+                step++;
+                float scale = 1f / (end - start);
+                double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
+                float lrHat = (float) (learningRate * Math.sqrt(c2) / c1);
+                for (int c = 0; c < classes; c++) {
+                    float[] wc = w[c], m = mw[c], v = vw[c], g = gw[c];
+                    for (int d = 0; d < dim; d++) {
+                        float gd = g[d] * scale + (float) l2 * wc[d];
+                        m[d] = (float) (b1 * m[d] + (1 - b1) * gd);
+                        v[d] = (float) (b2 * v[d] + (1 - b2) * gd * gd);
+                        wc[d] -= lrHat * m[d] / ((float) Math.sqrt(v[d]) + (float) eps);
+                    }
+                    double gd = gb[c] * scale;
+                    mb[c] = b1 * mb[c] + (1 - b1) * gd;
+                    vb[c] = b2 * vb[c] + (1 - b2) * gd * gd;
+                    b[c] -= lrHat * mb[c] / (Math.sqrt(vb[c]) + eps);
+                }
+            }
+            epochDone.run();
+            if (epoch == checkpoints[next]) {
+                out.add(fold(epoch, w, b, mean, std));
+                next++;
+            }
+        }
+        return out;
+    }
+
+    /** Folds standardisation into the weights: w'·x + b' == w·((x-mean)/std) + b. */
+    private static Weights fold(int epochs, float[][] w, double[] b, double[] mean, double[] std) {
+        int classes = w.length, dim = w[0].length;
+        float[][] w2 = new float[classes][dim];
+        float[] b2 = new float[classes];
+        for (int c = 0; c < classes; c++) {
+            double bias = b[c];
+            for (int d = 0; d < dim; d++) {
+                w2[c][d] = (float) (w[c][d] / std[d]);
+                bias -= w[c][d] * mean[d] / std[d];
+            }
+            b2[c] = (float) bias;
+        }
+        return new Weights(epochs, w2, b2);
+    }
+
+    private static void logits(float[][] w, double[] b, float[] x, double[] z) {
+        for (int c = 0; c < w.length; c++) {
+            float[] wc = w[c];
+            float s = 0;
+            for (int d = 0; d < x.length; d++) s += wc[d] * x[d];
+            z[c] = s + b[c];
+        }
+    }
+
+    private static void softmaxInPlace(double[] z) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) max = Math.max(max, v);
+        double sum = 0;
+        for (int k = 0; k < z.length; k++) {
+            z[k] = Math.exp(z[k] - max);
+            sum += z[k];
+        }
+        for (int k = 0; k < z.length; k++) z[k] /= sum;
+    }
+}

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.archive;
 
+import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.ModelLoadException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -171,8 +172,8 @@ public final class ModelArchive {
             Path abs = out.toAbsolutePath();
             Files.createDirectories(abs.getParent());
             if (out.toString().endsWith(".mar") || out.toString().endsWith(".zip")) {
-                Path tmp = Files.createTempFile(abs.getParent(), out.getFileName().toString(), ".part");
-                try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(tmp))) {
+                AtomicFiles.write(out, os -> {
+                    ZipOutputStream zip = new ZipOutputStream(os);
                     putEntry(zip, MANIFEST, manifestBytes);
                     for (var e : files.entrySet()) {
                         ZipEntry ze = new ZipEntry(e.getKey());
@@ -181,8 +182,8 @@ public final class ModelArchive {
                         Files.copy(e.getValue(), zip);
                         zip.closeEntry();
                     }
-                }
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    zip.finish();
+                });
             } else {
                 Files.createDirectories(out.resolve("MAR-INF"));
                 Files.write(out.resolve(MANIFEST), manifestBytes);

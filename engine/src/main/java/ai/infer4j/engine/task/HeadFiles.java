@@ -1,5 +1,6 @@
 package ai.infer4j.engine.task;
 
+import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.ModelLoadException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,11 +76,7 @@ public final class HeadFiles {
         for (float[] row : head.weights()) weights.add(array(row));
         root.set("bias", array(head.bias()));
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".part");
-            JSON.writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot write head " + file + ": " + e.getMessage(), e);
         }

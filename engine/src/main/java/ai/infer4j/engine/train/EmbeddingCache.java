@@ -1,5 +1,6 @@
 package ai.infer4j.engine.train;
 
+import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.model.Backbone;
@@ -13,7 +14,6 @@ import java.io.BufferedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -79,13 +79,12 @@ public final class EmbeddingCache {
     }
 
     private void write(Path file, float[][] v) throws IOException {
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".part");
-        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16))) {
+        AtomicFiles.write(file, os -> {
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os, 1 << 16));
             out.writeInt(v.length);
             out.writeInt(v.length == 0 ? 0 : v[0].length);
             for (float[] row : v) for (float x : row) out.writeFloat(x);
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            out.flush();
+        });
     }
 }

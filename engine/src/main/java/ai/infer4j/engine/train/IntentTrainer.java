@@ -35,7 +35,7 @@ public final class IntentTrainer {
         public static Grid defaults() {
             double[] thresholds = new double[91];
             for (int i = 0; i < thresholds.length; i++) thresholds[i] = i / 100.0;
-            return new Grid(new double[] {1e-3, 3e-3}, new double[] {1e-4, 1e-3, 1e-2}, new int[] {10, 20, 30}, thresholds);
+            return new Grid(new double[] {3e-4, 1e-3}, new double[] {1e-3, 1e-2, 3e-2}, new int[] {5, 10, 20}, thresholds);
         }
     }
 
@@ -44,7 +44,7 @@ public final class IntentTrainer {
 
     /** Selection objective, recorded in the head's metadata. */
     public static final String OBJECTIVE =
-            "max over grid x threshold of (in_scope_accuracy + oos_recall) / 2 on valid (accuracy when there is no oos label); ties: first in grid order";
+            "max over grid x oos threshold of accuracy on valid (all rows, out-of-scope rows included); ties: first in grid order";
 
     private IntentTrainer() {
     }
@@ -109,7 +109,7 @@ public final class IntentTrainer {
             SoftmaxHead h = new SoftmaxHead(name, labels, w.w(), w.b(), oos, t, null);
             List<String> predicted = preds.stream().map(p -> h.decide(p.probabilities()).label()).toList();
             ClassificationReport r = ClassificationReport.of(truth, predicted, oos);
-            double objective = oos == null || Double.isNaN(r.oosRecall()) ? r.accuracy() : (r.inScopeAccuracy() + r.oosRecall()) / 2;
+            double objective = r.accuracy();
             if (best == null || objective > best.objective) best = new Candidate(lr, l2, w, t, objective, r);
         }
         return best;

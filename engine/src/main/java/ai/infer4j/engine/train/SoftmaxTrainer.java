@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Multinomial logistic regression trained with mini-batch Adam on standardised features.
+ * Multinomial logistic regression trained with mini-batch Adam (step size decaying as 1/sqrt(epoch))
+ * on standardised features.
  * Deterministic: one thread, a fixed visiting order from {@code seed}, zero initial weights; the
  * same inputs give bit-identical weights. The standardisation is folded into the returned
  * weights, so they apply to raw embeddings.
@@ -77,7 +78,8 @@ public final class SoftmaxTrainer {
                 step++;
                 float scale = 1f / (end - start);
                 double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
-                float lrHat = (float) (learningRate * Math.sqrt(c2) / c1);
+                // step size decays as 1/sqrt(epoch): a snapshot at epoch e equals a run of e epochs
+                float lrHat = (float) (learningRate / Math.sqrt(epoch) * Math.sqrt(c2) / c1);
                 for (int c = 0; c < classes; c++) {
                     float[] wc = w[c], m = mw[c], v = vw[c], g = gw[c];
                     for (int d = 0; d < dim; d++) {

@@ -1,0 +1,94 @@
+package ai.infer4j.engine;
+
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.EmbeddingCache;
+import ai.infer4j.engine.train.IntentTrainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainingTest {
+    private static final String[][] TOPICS = {
+            {"weather", "will it rain in %s tomorrow", "what is the forecast for %s", "how hot is it in %s today", "is it snowing in %s"},
+            {"music", "play some %s music", "put on a %s playlist", "I want to hear %s songs", "start the %s radio station"},
+            {"balance", "how much money is in my %s account", "what is the balance of my %s account", "show my %s account balance", "check funds in %s account"},
+    };
+    private static final String[] FILLERS = {"paris", "jazz", "savings", "london", "rock", "checking", "tokyo", "classical",
+            "business", "berlin", "pop", "joint", "madrid", "blues", "student", "rome", "metal", "family"};
+
+    /** A small generated intent set: 3 topics x 4 templates x fillers, split by a seeded shuffle. */
+    static void writeData(Path train, Path valid, long seed) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (String[] t : TOPICS)
+            for (int k = 1; k < t.length; k++)
+                for (String f : FILLERS) lines.add("{\"text\": \"" + String.format(t[k], f) + "\", \"label\": \"" + t[0] + "\"}");
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = lines.size() - 1; i > 0; i--) java.util.Collections.swap(lines, i, r.nextInt(i + 1));
+        int cut = lines.size() * 3 / 4;
+        Files.write(train, lines.subList(0, cut));
+        Files.write(valid, lines.subList(cut, lines.size()));
+    }
+
+    private static final IntentTrainer.Grid SMALL_GRID =
+            new IntentTrainer.Grid(new double[] {1e-2}, new double[] {1e-3, 1e-2}, new int[] {3, 6}, new double[] {0, 0.5});
+
+    private SoftmaxHead train(Path dir, Path cacheDir) {
+        Backbone bb = TestEngine.get().backbone(BackboneFiles.builtin(TestEngine.options().cacheDir()));
+        var job = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), "oos", 7, SMALL_GRID, 2);
+        return IntentTrainer.train(job, bb, new EmbeddingCache(cacheDir), Progress.NONE);
+    }
+
+    @Test
+    void headTrainedOnSmallGeneratedSetClassifiesHeldOutText(@TempDir Path dir) throws IOException {
+        writeData(dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), 1);
+        SoftmaxHead head = train(dir, dir.resolve("cache"));
+        assertThat(head.labels()).containsExactly("balance", "music", "weather");
+        assertThat(head.oosLabel()).isNull();
+        assertThat(head.training().at("/valid/accuracy").asDouble()).isGreaterThanOrEqualTo(0.95);
+        Model m = TestEngine.get().load(write(head, dir).toString());
+        var p = m.classify(List.of("will there be thunderstorms in chicago", "play a song by the beatles", "what's my account balance"));
+        assertThat(p).extracting(x -> x.label()).containsExactly("weather", "music", "balance");
+    }
+
+    @Test
+    void sameDataAndSeedGiveTheSameBytes(@TempDir Path dir) throws IOException {
+        writeData(dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), 2);
+        Path a = writeHead(train(dir, dir.resolve("cache-a")), dir.resolve("a.json"));
+        Path b = writeHead(train(dir, dir.resolve("cache-b")), dir.resolve("b.json")); // fresh cache: embeds again
+        Path c = writeHead(train(dir, dir.resolve("cache-a")), dir.resolve("c.json")); // cached embeddings
+        assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(c));
+        assertThat(Files.list(dir.resolve("cache-a")).count()).isEqualTo(2); // train + valid embeddings cached
+    }
+
+    @Test
+    void metadataRecordsDataHashesSeedAndGrid(@TempDir Path dir) throws IOException {
+        writeData(dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), 3);
+        SoftmaxHead head = train(dir, dir.resolve("cache"));
+        var t = head.training();
+        assertThat(t.at("/data/train/sha256").asText()).hasSize(64);
+        assertThat(t.at("/data/train/rows").asInt() + t.at("/data/valid/rows").asInt()).isEqualTo(3 * 4 * FILLERS.length);
+        assertThat(t.get("seed").asLong()).isEqualTo(7);
+        assertThat(t.at("/grid/epochs")).hasSize(2);
+        assertThat(t.get("results")).hasSize(4);
+    }
+
+    private static Path write(SoftmaxHead head, Path dir) {
+        return writeHead(head, dir.resolve("head.json"));
+    }
+
+    private static Path writeHead(SoftmaxHead head, Path file) {
+        HeadFiles.write(head, file);
+        return file;
+    }
+}

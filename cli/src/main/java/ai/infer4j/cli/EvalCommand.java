@@ -4,6 +4,7 @@ import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.eval.ClassificationReport;
 import ai.infer4j.engine.eval.Evaluation;
+import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.train.DataFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,12 +21,14 @@ import java.util.concurrent.Callable;
 
 /** Evaluates a classifier on labelled JSON lines. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Evaluate a model on labelled data: accuracy, macro-F1, in-scope accuracy, out-of-scope recall, worst classes.")
+        description = "Evaluate a model on labelled data: accuracy, macro-F1, in-scope accuracy, out-of-scope recall, worst classes; "
+                + "for a pair model precision, recall and F1 at its threshold and a precision/recall curve.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, description = "model name or path (default: intent)")
     String model = Engine.DEFAULT_MODEL;
 
-    @Option(names = "--data", required = true, description = "JSON lines {\"text\", \"label\"}")
+    @Option(names = "--data", required = true,
+            description = "JSON lines: {\"text\", \"label\"}, or {\"left\", \"right\", \"label\": 0|1} for a pair model")
     Path data;
 
     @Option(names = "--report", description = "JSON report to write (default: ${DEFAULT-VALUE})", defaultValue = "eval-report.json")
@@ -45,9 +48,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var rows = DataFiles.readLabeled(data);
         try (Engine engine = Engine.create(engineFlags.options())) {
             Model m = engine.load(model);
+            if (m.task() == Model.Task.PAIR) return evalPairs(m);
+            var rows = DataFiles.readLabeled(data);
             ClassificationReport r = Evaluation.classify(m, rows, oosLabel, new ProgressBar(System.err));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("model %s on %s (n=%d)%n", m, data, r.n());
@@ -58,13 +62,30 @@ final class EvalCommand implements Callable<Integer> {
             for (var e : r.worst(worst))
                 out.printf("    %-28s %.3f  %.3f  %.3f  %d%n", e.getKey(), e.getValue().f1(), e.getValue().precision(),
                         e.getValue().recall(), e.getValue().support());
-            var json = Evaluation.toJson(r, m.name(), worst);
-            Path abs = report.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(abs.toFile(), json);
-            out.printf("report: %s%n", report);
-            out.flush();
+            writeReport(Evaluation.toJson(r, m.name(), worst));
         }
         return 0;
+    }
+
+    private int evalPairs(Model m) throws java.io.IOException {
+        var rows = DataFiles.readPairs(data);
+        PairReport r = Evaluation.pairs(m, rows, new ProgressBar(System.err));
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("model %s on %s (n=%d, %d duplicates)%n", m, data, r.n(), r.positives());
+        out.printf("  at threshold %.2f:  precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d)%n", r.threshold(),
+                r.precision(), r.recall(), r.f1(), r.truePositives(), r.falsePositives(), r.falseNegatives());
+        out.printf("  best F1 on this data %.4f at threshold %.2f;  average precision %.4f%n", r.bestF1(), r.bestThreshold(),
+                r.averagePrecision());
+        writeReport(Evaluation.toJson(r, m.name()));
+        return 0;
+    }
+
+    private void writeReport(com.fasterxml.jackson.databind.JsonNode json) throws java.io.IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        Path abs = report.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(abs.toFile(), json);
+        out.printf("report: %s%n", report);
+        out.flush();
     }
 }

@@ -5,9 +5,12 @@ import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.RecordFormat;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.PairTrainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,20 +20,32 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Trains a head on the frozen backbone with a deterministic grid search. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a task head on the frozen backbone's pooled embeddings (deterministic grid search).")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--task", required = true, description = "intent (pair comes with the pair-model issue)")
+    @Option(names = "--task", required = true, description = "intent or pair")
     String task;
 
-    @Option(names = "--train", required = true, description = "JSON lines {\"text\", \"label\"} used for fitting")
-    Path train;
+    @Option(names = "--train", required = true, split = ",",
+            description = "JSON lines used for fitting: intent {\"text\", \"label\"}; pair {\"left\", \"right\", \"label\": 0|1} "
+                    + "(pair: several files, comma-separated, are combined)")
+    List<Path> train;
 
-    @Option(names = "--valid", required = true, description = "JSON lines used to select the grid point and threshold")
-    Path valid;
+    @Option(names = "--valid", required = true, split = ",",
+            description = "JSON lines used to select the grid point and threshold (pair: several files are combined)")
+    List<Path> valid;
+
+    @Option(names = "--fields", split = ",", description = "pair: record fields written into the text, in order "
+            + "(default: title,brand,manufacturer,modelno,category,price)")
+    List<String> fields;
+
+    @Option(names = "--max-tokens-per-side", description = "pair: tokens per record incl. special tokens (default: ${DEFAULT-VALUE})",
+            defaultValue = "64")
+    int maxTokensPerSide;
 
     @Option(names = "--out", required = true, description = "head JSON to write")
     Path out;
@@ -58,13 +73,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!task.equals("intent")) throw new BadInputException("--task must be 'intent' (pair heads are not in this version), got '" + task + "'");
+        if (!task.equals("intent") && !task.equals("pair")) throw new BadInputException("--task must be 'intent' or 'pair', got '" + task + "'");
+        if (task.equals("pair")) return trainPair();
+        if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
         var options = engineFlags.options();
         try (Engine engine = Engine.create(options)) {
             Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
-            var job = new IntentTrainer.Job(name != null ? name : task, train, valid, oosLabel, seed,
+            var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
                     IntentTrainer.Grid.defaults(), threads);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
@@ -76,6 +93,30 @@ final class TrainCommand implements Callable<Integer> {
                     sel.get("learningRate"), sel.get("l2"), sel.get("epochs"), sel.get("oosThreshold"));
             w.printf("valid: accuracy %s  in-scope accuracy %s  oos recall %s  macro-F1 %s%n", v.path("accuracy"),
                     v.path("in_scope_accuracy"), v.path("oos_recall"), v.path("macro_f1"));
+            w.flush();
+        }
+        return 0;
+    }
+
+    private int trainPair() {
+        var options = engineFlags.options();
+        RecordFormat format = fields == null ? new RecordFormat(RecordFormat.products().fields(), maxTokensPerSide)
+                : new RecordFormat(fields, maxTokensPerSide);
+        try (Engine engine = Engine.create(options)) {
+            Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
+                    : BackboneFiles.ofDirectory(Path.of(backbone)));
+            int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
+            var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads);
+            PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
+                    new ProgressBar(System.err));
+            HeadFiles.write(head, out);
+            PrintWriter w = spec.commandLine().getOut();
+            JsonNode sel = head.training().get("selected");
+            JsonNode v = head.training().get("valid");
+            w.printf("wrote %s: pair head on %s, selected lr=%s l2=%s epochs=%s threshold=%s%n", out, format.fields(),
+                    sel.get("learningRate"), sel.get("l2"), sel.get("epochs"), sel.get("threshold"));
+            w.printf("valid: F1 %s  precision %s  recall %s  average precision %s%n", v.path("f1"), v.path("precision"),
+                    v.path("recall"), v.path("average_precision"));
             w.flush();
         }
         return 0;

@@ -6,7 +6,10 @@ import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.BackboneFiles;
 import ai.infer4j.engine.model.Forward;
 import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.task.Head;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.RecordFormat;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.tokenize.Tokens;
@@ -72,26 +75,40 @@ public final class Engine implements AutoCloseable {
             throw new ModelNotFoundException("no model '" + ref + "': not a built-in model " + BUILTIN_MODELS + " and no such file or directory");
         if (ModelArchive.isArchive(path)) return loadArchive(ModelArchive.open(path, options.cacheDir()));
         if (Files.isDirectory(path)) return loadExport(path);
-        if (ref.endsWith(".json")) {
-            SoftmaxHead head = HeadFiles.read(path);
-            return new Model(head.name(), "1", Model.Task.CLASSIFY, backbone(BackboneFiles.builtin(options.cacheDir())),
-                    List.of(head), null, null);
-        }
+        if (ref.endsWith(".json")) return onBuiltinBackbone(HeadFiles.readHead(path));
         throw new ModelLoadException("cannot load '" + ref + "': expected a .mar archive, an archive or export directory, or a head .json");
     }
 
     private Model loadBuiltin(String name) {
         Backbone bb = backbone(BackboneFiles.builtin(options.cacheDir()));
         if (name.equals("embed")) return new Model("embed", "1", Model.Task.EMBED, bb, List.of(), null, null);
-        return new Model(name, "1", Model.Task.CLASSIFY, bb, List.of(builtinHead(name)), null, null);
+        return onBuiltinBackbone(readBuiltinHead(name));
     }
 
-    /** A head shipped inside the engine jar, e.g. the default {@code intent} head. */
+    /** A model of one head (softmax or pair) on the embedded backbone, named after the head. */
+    private Model onBuiltinBackbone(Head head) {
+        Backbone bb = backbone(BackboneFiles.builtin(options.cacheDir()));
+        if (head instanceof PairHead p) return new Model(p.name(), "1", Model.Task.PAIR, bb, List.of(), null, null, p, null);
+        return new Model(head.name(), "1", Model.Task.CLASSIFY, bb, List.of((SoftmaxHead) head), null, null);
+    }
+
+    /** A softmax head shipped inside the engine jar, e.g. the default {@code intent} head. */
     public static SoftmaxHead builtinHead(String name) {
+        if (readBuiltinHead(name) instanceof SoftmaxHead s) return s;
+        throw new ModelLoadException("the built-in '" + name + "' head is a pair head; use builtinPairHead");
+    }
+
+    /** A pair head shipped inside the engine jar, e.g. the {@code duplicate} head. */
+    public static PairHead builtinPairHead(String name) {
+        if (readBuiltinHead(name) instanceof PairHead p) return p;
+        throw new ModelLoadException("the built-in '" + name + "' head is not a pair head");
+    }
+
+    private static Head readBuiltinHead(String name) {
         String res = String.format(HEAD_RESOURCE, name);
         try (InputStream in = Engine.class.getClassLoader().getResourceAsStream(res)) {
             if (in == null) throw new ModelLoadException("the built-in '" + name + "' head is missing from this build (" + res + ")");
-            return HeadFiles.read(in, res);
+            return HeadFiles.readHead(in, res);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read built-in head " + res + ": " + e.getMessage(), e);
         }
@@ -103,10 +120,29 @@ public final class Engine implements AutoCloseable {
                 : m.backbone().startsWith("builtin:") ? unknownBuiltin(m.backbone())
                 : BackboneFiles.ofDirectory(dir);
         Backbone bb = backbone(files);
+        if (m.task().equals("pair")) return loadPairArchive(m, dir, bb);
         List<SoftmaxHead> heads = new ArrayList<>();
         for (String h : m.heads()) heads.add(HeadFiles.read(dir.resolve(h)));
         Model.Task task = m.task().equals("embed") ? Model.Task.EMBED : Model.Task.CLASSIFY;
         return new Model(m.modelName(), m.modelVersion(), task, bb, heads, configLabels(files), m);
+    }
+
+    /** A pair archive: its first head is a pair head (bi-encoder), or it has none and the backbone is a cross-encoder. */
+    private static Model loadPairArchive(Manifest m, Path dir, Backbone bb) {
+        if (!m.heads().isEmpty()) {
+            Head h = HeadFiles.readHead(dir.resolve(m.heads().get(0)));
+            if (!(h instanceof PairHead p))
+                throw new ModelLoadException("pair archive '" + m.modelName() + "': head " + m.heads().get(0) + " is not a pair head");
+            return new Model(m.modelName(), m.modelVersion(), Model.Task.PAIR, bb, List.of(), null, m, p, null);
+        }
+        RecordFormat format = RecordFormat.products();
+        JsonNode rec = m.extra().get("record");
+        if (rec != null) {
+            List<String> fields = new ArrayList<>();
+            rec.path("fields").forEach(f -> fields.add(f.asText()));
+            format = new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(format.maxTokensPerSide()));
+        }
+        return new Model(m.modelName(), m.modelVersion(), Model.Task.PAIR, bb, List.of(), null, m, null, format);
     }
 
     private static BackboneFiles unknownBuiltin(String name) {

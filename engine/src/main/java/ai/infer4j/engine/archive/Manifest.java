@@ -12,7 +12,9 @@ import java.util.Set;
  *
  * @param modelName    name the model is served under ({@code [A-Za-z0-9_.-]}, 1..64 chars)
  * @param modelVersion version string, e.g. {@code 1} or {@code 1-int8}
- * @param task         {@code classify} or {@code embed}
+ * @param task         {@code classify}, {@code embed} or {@code pair} (a pair head, or a cross-encoder {@code model.onnx}
+ *                     without heads; {@code extra} may hold {@code "record": {"fields", "maxTokensPerSide"}} and
+ *                     {@code "threshold"} for a cross-encoder)
  * @param handler      built-in handler name; only {@link #HANDLERS} are accepted (no code is loaded from archives)
  * @param backbone     {@code model.onnx} (in the archive) or {@code builtin:all-MiniLM-L6-v2}
  * @param heads        head files in the archive, e.g. {@code heads/intent.json}; the first is the primary head
@@ -22,8 +24,8 @@ import java.util.Set;
  */
 public record Manifest(String modelName, String modelVersion, String task, String handler, String backbone,
                        List<String> heads, int maxLength, Map<String, Object> batching, Map<String, JsonNode> extra) {
-    public static final Set<String> HANDLERS = Set.of("classify", "embed");
-    public static final Set<String> TASKS = Set.of("classify", "embed");
+    public static final Set<String> HANDLERS = Set.of("classify", "embed", "pair");
+    public static final Set<String> TASKS = Set.of("classify", "embed", "pair");
 
     public Manifest {
         heads = heads == null ? List.of() : List.copyOf(heads);
@@ -45,5 +47,7 @@ public record Manifest(String modelName, String modelVersion, String task, Strin
         if (maxLength < 8 || maxLength > 8192) throw new ModelLoadException("manifest maxLength must be 8..8192, got " + maxLength);
         if (task.equals("classify") && heads.isEmpty() && backbone.startsWith("builtin:"))
             throw new ModelLoadException("a classify archive on the built-in backbone needs at least one head");
+        if (task.equals("pair") && heads.isEmpty() && backbone.startsWith("builtin:"))
+            throw new ModelLoadException("a pair archive on the built-in backbone needs a pair head");
     }
 }

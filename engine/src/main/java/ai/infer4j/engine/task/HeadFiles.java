@@ -37,7 +37,24 @@ public final class HeadFiles {
         }
     }
 
+    /** Reads a softmax head; a head of another type is refused. */
     public static SoftmaxHead read(InputStream in, String source) {
+        Head h = readHead(in, source);
+        if (h instanceof SoftmaxHead s) return s;
+        throw new ModelLoadException("head " + source + " is a pair head, not a softmax classifier");
+    }
+
+    /** Reads a head of any type ({@code softmax} or {@code pair}). */
+    public static Head readHead(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return readHead(in, file.toString());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read head " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a head of any type ({@code softmax} or {@code pair}); {@code source} names it in messages. */
+    public static Head readHead(InputStream in, String source) {
         JsonNode root;
         try {
             root = JSON.readTree(in);
@@ -47,8 +64,9 @@ public final class HeadFiles {
         if (root == null || !FORMAT.equals(root.path("format").asText()))
             throw new ModelLoadException("head " + source + " is not an infer4j head (expected \"format\": \"" + FORMAT + "\")");
         String type = root.path("type").asText();
+        if (type.equals("pair")) return readPair(root, source);
         if (!type.equals("softmax"))
-            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax'");
+            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax' and 'pair'");
         List<String> labels = new ArrayList<>();
         root.path("labels").forEach(l -> labels.add(l.asText()));
         JsonNode w = root.path("weights");
@@ -59,6 +77,46 @@ public final class HeadFiles {
         String oos = root.hasNonNull("oosLabel") ? root.get("oosLabel").asText() : null;
         return new SoftmaxHead(root.path("name").asText("head"), labels, weights, bias, oos,
                 root.path("oosThreshold").asDouble(0), root.get("training"));
+    }
+
+    private static PairHead readPair(JsonNode root, String source) {
+        JsonNode rec = root.path("record");
+        List<String> fields = new ArrayList<>();
+        rec.path("fields").forEach(f -> fields.add(f.asText()));
+        List<String> lexical = new ArrayList<>();
+        root.path("lexicalFeatures").forEach(f -> lexical.add(f.asText()));
+        if (!lexical.equals(PairFeatures.LEXICAL))
+            throw new ModelLoadException("pair head " + source + " was trained on lexical features " + lexical
+                    + "; this version computes " + PairFeatures.LEXICAL);
+        JsonNode w = root.path("weights");
+        if (!w.isArray() || w.isEmpty()) throw new ModelLoadException("head " + source + " has no 'weights'");
+        if (!root.path("bias").isNumber()) throw new ModelLoadException("pair head " + source + " has no numeric 'bias'");
+        return new PairHead(root.path("name").asText("pair"), new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(0)),
+                root.path("inputDim").asInt(0), floats(w), (float) root.path("bias").asDouble(), root.path("threshold").asDouble(0),
+                root.get("training"));
+    }
+
+    /** Writes a pair head (deterministic bytes). */
+    public static void write(PairHead head, Path file) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("type", "pair");
+        root.put("name", head.name());
+        root.put("inputDim", head.inputDim());
+        ArrayNode labels = root.putArray("labels");
+        PairScore.LABELS.forEach(labels::add);
+        ObjectNode rec = root.putObject("record");
+        ArrayNode fields = rec.putArray("fields");
+        head.format().fields().forEach(fields::add);
+        rec.put("maxTokensPerSide", head.format().maxTokensPerSide());
+        root.put("features", "[u, v, |u-v|, u*v] of the pooled embeddings (4 x inputDim), then lexicalFeatures");
+        ArrayNode lexical = root.putArray("lexicalFeatures");
+        PairFeatures.LEXICAL.forEach(lexical::add);
+        root.put("threshold", head.threshold());
+        if (head.training() != null) root.set("training", head.training());
+        root.set("weights", array(head.weights()));
+        root.put("bias", head.bias());
+        writeJson(root, file);
     }
 
     public static void write(SoftmaxHead head, Path file) {
@@ -75,6 +133,10 @@ public final class HeadFiles {
         ArrayNode weights = root.putArray("weights");
         for (float[] row : head.weights()) weights.add(array(row));
         root.set("bias", array(head.bias()));
+        writeJson(root, file);
+    }
+
+    private static void writeJson(ObjectNode root, Path file) {
         try {
             AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         } catch (IOException e) {

@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param training     how the head was trained (data hashes, seed, grid, scores); may be null
  */
 public record SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel,
-                          double oosThreshold, JsonNode training) {
+                          double oosThreshold, JsonNode training) implements Head {
     public SoftmaxHead {
         Objects.requireNonNull(name, "name");
         labels = List.copyOf(labels);
@@ -38,6 +38,7 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
     }
 
     /** Width of the embedding this head reads. */
+    @Override
     public int inputDim() {
         return weights[0].length;
     }

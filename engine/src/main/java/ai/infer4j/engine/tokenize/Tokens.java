@@ -17,4 +17,18 @@ public record Tokens(long[] ids, long[] typeIds, boolean truncated, int unknownC
     public int length() {
         return ids.length;
     }
+
+    /**
+     * This sequence cut to at most {@code maxLength} tokens, keeping its final special token
+     * ({@code [SEP]}); itself when it is short enough.
+     */
+    public Tokens truncateTo(int maxLength) {
+        if (ids.length <= maxLength) return this;
+        if (maxLength < 2) throw new IllegalArgumentException("maxLength must be >= 2, got " + maxLength);
+        long[] i2 = java.util.Arrays.copyOf(ids, maxLength);
+        long[] t2 = java.util.Arrays.copyOf(typeIds, maxLength);
+        i2[maxLength - 1] = ids[ids.length - 1];
+        t2[maxLength - 1] = typeIds[typeIds.length - 1];
+        return new Tokens(i2, t2, true, unknownCount);
+    }
 }

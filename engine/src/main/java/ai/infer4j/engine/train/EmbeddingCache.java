@@ -32,7 +32,12 @@ public final class EmbeddingCache {
 
     /** Embeddings of {@code texts} in order, from the cache or computed (and then cached). */
     public float[][] embed(Backbone backbone, List<String> texts, String stage, Progress progress) {
-        Path file = dir.resolve(key(backbone, texts) + ".f32");
+        return embed(backbone, texts, backbone.tokenizer().maxLength(), stage, progress);
+    }
+
+    /** Embeddings of {@code texts}, each cut to {@code maxTokens} tokens (e.g. a pair model's tokens per side). */
+    public float[][] embed(Backbone backbone, List<String> texts, int maxTokens, String stage, Progress progress) {
+        Path file = dir.resolve(key(backbone, texts, maxTokens) + ".f32");
         if (Files.isRegularFile(file)) {
             try {
                 float[][] cached = read(file);
@@ -44,7 +49,7 @@ public final class EmbeddingCache {
                 // a damaged cache file is recomputed below
             }
         }
-        List<Tokens> tokens = texts.stream().map(t -> backbone.tokenizer().encode(TextInput.of(t))).toList();
+        List<Tokens> tokens = texts.stream().map(t -> backbone.tokenizer().encode(TextInput.of(t)).truncateTo(maxTokens)).toList();
         float[][] v = backbone.forwardAll(tokens, 64, done -> progress.update(stage, done, texts.size()));
         try {
             write(file, v);
@@ -54,10 +59,13 @@ public final class EmbeddingCache {
         return v;
     }
 
-    private static String key(Backbone backbone, List<String> texts) {
+    private static String key(Backbone backbone, List<String> texts, int maxTokens) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update((backbone.id() + "\n" + backbone.tokenizer().maxLength() + "\n").getBytes(StandardCharsets.UTF_8));
+            int len = backbone.tokenizer().maxLength();
+            // the intent cache key stays what it was; a shorter cut gets its own key
+            String cut = maxTokens >= len ? "" : "cut " + maxTokens + "\n";
+            md.update((backbone.id() + "\n" + len + "\n" + cut).getBytes(StandardCharsets.UTF_8));
             for (String t : texts) {
                 md.update(t.getBytes(StandardCharsets.UTF_8));
                 md.update((byte) 0);

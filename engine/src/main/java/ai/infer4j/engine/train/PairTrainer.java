@@ -1,0 +1,210 @@
+package ai.infer4j.engine.train;
+
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.eval.PairReport;
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.task.PairFeatures;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.RecordFormat;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Trains a bi-encoder pair head on a frozen backbone: logistic regression on {@link PairFeatures}
+ * (embeddings of both records plus lexical features), a deterministic grid search over learning
+ * rate x L2 x epochs, and the decision threshold with the best F1 on the valid split. The same data,
+ * backbone and seed give the same head.
+ */
+public final class PairTrainer {
+    /** The search grid. */
+    public record Grid(double[] learningRates, double[] l2s, int[] epochs) {
+        public static Grid defaults() {
+            return new Grid(new double[] {3e-4, 1e-3, 3e-3}, new double[] {1e-4, 1e-3, 1e-2}, new int[] {5, 10, 20, 40});
+        }
+    }
+
+    /** What to train: one or more train and valid files (combined), and how records become text. */
+    public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
+                      int threads) {
+        public Job {
+            trainFiles = List.copyOf(trainFiles);
+            validFiles = List.copyOf(validFiles);
+            if (trainFiles.isEmpty() || validFiles.isEmpty()) throw new BadInputException("pair training needs train and valid files");
+        }
+    }
+
+    /** Selection objective, recorded in the head's metadata. */
+    public static final String OBJECTIVE =
+            "max over grid x threshold (0.01..0.99) of duplicate-class F1 on valid; ties: first in grid order, then lowest threshold";
+
+    private PairTrainer() {
+    }
+
+    public static PairHead train(Job job, Backbone backbone, EmbeddingCache cache, Progress progress) {
+        List<LabeledPair> train = read(job.trainFiles());
+        List<LabeledPair> valid = read(job.validFiles());
+        for (var set : List.of(train, valid))
+            if (set.stream().mapToInt(LabeledPair::label).distinct().count() < 2)
+                throw new BadInputException("pair training needs both duplicates (1) and non-duplicates (0) in train and valid");
+        float[][] xTrain = features(job.format(), train, backbone, cache, "embed train", progress);
+        float[][] xValid = features(job.format(), valid, backbone, cache, "embed valid", progress);
+        int[] y = train.stream().mapToInt(LabeledPair::label).toArray();
+        int[] yValid = valid.stream().mapToInt(LabeledPair::label).toArray();
+
+        Grid g = job.grid();
+        List<double[]> runs = new ArrayList<>();
+        for (double lr : g.learningRates()) for (double l2 : g.l2s()) runs.add(new double[] {lr, l2});
+        long totalEpochs = (long) runs.size() * g.epochs()[g.epochs().length - 1];
+        AtomicLong epochsDone = new AtomicLong();
+        AtomicInteger threadNo = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(job.threads(), runs.size())),
+                r -> new Thread(r, "infer4j-train-" + threadNo.getAndIncrement()));
+        List<Candidate> candidates = new ArrayList<>();
+        try {
+            List<Future<List<SoftmaxTrainer.Weights>>> futures = new ArrayList<>();
+            for (double[] run : runs)
+                futures.add(pool.submit(() -> SoftmaxTrainer.train(xTrain, y, 2, run[0], run[1], g.epochs(), job.seed(),
+                        () -> progress.update("grid search", epochsDone.incrementAndGet(), totalEpochs))));
+            for (int r = 0; r < runs.size(); r++)
+                for (SoftmaxTrainer.Weights w : futures.get(r).get())
+                    candidates.add(score(runs.get(r)[0], runs.get(r)[1], w, xValid, yValid));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("training failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        Candidate best = candidates.get(0);
+        for (Candidate c : candidates) if (c.report.bestF1() > best.report.bestF1()) best = c;
+        ObjectNode meta = metadata(job, backbone, train.size(), valid.size(), candidates, best);
+        return new PairHead(job.headName(), job.format(), backbone.signature().width(), best.w, best.b,
+                best.report.bestThreshold(), meta);
+    }
+
+    private static List<LabeledPair> read(List<Path> files) {
+        List<LabeledPair> all = new ArrayList<>();
+        for (Path f : files) all.addAll(DataFiles.readPairs(f));
+        return all;
+    }
+
+    /** Feature rows of {@code data}: each distinct record text is embedded once (and cached on disk). */
+    static float[][] features(RecordFormat format, List<LabeledPair> data, Backbone backbone, EmbeddingCache cache,
+                              String stage, Progress progress) {
+        Map<String, Integer> index = new LinkedHashMap<>();
+        int[][] sides = new int[data.size()][2];
+        for (int i = 0; i < data.size(); i++) {
+            var p = data.get(i).pair();
+            try {
+                sides[i][0] = index.computeIfAbsent(format.render(p.left(), "left"), k -> index.size());
+                sides[i][1] = index.computeIfAbsent(format.render(p.right(), "right"), k -> index.size());
+            } catch (BadInputException e) {
+                throw e.withPrefix("pair " + (i + 1) + ": ");
+            }
+        }
+        float[][] v = cache.embed(backbone, new ArrayList<>(index.keySet()), format.maxTokensPerSide(), stage, progress);
+        float[][] x = new float[data.size()][];
+        for (int i = 0; i < data.size(); i++) {
+            var p = data.get(i).pair();
+            x[i] = PairFeatures.combine(v[sides[i][0]], v[sides[i][1]], PairFeatures.lexical(p.left(), p.right()));
+        }
+        return x;
+    }
+
+    private record Candidate(double lr, double l2, int epochs, float[] w, float b, PairReport report) { }
+
+    /** Folds the two-class softmax into one logistic weight vector: p(1) = sigmoid((w1-w0).x + b1-b0). */
+    private static Candidate score(double lr, double l2, SoftmaxTrainer.Weights sw, float[][] xValid, int[] yValid) {
+        int dim = sw.w()[0].length;
+        float[] w = new float[dim];
+        for (int d = 0; d < dim; d++) w[d] = sw.w()[1][d] - sw.w()[0][d];
+        float b = sw.b()[1] - sw.b()[0];
+        double[] s = new double[xValid.length];
+        for (int i = 0; i < s.length; i++) {
+            double z = b;
+            for (int d = 0; d < dim; d++) z += w[d] * xValid[i][d];
+            s[i] = 1 / (1 + Math.exp(-z));
+        }
+        PairReport r = PairReport.of(s, yValid, 0.5);
+        return new Candidate(lr, l2, sw.epochs(), w, b, PairReport.of(s, yValid, r.bestThreshold()));
+    }
+
+    private static ObjectNode metadata(Job job, Backbone backbone, int trainRows, int validRows, List<Candidate> all, Candidate best) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        m.put("task", "pair");
+        m.put("trainer", "logistic regression (2-class softmax folded), mini-batch Adam (batch " + SoftmaxTrainer.BATCH_SIZE
+                + "), standardised features");
+        m.put("backbone", backbone.id());
+        m.put("maxTokensPerSide", job.format().maxTokensPerSide());
+        m.put("seed", job.seed());
+        ObjectNode data = m.putObject("data");
+        ArrayNode tf = data.putArray("train");
+        for (Path f : job.trainFiles()) tf.add(fileInfo(json, f));
+        ArrayNode vf = data.putArray("valid");
+        for (Path f : job.validFiles()) vf.add(fileInfo(json, f));
+        data.put("trainRows", trainRows);
+        data.put("validRows", validRows);
+        ObjectNode grid = m.putObject("grid");
+        ArrayNode lrs = grid.putArray("learningRate");
+        for (double v : job.grid().learningRates()) lrs.add(v);
+        ArrayNode l2s = grid.putArray("l2");
+        for (double v : job.grid().l2s()) l2s.add(v);
+        ArrayNode eps = grid.putArray("epochs");
+        for (int v : job.grid().epochs()) eps.add(v);
+        m.put("objective", OBJECTIVE);
+        ObjectNode sel = m.putObject("selected");
+        sel.put("learningRate", best.lr);
+        sel.put("l2", best.l2);
+        sel.put("epochs", best.epochs);
+        sel.put("threshold", best.report.threshold());
+        m.set("valid", scores(json, best.report));
+        ArrayNode results = m.putArray("results");
+        for (Candidate c : all) {
+            ObjectNode r = scores(json, c.report);
+            r.put("learningRate", c.lr);
+            r.put("l2", c.l2);
+            r.put("epochs", c.epochs);
+            r.put("threshold", c.report.threshold());
+            results.add(r);
+        }
+        return m;
+    }
+
+    private static ObjectNode fileInfo(ObjectMapper json, Path file) {
+        ObjectNode f = json.createObjectNode();
+        Path parent = file.toAbsolutePath().getParent();
+        f.put("file", (parent == null || parent.getFileName() == null ? "" : parent.getFileName() + "/") + file.getFileName());
+        f.put("sha256", ModelArchive.sha256(file));
+        return f;
+    }
+
+    private static ObjectNode scores(ObjectMapper json, PairReport r) {
+        ObjectNode o = json.createObjectNode();
+        o.put("f1", round(r.f1()));
+        o.put("precision", round(r.precision()));
+        o.put("recall", round(r.recall()));
+        o.put("average_precision", round(r.averagePrecision()));
+        return o;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+}

@@ -1,0 +1,176 @@
+package ai.infer4j.engine;
+
+import ai.infer4j.engine.eval.Evaluation;
+import ai.infer4j.engine.eval.PairReport;
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairFeatures;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.task.RecordFormat;
+import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.train.EmbeddingCache;
+import ai.infer4j.engine.train.PairTrainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class PairTest {
+    private static final String[] BRANDS = {"sony", "canon", "logitech", "samsung", "netgear", "adobe", "belkin", "epson"};
+    private static final String[] THINGS = {"wireless mouse", "laser printer", "usb hub", "photo editor", "router",
+            "digital camera", "keyboard", "monitor stand", "headphones", "webcam"};
+    private static final PairTrainer.Grid SMALL_GRID = new PairTrainer.Grid(new double[] {3e-3}, new double[] {1e-3}, new int[] {10, 20});
+
+    @TempDir
+    static Path dir;
+    private static PairHead head;
+
+    /**
+     * A generated product-pair set: each product has a model number and a price; a duplicate is the same
+     * product written differently (reordered title, brand dropped, price close); a non-duplicate is a
+     * different product of the same brand or kind. About a third of the pairs are duplicates.
+     */
+    static void writePairs(Path file, long seed, int n) throws IOException {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String brand = BRANDS[r.nextInt(BRANDS.length)], thing = THINGS[r.nextInt(THINGS.length)];
+            String model = brand.substring(0, 2) + (100 + r.nextInt(900)) + (char) ('a' + r.nextInt(26));
+            double price = 10 + r.nextInt(500);
+            String left = record(brand + " " + thing + " " + model, brand, price);
+            boolean dup = r.nextInt(3) == 0;
+            String right;
+            if (dup) right = record(thing + " " + model + " by " + brand, "", price * (0.95 + r.nextDouble() * 0.1));
+            else if (r.nextBoolean()) right = record(brand + " " + THINGS[(indexOf(thing) + 1 + r.nextInt(THINGS.length - 1)) % THINGS.length]
+                    + " " + brand.substring(0, 2) + (100 + r.nextInt(900)) + "x", brand, 10 + r.nextInt(500));
+            else right = record(BRANDS[(indexOf(brand) + 1) % BRANDS.length] + " " + thing + " " + "zz" + (100 + r.nextInt(900)),
+                    "", 10 + r.nextInt(500));
+            lines.add("{\"left\": " + left + ", \"right\": " + right + ", \"label\": " + (dup ? 1 : 0) + "}");
+        }
+        Files.write(file, lines);
+    }
+
+    private static int indexOf(String s) {
+        for (String[] a : new String[][] {BRANDS, THINGS}) for (int i = 0; i < a.length; i++) if (a[i].equals(s)) return i;
+        return 0;
+    }
+
+    private static String record(String title, String brand, double price) {
+        return String.format(java.util.Locale.ROOT, "{\"title\": \"%s\", \"brand\": \"%s\", \"price\": \"%.2f\"}", title, brand, price);
+    }
+
+    private static Backbone backbone() {
+        return TestEngine.get().backbone(BackboneFiles.builtin(TestEngine.options().cacheDir()));
+    }
+
+    private static PairHead train(Path cache) {
+        var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2);
+        return PairTrainer.train(job, backbone(), new EmbeddingCache(cache), Progress.NONE);
+    }
+
+    @BeforeAll
+    static void trainHead() throws IOException {
+        writePairs(dir.resolve("train.jsonl"), 1, 240);
+        writePairs(dir.resolve("valid.jsonl"), 2, 90);
+        head = train(dir.resolve("cache"));
+        HeadFiles.write(head, dir.resolve("dup.json"));
+    }
+
+    @Test
+    void headTrainedOnGeneratedPairsSeparatesDuplicatesOnValid() {
+        assertThat(head.training().at("/valid/f1").asDouble()).isGreaterThanOrEqualTo(0.9);
+        assertThat(head.threshold()).isBetween(0.01, 0.99);
+        assertThat(head.format().fields()).containsExactly("title", "brand", "price");
+    }
+
+    @Test
+    void sameDataAndSeedGiveTheSameHeadBytes(@TempDir Path other) throws IOException {
+        PairHead again = train(other.resolve("cache"));
+        HeadFiles.write(again, other.resolve("dup.json"));
+        assertThat(Files.readAllBytes(other.resolve("dup.json"))).isEqualTo(Files.readAllBytes(dir.resolve("dup.json")));
+    }
+
+    @Test
+    void evalReportsF1AtStoredThresholdAndPrCurve() {
+        Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
+        assertThat(m.task()).isEqualTo(Model.Task.PAIR);
+        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
+        assertThat(r.n()).isEqualTo(90);
+        assertThat(r.threshold()).isCloseTo(head.threshold(), within(1e-9));
+        assertThat(r.f1()).isCloseTo(head.training().at("/valid/f1").asDouble(), within(1e-3));
+        assertThat(r.curve()).hasSize(99);
+        var json = Evaluation.toJson(r, m.name());
+        for (String key : List.of("precision", "recall", "f1", "threshold", "n", "pr_curve")) assertThat(json.has(key)).as(key).isTrue();
+    }
+
+    @Test
+    void scoringFromSharedBackboneVectorsEqualsScorePairs() {
+        Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
+        PairInput p = new PairInput(Map.of("title", "sony router so123a", "price", "99"), Map.of("title", "router so123a by sony", "price", "97"));
+        PairScore direct = m.scorePairs(List.of(p)).get(0);
+        var tokens = List.of(m.tokenizeRecord(p.left(), "left"), m.tokenizeRecord(p.right(), "right"),
+                m.backbone().tokenizer().encode(TextInput.of("what's the weather")));
+        float[][] v = m.backbone().forward(tokens).vectors();
+        PairScore shared = m.scorePair(p, v[0], v[1]);
+        assertThat(shared.score()).isCloseTo(direct.score(), within(1e-4));
+        assertThat(shared.duplicate()).isEqualTo(direct.duplicate());
+        assertThat(direct.prediction().labels()).containsExactly("different", "duplicate");
+    }
+
+    @Test
+    void textPairsAndBadRecordsAreHandledPerPair() {
+        Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
+        List<PairBatch.Result> r = PairBatch.score(m, List.of(PairInput.ofTexts("canon camera ca555b", "ca555b canon camera"),
+                new PairInput(Map.of("title", "  "), Map.of("title", "x"))), new java.util.HashMap<>(), 8);
+        assertThat(r.get(0).score().score()).isBetween(0.0, 1.0);
+        assertThat(r.get(1).error()).hasMessageContaining("left");
+        assertThatThrownBy(() -> m.scorePairs(List.of(new PairInput(Map.of("title", "a"), Map.of()))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("right");
+    }
+
+    @Test
+    void eachDistinctRecordIsEmbeddedOnce() {
+        Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
+        var a = Map.of("title", "epson laser printer ep321c");
+        var b = Map.of("title", "laser printer ep321c by epson");
+        var cache = new java.util.HashMap<String, float[]>();
+        PairBatch.score(m, List.of(new PairInput(a, b), new PairInput(b, a), new PairInput(a, a)), cache, 8);
+        assertThat(cache).hasSize(2);
+    }
+
+    @Test
+    void lexicalFeaturesSeeSharedModelNumbersAndPrices() {
+        float[] same = PairFeatures.lexical(Map.of("title", "hp 11x toner q6511x", "price", "100"),
+                Map.of("title", "toner cartridge q6511x", "price", "95"));
+        float[] other = PairFeatures.lexical(Map.of("title", "hp 11x toner q6511x", "price", "100"),
+                Map.of("title", "toner cartridge q7553a", "price", "20"));
+        int code = PairFeatures.LEXICAL.indexOf("code_overlap"), conflict = PairFeatures.LEXICAL.indexOf("code_conflict"),
+                price = PairFeatures.LEXICAL.indexOf("price_similarity");
+        assertThat(same[code]).isEqualTo(1f);
+        assertThat(other[conflict]).isEqualTo(1f);
+        assertThat(same[price]).isCloseTo(0.95f, within(1e-6f));
+        assertThat(other[price]).isCloseTo(0.2f, within(1e-6f));
+    }
+
+    @Test
+    void refusesPairHeadWithWrongWeightCount(@TempDir Path tmp) throws IOException {
+        String json = Files.readString(dir.resolve("dup.json")).replace("\"inputDim\" : 384", "\"inputDim\" : 383");
+        Files.writeString(tmp.resolve("bad.json"), json);
+        assertThatThrownBy(() -> HeadFiles.readHead(tmp.resolve("bad.json"))).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("weights");
+    }
+}

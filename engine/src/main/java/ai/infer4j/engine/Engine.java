@@ -184,6 +184,11 @@ public final class Engine implements AutoCloseable {
         return bb;
     }
 
+    /** Closes a backbone no model uses any more and forgets it; the next load opens it again. */
+    public synchronized void release(Backbone backbone) {
+        if (backbones.remove(backbone.id(), backbone)) backbone.close();
+    }
+
     /** One request of a mixed batch: which model answers which input. */
     public record Request(Model model, TextInput input) { }
 

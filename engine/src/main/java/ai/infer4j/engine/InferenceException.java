@@ -5,7 +5,7 @@ package ai.infer4j.engine;
  * should answer with, so the mapping lives with the error, not in an {@code instanceof} chain.
  */
 public sealed class InferenceException extends RuntimeException
-        permits BadInputException, ModelNotFoundException, ModelLoadException, OverloadedException,
+        permits BadInputException, ModelNotFoundException, ModelLoadException, ModelConflictException, OverloadedException,
                 DeadlineExceededException, ModelExecutionException {
     private final int status;
 

@@ -1,0 +1,82 @@
+package ai.infer4j.cli;
+
+import ai.infer4j.engine.batch.BatchPolicy;
+import ai.infer4j.server.InferenceServer;
+import ai.infer4j.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Runs the server until SIGTERM/SIGINT, then drains and exits 0. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve models over TorchServe-compatible inference, management and metrics APIs.",
+                "With no arguments: the built-in 'intent' model on http://127.0.0.1:8080."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "config.properties (TorchServe key names)")
+    Path config;
+
+    @Option(names = "--inference-address", description = "host:port (default 127.0.0.1:8080)")
+    String inferenceAddress;
+
+    @Option(names = "--management-address", description = "host:port (default 127.0.0.1:8081)")
+    String managementAddress;
+
+    @Option(names = "--metrics-address", description = "host:port (default 127.0.0.1:8082)")
+    String metricsAddress;
+
+    @Option(names = "--models", split = ",", description = "name=path|builtin ... (default: intent=intent)")
+    List<String> models;
+
+    @Option(names = "--model-store", description = "directory that relative model paths resolve against")
+    Path modelStore;
+
+    @Option(names = "--workers", description = "worker threads per backbone")
+    Integer workers;
+
+    @Option(names = "--threads", description = "ONNX Runtime intra-op threads per forward pass")
+    Integer threads;
+
+    @Option(names = "--batch-size", description = "max sequences per forward pass")
+    Integer batchSize;
+
+    @Option(names = "--max-batch-delay-ms", description = "max wait for a fuller batch")
+    Integer maxBatchDelayMs;
+
+    @Option(names = "--queue-size", description = "max queued sequences per backbone before 503")
+    Integer queueSize;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerConfig c = config != null ? ServerConfig.load(config) : ServerConfig.defaults();
+        c = c.withAddresses(inferenceAddress != null ? ServerConfig.address(inferenceAddress) : c.inferenceAddress(),
+                managementAddress != null ? ServerConfig.address(managementAddress) : c.managementAddress(),
+                metricsAddress != null ? ServerConfig.address(metricsAddress) : c.metricsAddress());
+        if (models != null || modelStore != null) {
+            Map<String, String> m = new LinkedHashMap<>(c.loadModels());
+            if (models != null) m = ServerConfig.parseModels(String.join(",", models));
+            c = c.withModels(modelStore != null ? modelStore : c.modelStore(), m);
+        }
+        BatchPolicy b = c.batch();
+        b = new BatchPolicy(batchSize != null ? batchSize : b.maxBatchSize(), b.maxBatchTokens(),
+                maxBatchDelayMs != null ? Duration.ofMillis(maxBatchDelayMs) : b.maxDelay(), queueSize != null ? queueSize : b.queueCapacity());
+        c = c.withWorkers(workers != null ? workers : c.workersPerModel(), threads != null ? threads : c.intraOpThreads(), b);
+
+        InferenceServer server = InferenceServer.start(c);
+        Thread stopper = new Thread(server::close, "infer4j-shutdown");
+        Runtime.getRuntime().addShutdownHook(stopper);
+        Signals.onTerminate(() -> {
+            server.close();
+            System.exit(0);
+        });
+        System.err.printf("infer4j serving %s on http://127.0.0.1:%d (management :%d, metrics :%d/metrics); Ctrl-C to stop%n",
+                server.registry().names(), server.inferencePort(), server.managementPort(), server.metricsPort());
+        server.awaitShutdown();
+        return 0;
+    }
+}

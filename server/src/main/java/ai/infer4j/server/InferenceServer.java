@@ -1,0 +1,183 @@
+package ai.infer4j.server;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.server.http.HttpListener;
+import ai.infer4j.server.inference.InferenceHandler;
+import ai.infer4j.server.inference.InferenceService;
+import ai.infer4j.server.management.ManagementHandler;
+import ai.infer4j.server.management.ModelRegistry;
+import ai.infer4j.server.metrics.ServerMetrics;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The infer4j server: inference API, management API and Prometheus metrics over one engine.
+ * Start with {@link #start}; {@link #close()} drains in-flight requests and shuts down in reverse order.
+ *
+ * <pre>
+ * try (InferenceServer s = InferenceServer.start(ServerConfig.defaults())) {
+ *     s.awaitShutdown();
+ * }
+ * </pre>
+ */
+public final class InferenceServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InferenceServer.class);
+
+    private final ServerConfig config;
+    private final Engine engine;
+    private final ServerMetrics metrics;
+    private final ModelRegistry registry;
+    private final InferenceService service;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup io;
+    private final ExecutorService managementExecutor;
+    private final List<String> failedModels = new ArrayList<>();
+    private HttpListener inference;
+    private HttpListener management;
+    private HTTPServer metricsServer;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private boolean closed;
+
+    private InferenceServer(ServerConfig config) {
+        this.config = config;
+        EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.intraOpThreads());
+        if (config.cacheDir() != null) opts = opts.withCacheDir(config.cacheDir());
+        this.engine = Engine.create(opts);
+        this.metrics = new ServerMetrics();
+        this.registry = new ModelRegistry(engine, metrics, config.drainTimeout());
+        this.service = new InferenceService(registry, config, metrics);
+        this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
+        this.io = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), named("infer4j-io"),
+                NioIoHandler.newFactory());
+        this.managementExecutor = Executors.newSingleThreadExecutor(named("infer4j-management"));
+    }
+
+    /** Loads the configured models (a model that fails is logged and skipped), then binds all listeners. */
+    public static InferenceServer start(ServerConfig config) throws IOException, InterruptedException {
+        InferenceServer s = new InferenceServer(config);
+        try {
+            s.loadModels();
+            s.bind();
+            return s;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void loadModels() {
+        for (Map.Entry<String, String> e : config.loadModels().entrySet()) {
+            long t0 = System.nanoTime();
+            try {
+                String ref = e.getValue();
+                if (config.modelStore() != null && !Engine.BUILTIN_MODELS.contains(ref) && !java.nio.file.Path.of(ref).isAbsolute()
+                        && java.nio.file.Files.exists(config.modelStore().resolve(ref)))
+                    ref = config.modelStore().resolve(ref).toString();
+                registry.register(ref, e.getKey(), config.workersPerModel(), config.batch(), config.responseTimeout());
+                log.info("model {} ready in {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
+            } catch (RuntimeException ex) {
+                failedModels.add(e.getKey());
+                log.error("model {} ({}) failed to load and is not served: {}", e.getKey(), e.getValue(), ex.getMessage());
+            }
+        }
+    }
+
+    private void bind() throws IOException, InterruptedException {
+        var downloads = engine.options().cacheDir().resolve("downloads");
+        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(),
+                () -> new InferenceHandler(service));
+        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20,
+                () -> new ManagementHandler(registry, config, downloads, managementExecutor));
+        InetSocketAddress m = config.metricsAddress();
+        metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
+        log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
+        log.info("management API http://{}:{}", management.address().getHostString(), management.port());
+        log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());
+        log.info("models: {}", registry.names());
+    }
+
+    public int inferencePort() {
+        return inference.port();
+    }
+
+    public int managementPort() {
+        return management.port();
+    }
+
+    public int metricsPort() {
+        return metricsServer.getPort();
+    }
+
+    /** Requests admitted and not yet answered. */
+    public int inFlight() {
+        return service.inFlight();
+    }
+
+    public ModelRegistry registry() {
+        return registry;
+    }
+
+    /** Configured models that failed to load at start-up. */
+    public List<String> failedModels() {
+        return List.copyOf(failedModels);
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitShutdown() throws InterruptedException {
+        stopped.await();
+    }
+
+    /**
+     * Graceful stop: refuse new requests, wait (up to the drain timeout) for admitted ones, stop the
+     * schedulers, the listeners and the metrics endpoint, close the models. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        service.startDraining();
+        if (inference != null) inference.close();
+        long until = System.nanoTime() + config.drainTimeout().toNanos();
+        while (service.inFlight() > 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5); // polling a counter during shutdown only
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (service.inFlight() > 0) log.warn("shutdown: {} requests still in flight after {}", service.inFlight(), config.drainTimeout());
+        registry.close();
+        if (management != null) management.close();
+        if (metricsServer != null) metricsServer.stop();
+        managementExecutor.shutdownNow();
+        engine.close();
+        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("server stopped");
+        stopped.countDown();
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        var n = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.getAndIncrement());
+            t.setDaemon(!prefix.equals("infer4j-io"));
+            return t;
+        };
+    }
+}

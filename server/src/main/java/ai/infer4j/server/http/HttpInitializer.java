@@ -1,0 +1,49 @@
+package ai.infer4j.server.http;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+
+import java.util.function.Supplier;
+
+/** The HTTP pipeline: codec, body aggregation with a size limit (413 beyond it), idle timeout, then one handler. */
+final class HttpInitializer extends ChannelInitializer<SocketChannel> {
+    /** A connection that sends nothing for this long is closed (also stops slow, never-finished bodies). */
+    static final int IDLE_SECONDS = 30;
+
+    private final int maxRequestBytes;
+    private final Supplier<ChannelHandler> handler;
+
+    HttpInitializer(int maxRequestBytes, Supplier<ChannelHandler> handler) {
+        this.maxRequestBytes = maxRequestBytes;
+        this.handler = handler;
+    }
+
+    /** Answers an over-size body with the same JSON error shape as every other failure, then closes. */
+    static final class JsonLimitAggregator extends HttpObjectAggregator {
+        private final int max;
+
+        JsonLimitAggregator(int maxContentLength) {
+            super(maxContentLength);
+            this.max = maxContentLength;
+        }
+
+        @Override
+        protected void handleOversizedMessage(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpMessage oversized) {
+            HttpSupport.send(ctx, HttpSupport.error(413, "RequestTooLarge",
+                    "request body is larger than max_request_size (" + max + " bytes)"), false);
+        }
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline()
+                .addLast("idle", new ReadTimeoutHandler(IDLE_SECONDS))
+                .addLast("codec", new HttpServerCodec(8192, 16384, 16384))
+                .addLast("aggregate", new JsonLimitAggregator(maxRequestBytes))
+                .addLast("handler", handler.get());
+    }
+}

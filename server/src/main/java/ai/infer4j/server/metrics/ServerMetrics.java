@@ -1,0 +1,98 @@
+package ai.infer4j.server.metrics;
+
+import ai.infer4j.engine.batch.BatchListener;
+import ai.infer4j.engine.batch.BatchScheduler;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The server's Prometheus metrics: requests, latencies (queue, model, end to end), batch size,
+ * padding, queue depth, workers, plus JVM and process CPU/memory. Updates are lock-free.
+ */
+public final class ServerMetrics {
+    private static final double[] LATENCY_BUCKETS = {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03,
+            0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Map<String, BatchScheduler> schedulers = new ConcurrentHashMap<>();
+    private final Counter requests;
+    private final Histogram endToEnd;
+    private final Histogram queueWait;
+    private final Histogram modelTime;
+    private final Histogram batchSize;
+    private final Histogram paddingRatio;
+    private final Counter expired;
+
+    public ServerMetrics() {
+        requests = Counter.builder().name("infer4j_requests").help("Inference requests answered, by model, version and HTTP status")
+                .labelNames("model", "version", "status").register(registry);
+        endToEnd = Histogram.builder().name("infer4j_request_latency_seconds").help("End-to-end latency from request read to response written")
+                .labelNames("model").classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        queueWait = Histogram.builder().name("infer4j_queue_wait_seconds").help("Time a sequence waited in the batching queue")
+                .labelNames("backbone").classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        modelTime = Histogram.builder().name("infer4j_model_time_seconds").help("Forward-pass time per batch")
+                .labelNames("backbone").classicUpperBounds(LATENCY_BUCKETS).register(registry);
+        batchSize = Histogram.builder().name("infer4j_batch_size").help("Sequences per forward pass")
+                .labelNames("backbone").classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256).register(registry);
+        paddingRatio = Histogram.builder().name("infer4j_padding_ratio").help("Fraction of each batch tensor that is padding")
+                .labelNames("backbone").classicUpperBounds(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1).register(registry);
+        expired = Counter.builder().name("infer4j_deadline_expired").help("Sequences dropped because their deadline passed in the queue")
+                .labelNames("backbone").register(registry);
+        GaugeWithCallback.builder().name("infer4j_queue_depth").help("Sequences waiting in the batching queue").labelNames("backbone")
+                .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.queueDepth(), name))).register(registry);
+        GaugeWithCallback.builder().name("infer4j_workers").help("Worker threads per backbone").labelNames("backbone")
+                .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.workers(), name))).register(registry);
+        JvmMetrics.builder().register(registry); // includes process CPU, RSS and open files
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /** A listener that records one backbone's batches. */
+    public BatchListener listenerFor(String backbone) {
+        var qw = queueWait.labelValues(backbone);
+        var mt = modelTime.labelValues(backbone);
+        var bs = batchSize.labelValues(backbone);
+        var pr = paddingRatio.labelValues(backbone);
+        var ex = expired.labelValues(backbone);
+        return new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double padding, long modelNanos) {
+                bs.observe(size);
+                pr.observe(padding);
+                mt.observe(modelNanos / 1e9);
+            }
+
+            @Override
+            public void queueWait(long nanos) {
+                qw.observe(nanos / 1e9);
+            }
+
+            @Override
+            public void expired() {
+                ex.inc();
+            }
+        };
+    }
+
+    public void track(String backbone, BatchScheduler scheduler) {
+        schedulers.put(backbone, scheduler);
+    }
+
+    public void untrack(String backbone) {
+        schedulers.remove(backbone);
+    }
+
+    /** Records one answered request. */
+    public void request(String model, String version, int status, long nanos) {
+        requests.labelValues(model, version, Integer.toString(status)).inc();
+        if (status < 400) endToEnd.labelValues(model).observe(nanos / 1e9);
+    }
+}

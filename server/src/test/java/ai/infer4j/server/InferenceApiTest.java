@@ -1,0 +1,151 @@
+package ai.infer4j.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static ai.infer4j.server.TestServers.get;
+import static ai.infer4j.server.TestServers.post;
+import static ai.infer4j.server.TestServers.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class InferenceApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static InferenceServer server;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServers.start(Map.of("max_request_size", "65536", "max_batch_delay", "5"));
+        port = server.inferencePort();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void plainTextGetsLabelScoreAndTopScores() throws Exception {
+        var r = send("POST", port, "/predictions/intent", "I lost my credit card, what do I do", "text/plain");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode j = json(r);
+        assertThat(j.get("label").asText()).isEqualTo("report_lost_card");
+        assertThat(j.get("score").asDouble()).isBetween(0.5, 1.0);
+        assertThat(j.get("scores")).hasSize(5);
+    }
+
+    @Test
+    void jsonSingleBatchAndVersionedPathsAgree() throws Exception {
+        JsonNode one = json(post(port, "/predictions/intent", "{\"text\": \"what is my account balance\"}"));
+        JsonNode versioned = json(post(port, "/predictions/intent/1", "{\"text\": \"what is my account balance\"}"));
+        JsonNode many = json(post(port, "/predictions/intent", "{\"inputs\": [\"what is my account balance\", {\"text\": \"play some jazz\"}]}"));
+        assertThat(one.get("label").asText()).isEqualTo("balance");
+        assertThat(versioned.get("label")).isEqualTo(one.get("label"));
+        assertThat(many).hasSize(2);
+        assertThat(many.get(0).get("label")).isEqualTo(one.get("label"));
+        assertThat(many.get(0).get("score").asDouble()).isCloseTo(one.get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    @Test
+    void longTextIsTruncatedAndSaysSo() throws Exception {
+        JsonNode j = json(post(port, "/predictions/intent", "{\"text\": \"" + "book a flight ".repeat(200) + "\"}"));
+        assertThat(j.get("truncated").asBoolean()).isTrue();
+    }
+
+    @Test
+    void pingAndKServeHealth() throws Exception {
+        assertThat(json(get(port, "/ping")).get("status").asText()).isEqualTo("Healthy");
+        assertThat(get(port, "/v2/health/live").statusCode()).isEqualTo(200);
+        assertThat(get(port, "/v2/health/ready").statusCode()).isEqualTo(200);
+        assertThat(json(get(port, "/v2/models/intent/ready")).get("ready").asBoolean()).isTrue();
+        JsonNode meta = json(get(port, "/v2/models/intent"));
+        assertThat(meta.get("inputs").get(0).get("datatype").asText()).isEqualTo("BYTES");
+    }
+
+    @Test
+    void kserveInferTakesBytesTensor() throws Exception {
+        var r = post(port, "/v2/models/intent/infer",
+                "{\"id\": \"r1\", \"inputs\": [{\"name\": \"text\", \"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"book a flight to rome\", \"what time is it\"]}]}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode j = json(r);
+        assertThat(j.get("id").asText()).isEqualTo("r1");
+        assertThat(j.get("outputs").get(0).get("data")).hasSize(2);
+        assertThat(j.get("outputs").get(0).get("data").get(0).asText()).isEqualTo("book_flight");
+        assertThat(j.get("outputs").get(1).get("datatype").asText()).isEqualTo("FP32");
+    }
+
+    @Test
+    void everyBadRequestGetsItsStatusAndJsonAndServerStaysHealthy() throws Exception {
+        record Case(String method, String path, String body, String type, int status, String says) { }
+        List<Case> cases = List.of(
+                new Case("POST", "/predictions/intent", "{\"text\": ", "application/json", 400, "malformed JSON"),
+                new Case("POST", "/predictions/intent", "{\"txt\": \"hi\"}", "application/json", 400, "\"text\""),
+                new Case("POST", "/predictions/intent", "{\"text\": 42}", "application/json", 400, "must be a string"),
+                new Case("POST", "/predictions/intent", "{\"inputs\": []}", "application/json", 400, "empty"),
+                new Case("POST", "/predictions/intent", "{\"inputs\": [1, 2]}", "application/json", 400, "inputs"),
+                new Case("POST", "/predictions/intent", "", "text/plain", 400, "empty"),
+                new Case("POST", "/predictions/intent", "   ", "text/plain", 400, "empty"),
+                new Case("POST", "/predictions/intent", "[".repeat(200) + "]".repeat(200), "application/json", 400, "malformed JSON"),
+                new Case("POST", "/predictions/intent", "x".repeat(30_000), "text/plain", 422, "limit"),
+                new Case("POST", "/predictions/intent", "y".repeat(70_000), "text/plain", 413, "max_request_size"),
+                new Case("POST", "/predictions/nope", "hi", "text/plain", 404, "not registered"),
+                new Case("POST", "/predictions/intent/9", "hi", "text/plain", 404, "no version '9'"),
+                new Case("GET", "/predictions/intent", null, null, 405, "POST"),
+                new Case("DELETE", "/ping", null, null, 405, "GET"),
+                new Case("GET", "/no/such/path", null, null, 404, "no endpoint"),
+                new Case("POST", "/v2/models/intent/infer", "{\"inputs\": [{\"datatype\": \"FP32\", \"data\": [1]}]}", "application/json", 400, "BYTES"),
+                new Case("POST", "/predictions/intent", "{\"left\": {}, \"right\": {}}", "application/json", 400, "pair model"));
+        for (Case c : cases) {
+            var r = send(c.method(), port, c.path(), c.body(), c.type());
+            assertThat(r.statusCode()).as(c.toString()).isEqualTo(c.status());
+            JsonNode j = json(r);
+            assertThat(j.get("code").asInt()).as(c.toString()).isEqualTo(c.status());
+            assertThat(j.get("type").asText()).isNotBlank();
+            assertThat(j.get("message").asText()).as(c.toString()).contains(c.says()).doesNotContain("Exception").doesNotContain("at ai.");
+            assertThat(post(port, "/predictions/intent", "{\"text\": \"hello\"}").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void invalidUtf8IsRefused() throws Exception {
+        var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predictions/intent"))
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'h', (byte) 0xC3, (byte) 0x28, 'i'})).build();
+        var r = TestServers.CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("UTF-8");
+    }
+
+    @Test
+    void concurrentRequestsAreBatchedTogether() throws Exception {
+        double batchesBefore = TestServers.metric(server, "infer4j_batch_size_count");
+        double seqBefore = TestServers.metric(server, "infer4j_batch_size_sum");
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predictions/intent"))
+                    .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("query number " + i + " about my bank card")).build();
+            all.add(TestServers.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : all) assertThat(f.get().statusCode()).isEqualTo(200);
+        double batches = TestServers.metric(server, "infer4j_batch_size_count") - batchesBefore;
+        double seqs = TestServers.metric(server, "infer4j_batch_size_sum") - seqBefore;
+        assertThat(seqs).isEqualTo(64);
+        assertThat(seqs / batches).as("mean batch size").isGreaterThan(1.0);
+        assertThat(TestServers.metric(server, "infer4j_requests_total{model=\"intent\",status=\"200\",version=\"1\"}")).isGreaterThanOrEqualTo(64);
+        assertThat(TestServers.metric(server, "process_cpu_seconds_total")).isGreaterThan(0);
+    }
+}

@@ -51,6 +51,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue-size", description = "max queued sequences per backbone before 503")
     Integer queueSize;
 
+    @Option(names = "--auth-token-file", description = "require 'Authorization: Bearer <token>' (token = first line of this file)")
+    Path authTokenFile;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = config != null ? ServerConfig.load(config) : ServerConfig.defaults();
@@ -67,6 +70,7 @@ final class ServeCommand implements Callable<Integer> {
                 maxBatchDelayMs != null ? Duration.ofMillis(maxBatchDelayMs) : b.maxDelay(), queueSize != null ? queueSize : b.queueCapacity());
         c = c.withWorkers(workers != null ? workers : c.workersPerModel(), threads != null ? threads : c.intraOpThreads(), b);
 
+        if (authTokenFile != null) c = c.withAuthTokenFile(authTokenFile);
         InferenceServer server = InferenceServer.start(c);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);

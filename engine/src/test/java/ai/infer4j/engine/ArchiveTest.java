@@ -110,6 +110,31 @@ class ArchiveTest {
     }
 
     @Test
+    void refusesDirectoryArchiveWithSymlink(@TempDir Path dir) throws IOException {
+        Path head = headFile(dir, "topic", 384);
+        Path out = dir.resolve("linked");
+        ModelArchive.write(manifest("topic", List.of("heads/topic.json")), null, Map.of("heads/topic.json", head), out);
+        Files.createSymbolicLink(out.resolve("tokenizer.json"), Path.of("/etc/hostname"));
+        assertThatThrownBy(() -> engine.load(out.toString())).isInstanceOf(ModelLoadException.class).hasMessageContaining("symbolic link");
+    }
+
+    @Test
+    void refusesZipBomb(@TempDir Path dir) throws IOException {
+        Path mar = dir.resolve("bomb.mar");
+        try (OutputStream os = Files.newOutputStream(mar); ZipOutputStream zip = new ZipOutputStream(os)) {
+            zip.putNextEntry(new ZipEntry("MAR-INF/MANIFEST.json"));
+            zip.write("{}".getBytes());
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("model.onnx"));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) zip.write(zeros); // 64 MiB of zeros compress ~1000x
+            zip.closeEntry();
+        }
+        assertThat(Files.size(mar)).isLessThan(1 << 20);
+        assertThatThrownBy(() -> engine.load(mar.toString())).isInstanceOf(ModelLoadException.class).hasMessageContaining("zip bomb");
+    }
+
+    @Test
     void refusesArchiveWithoutManifest(@TempDir Path dir) throws IOException {
         Path mar = zip(dir.resolve("empty.mar"), Map.of("model.onnx", "x"));
         assertThatThrownBy(() -> engine.load(mar.toString())).isInstanceOf(ModelLoadException.class).hasMessageContaining("MANIFEST.json");

@@ -98,16 +98,20 @@ public final class InferenceServer implements AutoCloseable {
 
     private void bind() throws IOException, InterruptedException {
         var downloads = engine.options().cacheDir().resolve("downloads");
-        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(),
+        byte[] token = config.authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.authTokenFile());
+        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(), token,
                 () -> new InferenceHandler(service));
-        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20,
+        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, token,
                 () -> new ManagementHandler(registry, config, downloads, managementExecutor));
         InetSocketAddress m = config.metricsAddress();
         metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
         log.info("management API http://{}:{}", management.address().getHostString(), management.port());
         log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());
-        log.info("models: {}", registry.names());
+        log.info("models: {}{}", registry.names(), token == null ? "" : " (bearer token required)");
+        if (!config.managementAddress().getHostString().matches("127\\.0\\.0\\.1|localhost|::1") && token == null)
+            log.warn("management API is bound to {} without auth_token_file: anyone who can reach it can load models",
+                    config.managementAddress().getHostString());
     }
 
     public int inferencePort() {

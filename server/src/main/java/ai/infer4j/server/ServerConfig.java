@@ -33,11 +33,13 @@ import java.util.regex.Pattern;
  * @param allowedUrls        regexes a remote model URL must match to be registered (none by default)
  * @param drainTimeout       how long shutdown waits for in-flight requests
  * @param cacheDir           where archives are extracted (null: the engine default)
+ * @param authTokenFile      file holding a bearer token required on inference and management calls, or null (no auth)
  */
 public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress managementAddress,
                            InetSocketAddress metricsAddress, Path modelStore, Map<String, String> loadModels,
                            int maxRequestSizeBytes, int workersPerModel, int intraOpThreads, BatchPolicy batch,
-                           Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir) {
+                           Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir,
+                           Path authTokenFile) {
 
     public ServerConfig {
         loadModels = Map.copyOf(new LinkedHashMap<>(loadModels));
@@ -54,7 +56,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
                 Map.of("intent", "intent"), 6_553_500, 1, cores, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
-                Duration.ofSeconds(10), null);
+                Duration.ofSeconds(10), null, null);
     }
 
     /** Reads {@code config.properties}; keys not given keep their defaults. Unknown keys are refused. */
@@ -71,7 +73,8 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
     /** Keys understood in config.properties (TorchServe's names, plus a few infer4j ones). */
     public static final List<String> KEYS = List.of("inference_address", "management_address", "metrics_address", "model_store",
             "load_models", "max_request_size", "default_workers_per_model", "batch_size", "max_batch_delay", "max_batch_tokens",
-            "job_queue_size", "default_response_timeout", "allowed_urls", "intra_op_threads", "drain_timeout", "cache_dir");
+            "job_queue_size", "default_response_timeout", "allowed_urls", "intra_op_threads", "drain_timeout", "cache_dir",
+            "auth_token_file");
 
     /** This config with the given properties applied (relative paths resolve against {@code base}). */
     public ServerConfig with(Properties p, Path base) {
@@ -89,9 +92,10 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         Duration drain = p.containsKey("drain_timeout") ? seconds(p, "drain_timeout") : drainTimeout;
         List<Pattern> urls = p.containsKey("allowed_urls") ? patterns(p.getProperty("allowed_urls")) : allowedUrls;
         Path cache = p.containsKey("cache_dir") ? resolve(base, p.getProperty("cache_dir")) : cacheDir;
+        Path auth = p.containsKey("auth_token_file") ? resolve(base, p.getProperty("auth_token_file")) : authTokenFile;
         return new ServerConfig(inf, man, met, store, load, intOf(p, "max_request_size", maxRequestSizeBytes),
                 intOf(p, "default_workers_per_model", workersPerModel), intOf(p, "intra_op_threads", intraOpThreads), b, timeout,
-                urls, drain, cache);
+                urls, drain, cache, auth);
     }
 
     /** Parses {@code host:port}, {@code http://host:port} or {@code :port}. */
@@ -163,16 +167,21 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
 
     public ServerConfig withAddresses(InetSocketAddress inf, InetSocketAddress man, InetSocketAddress met) {
         return new ServerConfig(inf, man, met, modelStore, loadModels, maxRequestSizeBytes, workersPerModel, intraOpThreads, batch,
-                responseTimeout, allowedUrls, drainTimeout, cacheDir);
+                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
     }
 
     public ServerConfig withModels(Path store, Map<String, String> models) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, store, models, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
     }
 
     public ServerConfig withWorkers(int workers, int threads, BatchPolicy policy) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir);
+                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
+    }
+
+    public ServerConfig withAuthTokenFile(Path file) {
+        return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file);
     }
 }

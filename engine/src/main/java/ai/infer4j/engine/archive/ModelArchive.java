@@ -35,6 +35,8 @@ public final class ModelArchive {
     /** Limits that stop zip bombs: entries, and total uncompressed bytes. */
     public static final int MAX_ENTRIES = 1_000;
     public static final long MAX_TOTAL_BYTES = 4L << 30;
+    /** An entry expanding more than this many times its compressed size (beyond 1 MiB) is treated as a zip bomb. */
+    public static final int MAX_COMPRESSION_RATIO = 200;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -93,11 +95,17 @@ public final class ModelArchive {
                     continue;
                 }
                 Files.createDirectories(out.getParent());
+                long limit = Math.max(1L << 20, (long) MAX_COMPRESSION_RATIO * Math.max(1, e.getCompressedSize()));
+                long entryBytes = 0;
                 try (InputStream in = zf.getInputStream(e); OutputStream os = Files.newOutputStream(out)) {
                     byte[] buf = new byte[1 << 16];
                     int r;
                     while ((r = in.read(buf)) > 0) {
                         total += r;
+                        entryBytes += r;
+                        if (entryBytes > limit)
+                            throw new ModelLoadException("archive entry '" + name + "' expands more than " + MAX_COMPRESSION_RATIO
+                                    + "x its compressed size; refused as a likely zip bomb");
                         if (total > MAX_TOTAL_BYTES)
                             throw new ModelLoadException("archive " + zip + " expands beyond " + MAX_TOTAL_BYTES + " bytes; refused");
                         os.write(buf, 0, r);
@@ -109,6 +117,7 @@ public final class ModelArchive {
 
     /** Reads and validates the manifest of an archive directory, and checks that the files it names exist. */
     public static Manifest readManifest(Path dir) {
+        refuseSymlinks(dir);
         Path file = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(file)) throw new ModelLoadException("archive " + dir + " has no " + MANIFEST);
         JsonNode root;
@@ -137,6 +146,17 @@ public final class ModelArchive {
         }
         for (String h : m.heads()) requireFile(dir, h);
         return m;
+    }
+
+    /** Symbolic links could point a model at any file on the machine; archives may not contain them. */
+    private static void refuseSymlinks(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.filter(Files::isSymbolicLink).findFirst().ifPresent(link -> {
+                throw new ModelLoadException("archive " + dir + " contains a symbolic link '" + dir.relativize(link) + "'; refused");
+            });
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read archive " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static String text(JsonNode root, String field) {

@@ -115,7 +115,20 @@ public final class BatchScheduler implements AutoCloseable {
         return f;
     }
 
+    /** Runs a worker; a worker that dies of something unexpected is logged and replaced. */
     private void workLoop() {
+        try {
+            loop();
+        } catch (Throwable t) {
+            log.error("worker {} died; replacing it", Thread.currentThread().getName(), t);
+            synchronized (this) {
+                workers.remove(Thread.currentThread());
+                if (accepting) scale(targetWorkers);
+            }
+        }
+    }
+
+    private void loop() {
         List<Job> batch = new ArrayList<>(policy.maxBatchSize());
         while (true) {
             if (exitIfSurplus()) return;

@@ -9,16 +9,18 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 
 import java.util.function.Supplier;
 
-/** The HTTP pipeline: codec, body aggregation with a size limit (413 beyond it), idle timeout, then one handler. */
+/** The HTTP pipeline: idle timeout, codec, body aggregation with a size limit (413 beyond it), optional auth, then one handler. */
 final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     /** A connection that sends nothing for this long is closed (also stops slow, never-finished bodies). */
     static final int IDLE_SECONDS = 30;
 
     private final int maxRequestBytes;
+    private final byte[] authToken;
     private final Supplier<ChannelHandler> handler;
 
-    HttpInitializer(int maxRequestBytes, Supplier<ChannelHandler> handler) {
+    HttpInitializer(int maxRequestBytes, byte[] authToken, Supplier<ChannelHandler> handler) {
         this.maxRequestBytes = maxRequestBytes;
+        this.authToken = authToken;
         this.handler = handler;
     }
 
@@ -43,7 +45,8 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("idle", new ReadTimeoutHandler(IDLE_SECONDS))
                 .addLast("codec", new HttpServerCodec(8192, 16384, 16384))
-                .addLast("aggregate", new JsonLimitAggregator(maxRequestBytes))
-                .addLast("handler", handler.get());
+                .addLast("aggregate", new JsonLimitAggregator(maxRequestBytes));
+        if (authToken != null) ch.pipeline().addLast("auth", new AuthHandler(authToken));
+        ch.pipeline().addLast("handler", handler.get());
     }
 }

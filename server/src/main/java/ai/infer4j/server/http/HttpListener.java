@@ -23,15 +23,18 @@ public final class HttpListener implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code address} (port 0 picks a free port); each connection gets a new handler from {@code handler}. */
+    /**
+     * Binds {@code address} (port 0 picks a free port); each connection gets a new handler from {@code handler}.
+     * With a non-null {@code authToken}, requests need {@code Authorization: Bearer <token>}.
+     */
     public static HttpListener bind(String name, InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    int maxRequestBytes, Supplier<ChannelHandler> handler) throws InterruptedException {
+                                    int maxRequestBytes, byte[] authToken, Supplier<ChannelHandler> handler) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new HttpInitializer(maxRequestBytes, handler));
+                .childHandler(new HttpInitializer(maxRequestBytes, authToken, handler));
         InetSocketAddress resolved = address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
         Channel ch = b.bind(resolved).sync().channel();
         return new HttpListener(name, ch);

@@ -99,9 +99,9 @@ public final class InferenceServer implements AutoCloseable {
     private void bind() throws IOException, InterruptedException {
         var downloads = engine.options().cacheDir().resolve("downloads");
         byte[] token = config.authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.authTokenFile());
-        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(), token,
+        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(), config.idleTimeout(), token,
                 () -> new InferenceHandler(service));
-        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, token,
+        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, config.idleTimeout(), token,
                 () -> new ManagementHandler(registry, config, downloads, managementExecutor));
         InetSocketAddress m = config.metricsAddress();
         metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();

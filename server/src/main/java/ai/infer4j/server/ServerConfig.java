@@ -34,12 +34,13 @@ import java.util.regex.Pattern;
  * @param drainTimeout       how long shutdown waits for in-flight requests
  * @param cacheDir           where archives are extracted (null: the engine default)
  * @param authTokenFile      file holding a bearer token required on inference and management calls, or null (no auth)
+ * @param idleTimeout        a connection that sends nothing for this long is closed (stops slow, never-finished requests)
  */
 public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress managementAddress,
                            InetSocketAddress metricsAddress, Path modelStore, Map<String, String> loadModels,
                            int maxRequestSizeBytes, int workersPerModel, int intraOpThreads, BatchPolicy batch,
                            Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir,
-                           Path authTokenFile) {
+                           Path authTokenFile, Duration idleTimeout) {
 
     public ServerConfig {
         loadModels = Map.copyOf(new LinkedHashMap<>(loadModels));
@@ -47,6 +48,8 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         if (maxRequestSizeBytes < 1024) throw new IllegalArgumentException("max_request_size must be >= 1024 bytes, got " + maxRequestSizeBytes);
         if (workersPerModel < 1) throw new IllegalArgumentException("default_workers_per_model must be >= 1, got " + workersPerModel);
         if (intraOpThreads < 1) throw new IllegalArgumentException("intra_op_threads must be >= 1, got " + intraOpThreads);
+        if (idleTimeout.isNegative() || idleTimeout.isZero())
+            throw new IllegalArgumentException("idle_timeout must be > 0, got " + idleTimeout);
         if (responseTimeout.isNegative() || responseTimeout.isZero())
             throw new IllegalArgumentException("default_response_timeout must be > 0, got " + responseTimeout);
     }
@@ -56,7 +59,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
                 Map.of("intent", "intent"), 6_553_500, 1, cores, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
-                Duration.ofSeconds(10), null, null);
+                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30));
     }
 
     /** Reads {@code config.properties}; keys not given keep their defaults. Unknown keys are refused. */
@@ -74,7 +77,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
     public static final List<String> KEYS = List.of("inference_address", "management_address", "metrics_address", "model_store",
             "load_models", "max_request_size", "default_workers_per_model", "batch_size", "max_batch_delay", "max_batch_tokens",
             "job_queue_size", "default_response_timeout", "allowed_urls", "intra_op_threads", "drain_timeout", "cache_dir",
-            "auth_token_file");
+            "auth_token_file", "idle_timeout");
 
     /** This config with the given properties applied (relative paths resolve against {@code base}). */
     public ServerConfig with(Properties p, Path base) {
@@ -93,9 +96,10 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         List<Pattern> urls = p.containsKey("allowed_urls") ? patterns(p.getProperty("allowed_urls")) : allowedUrls;
         Path cache = p.containsKey("cache_dir") ? resolve(base, p.getProperty("cache_dir")) : cacheDir;
         Path auth = p.containsKey("auth_token_file") ? resolve(base, p.getProperty("auth_token_file")) : authTokenFile;
+        Duration idle = p.containsKey("idle_timeout") ? seconds(p, "idle_timeout") : idleTimeout;
         return new ServerConfig(inf, man, met, store, load, intOf(p, "max_request_size", maxRequestSizeBytes),
                 intOf(p, "default_workers_per_model", workersPerModel), intOf(p, "intra_op_threads", intraOpThreads), b, timeout,
-                urls, drain, cache, auth);
+                urls, drain, cache, auth, idle);
     }
 
     /** Parses {@code host:port}, {@code http://host:port} or {@code :port}. */
@@ -167,21 +171,21 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
 
     public ServerConfig withAddresses(InetSocketAddress inf, InetSocketAddress man, InetSocketAddress met) {
         return new ServerConfig(inf, man, met, modelStore, loadModels, maxRequestSizeBytes, workersPerModel, intraOpThreads, batch,
-                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
+                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
     }
 
     public ServerConfig withModels(Path store, Map<String, String> models) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, store, models, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
     }
 
     public ServerConfig withWorkers(int workers, int threads, BatchPolicy policy) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile);
+                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
     }
 
     public ServerConfig withAuthTokenFile(Path file) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout);
     }
 }

@@ -79,6 +79,10 @@ public final class TextTokenizer implements AutoCloseable {
         Encoding e = input.isPair() ? hf.encode(input.text(), input.textPair()) : hf.encode(input.text());
         long[] ids = e.getIds();
         long[] types = e.getTypeIds();
+        long content = 0;
+        for (long special : e.getSpecialTokenMask()) if (special == 0) content++;
+        if (content == 0)
+            throw new BadInputException("text has no content after normalisation (only control or invisible characters?)");
         boolean truncated = ids.length > maxLength;
         if (truncated) {
             if (!truncate)
@@ -119,6 +123,11 @@ public final class TextTokenizer implements AutoCloseable {
         if (text.isBlank()) throw new BadInputException("'" + field + "' is empty");
         if (text.length() > maxChars)
             throw BadInputException.tooLong("'" + field + "' is " + text.length() + " characters; the limit is " + maxChars);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) i++;
+            else if (Character.isSurrogate(c)) throw new BadInputException("'" + field + "' contains invalid Unicode (an unpaired surrogate at " + i + ")");
+        }
     }
 
     @Override

@@ -11,15 +11,14 @@ import java.util.function.Supplier;
 
 /** The HTTP pipeline: idle timeout, codec, body aggregation with a size limit (413 beyond it), optional auth, then one handler. */
 final class HttpInitializer extends ChannelInitializer<SocketChannel> {
-    /** A connection that sends nothing for this long is closed (also stops slow, never-finished bodies). */
-    static final int IDLE_SECONDS = 30;
-
     private final int maxRequestBytes;
+    private final long idleMillis;
     private final byte[] authToken;
     private final Supplier<ChannelHandler> handler;
 
-    HttpInitializer(int maxRequestBytes, byte[] authToken, Supplier<ChannelHandler> handler) {
+    HttpInitializer(int maxRequestBytes, long idleMillis, byte[] authToken, Supplier<ChannelHandler> handler) {
         this.maxRequestBytes = maxRequestBytes;
+        this.idleMillis = idleMillis;
         this.authToken = authToken;
         this.handler = handler;
     }
@@ -43,7 +42,7 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-                .addLast("idle", new ReadTimeoutHandler(IDLE_SECONDS))
+                .addLast("idle", new ReadTimeoutHandler(idleMillis, java.util.concurrent.TimeUnit.MILLISECONDS))
                 .addLast("codec", new HttpServerCodec(8192, 16384, 16384))
                 .addLast("aggregate", new JsonLimitAggregator(maxRequestBytes));
         if (authToken != null) ch.pipeline().addLast("auth", new AuthHandler(authToken));

@@ -28,13 +28,13 @@ public final class HttpListener implements AutoCloseable {
      * With a non-null {@code authToken}, requests need {@code Authorization: Bearer <token>}.
      */
     public static HttpListener bind(String name, InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    int maxRequestBytes, byte[] authToken, Supplier<ChannelHandler> handler) throws InterruptedException {
+                                    int maxRequestBytes, java.time.Duration idle, byte[] authToken, Supplier<ChannelHandler> handler) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new HttpInitializer(maxRequestBytes, authToken, handler));
+                .childHandler(new HttpInitializer(maxRequestBytes, idle.toMillis(), authToken, handler));
         InetSocketAddress resolved = address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
         Channel ch = b.bind(resolved).sync().channel();
         return new HttpListener(name, ch);

@@ -90,8 +90,7 @@ public final class InferenceServer implements AutoCloseable {
                 registry.register(ref, e.getKey(), config.workersPerModel(), config.batch(), config.responseTimeout());
                 log.info("model {} ready in {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
             } catch (RuntimeException ex) {
-                failedModels.add(e.getKey());
-                log.error("model {} ({}) failed to load and is not served: {}", e.getKey(), e.getValue(), ex.getMessage());
+                failedModels.add(e.getKey()); // logged by the registry; other models still load
             }
         }
     }

@@ -1,6 +1,7 @@
 package ai.infer4j.server;
 
 import ai.infer4j.engine.batch.BatchPolicy;
+import ai.infer4j.monitor.capture.CaptureConfig;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -35,16 +36,18 @@ import java.util.regex.Pattern;
  * @param cacheDir           where archives are extracted (null: the engine default)
  * @param authTokenFile      file holding a bearer token required on inference and management calls, or null (no auth)
  * @param idleTimeout        a connection that sends nothing for this long is closed (stops slow, never-finished requests)
+ * @param capture            data capture and live drift ({@code capture_*}, {@code drift_*} keys; off by default)
  */
 public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress managementAddress,
                            InetSocketAddress metricsAddress, Path modelStore, Map<String, String> loadModels,
                            int maxRequestSizeBytes, int workersPerModel, int intraOpThreads, BatchPolicy batch,
                            Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir,
-                           Path authTokenFile, Duration idleTimeout) {
+                           Path authTokenFile, Duration idleTimeout, CaptureConfig capture) {
 
     public ServerConfig {
         loadModels = Map.copyOf(new LinkedHashMap<>(loadModels));
         allowedUrls = List.copyOf(allowedUrls);
+        if (capture == null) capture = CaptureConfig.disabled();
         if (maxRequestSizeBytes < 1024) throw new IllegalArgumentException("max_request_size must be >= 1024 bytes, got " + maxRequestSizeBytes);
         if (workersPerModel < 1) throw new IllegalArgumentException("default_workers_per_model must be >= 1, got " + workersPerModel);
         if (intraOpThreads < 1) throw new IllegalArgumentException("intra_op_threads must be >= 1, got " + intraOpThreads);
@@ -59,7 +62,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
                 Map.of("intent", "intent"), 6_553_500, 1, cores, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
-                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30));
+                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled());
     }
 
     /** Reads {@code config.properties}; keys not given keep their defaults. Unknown keys are refused. */
@@ -82,7 +85,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
     /** This config with the given properties applied (relative paths resolve against {@code base}). */
     public ServerConfig with(Properties p, Path base) {
         for (String k : p.stringPropertyNames())
-            if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown config key '" + k + "'; known keys: " + KEYS);
+            if (!KEYS.contains(k) && !CaptureConfig.accepts(k)) throw new IllegalArgumentException("unknown config key '" + k + "'; known keys: " + KEYS + " and " + CaptureConfig.KEYS);
         InetSocketAddress inf = p.containsKey("inference_address") ? address(p.getProperty("inference_address")) : inferenceAddress;
         InetSocketAddress man = p.containsKey("management_address") ? address(p.getProperty("management_address")) : managementAddress;
         InetSocketAddress met = p.containsKey("metrics_address") ? address(p.getProperty("metrics_address")) : metricsAddress;
@@ -99,7 +102,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         Duration idle = p.containsKey("idle_timeout") ? seconds(p, "idle_timeout") : idleTimeout;
         return new ServerConfig(inf, man, met, store, load, intOf(p, "max_request_size", maxRequestSizeBytes),
                 intOf(p, "default_workers_per_model", workersPerModel), intOf(p, "intra_op_threads", intraOpThreads), b, timeout,
-                urls, drain, cache, auth, idle);
+                urls, drain, cache, auth, idle, capture.with(p, base));
     }
 
     /** Parses {@code host:port}, {@code http://host:port} or {@code :port}. */
@@ -171,21 +174,26 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
 
     public ServerConfig withAddresses(InetSocketAddress inf, InetSocketAddress man, InetSocketAddress met) {
         return new ServerConfig(inf, man, met, modelStore, loadModels, maxRequestSizeBytes, workersPerModel, intraOpThreads, batch,
-                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
+                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
     }
 
     public ServerConfig withModels(Path store, Map<String, String> models) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, store, models, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
     }
 
     public ServerConfig withWorkers(int workers, int threads, BatchPolicy policy) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout);
+                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
     }
 
     public ServerConfig withAuthTokenFile(Path file) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout, capture);
+    }
+
+    public ServerConfig withCapture(CaptureConfig c) {
+        return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, c);
     }
 }

@@ -85,9 +85,14 @@ public final class InferenceHandler extends SimpleChannelInboundHandler<FullHttp
                 InferenceService.MAX_INPUTS_PER_REQUEST);
         svc.admitted();
         String ver = served.model().version();
+        String eventId = CaptureHook.sample(svc.capture, name);
         Predictor.predict(served, parsed.inputs(), svc.config.responseTimeout()).whenComplete((answers, err) -> {
             FullHttpResponse r = err != null ? HttpSupport.error(err, "model " + name + " v" + ver)
                     : HttpSupport.json(HttpResponseStatus.OK, parsed.many() ? list(answers) : answer(answers.get(0)));
+            if (eventId != null && err == null) {
+                CaptureHook.record(svc.capture, eventId, name, ver, parsed.inputs(), answers, start);
+                r.headers().set(CaptureHook.EVENT_ID_HEADER, eventId);
+            }
             finish(ctx, r, name, ver, start, keepAlive, true);
         });
     }

@@ -1,5 +1,6 @@
 package ai.infer4j.server.inference;
 
+import ai.infer4j.monitor.capture.CaptureWriter;
 import ai.infer4j.server.ServerConfig;
 import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
@@ -17,13 +18,20 @@ public final class InferenceService {
     final ModelRegistry registry;
     final ServerConfig config;
     final ServerMetrics metrics;
+    final CaptureWriter capture;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
     public InferenceService(ModelRegistry registry, ServerConfig config, ServerMetrics metrics) {
+        this(registry, config, metrics, null);
+    }
+
+    /** @param capture where sampled requests go (null: no capture) */
+    public InferenceService(ModelRegistry registry, ServerConfig config, ServerMetrics metrics, CaptureWriter capture) {
         this.registry = registry;
         this.config = config;
         this.metrics = metrics;
+        this.capture = capture;
     }
 
     /** Admitted requests not yet answered. */

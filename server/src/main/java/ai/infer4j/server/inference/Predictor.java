@@ -14,8 +14,15 @@ import java.util.concurrent.CompletableFuture;
 
 /** Runs a request's inputs through a served model's batching scheduler. */
 final class Predictor {
-    /** One answer: a classification or an embedding, and whether its input was truncated. */
-    record Answer(Prediction prediction, float[] embedding, boolean truncated) { }
+    /**
+     * One answer: a classification or an embedding, and whether its input was truncated; {@code tokens}
+     * and {@code vector} (the backbone output) are kept for data capture and may be null.
+     */
+    record Answer(Prediction prediction, float[] embedding, boolean truncated, Tokens tokens, float[] vector) {
+        Answer(Prediction prediction, float[] embedding, boolean truncated) {
+            this(prediction, embedding, truncated, null, null);
+        }
+    }
 
     private Predictor() {
     }
@@ -33,8 +40,8 @@ final class Predictor {
             List<Answer> out = new ArrayList<>(parts.size());
             for (int i = 0; i < parts.size(); i++) {
                 float[] v = parts.get(i).join().vector();
-                boolean truncated = tokens.get(i).truncated();
-                out.add(m.task() == Model.Task.EMBED ? new Answer(null, v, truncated) : new Answer(m.predict(v), null, truncated));
+                Tokens t = tokens.get(i);
+                out.add(m.task() == Model.Task.EMBED ? new Answer(null, v, t.truncated(), t, v) : new Answer(m.predict(v), null, t.truncated(), t, v));
             }
             return out;
         });

@@ -115,13 +115,22 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
         ArrayNode arr = o.putArray("models");
         for (String n : registry.names()) {
             var d = registry.resolve(n, null);
-            arr.addObject().put("modelName", n).put("modelUrl", d.source());
+            arr.addObject().put("modelName", n).put("modelUrl", d.source()).put("status", "READY");
         }
+        registry.failures().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> arr.addObject()
+                .put("modelName", e.getKey()).put("modelUrl", e.getValue().source()).put("status", "FAILED")
+                .put("error", e.getValue().error()).put("failedAt", e.getValue().at().toString()));
         return o;
     }
 
     private ArrayNode describe(String name, String version) {
         ArrayNode arr = HttpSupport.JSON.createArrayNode();
+        var failed = registry.failures().get(name);
+        if (failed != null && !registry.names().contains(name)) {
+            arr.addObject().put("modelName", name).put("modelUrl", failed.source()).put("status", "FAILED")
+                    .put("error", failed.error()).put("failedAt", failed.at().toString());
+            return arr;
+        }
         String dflt = registry.defaultVersion(name);
         var all = version == null ? registry.versions(name) : Map.of(version, registry.resolve(name, version));
         all.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {

@@ -32,6 +32,9 @@ public final class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private static final List<String> WARM_UP = List.of("warm up", "warm up the model with a slightly longer sentence");
 
+    /** A model that failed to load: where from, why, when. */
+    public record Failure(String source, String error, Instant at) { }
+
     /** One loaded version. */
     public record Served(Model model, BatchScheduler scheduler, String source, Instant loadedAt) { }
 
@@ -43,6 +46,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final Engine engine;
     private final ServerMetrics metrics;
     private final Map<String, Versions> models = new ConcurrentHashMap<>();
+    private final Map<String, Failure> failures = new ConcurrentHashMap<>();
     private final Map<Backbone, BatchScheduler> schedulers = new IdentityHashMap<>();
     private final Map<Backbone, Integer> users = new IdentityHashMap<>();
     private final Duration drain;
@@ -87,6 +91,25 @@ public final class ModelRegistry implements AutoCloseable {
      * @param workers worker threads for the backbone's scheduler if this creates it (else ignored)
      */
     public synchronized Served register(String ref, String name, int workers, BatchPolicy policy, Duration timeout) {
+        String key = name != null ? name : ref;
+        try {
+            Served s = load(ref, name, workers, policy, timeout);
+            failures.remove(key);
+            return s;
+        } catch (RuntimeException e) {
+            failures.put(key, new Failure(ref, e.getMessage(), Instant.now()));
+            metrics.loadFailed(key);
+            log.error("model {} from {} failed to load: {}", key, ref, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Models that failed to load (by requested name, or by reference when no name was given) and have not loaded since. */
+    public Map<String, Failure> failures() {
+        return Map.copyOf(failures);
+    }
+
+    private Served load(String ref, String name, int workers, BatchPolicy policy, Duration timeout) {
         Model m = engine.load(ref);
         String served = name != null ? name : m.name();
         if (!served.matches("[A-Za-z0-9_.-]{1,64}")) throw new BadInputException("model name must match [A-Za-z0-9_.-]{1,64}, got '" + served + "'");

@@ -28,6 +28,7 @@ public final class ServerMetrics {
     private final Histogram batchSize;
     private final Histogram paddingRatio;
     private final Counter expired;
+    private final Counter loadFailures;
 
     public ServerMetrics() {
         requests = Counter.builder().name("infer4j_requests").help("Inference requests answered, by model, version and HTTP status")
@@ -44,6 +45,8 @@ public final class ServerMetrics {
                 .labelNames("backbone").classicUpperBounds(0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1).register(registry);
         expired = Counter.builder().name("infer4j_deadline_expired").help("Sequences dropped because their deadline passed in the queue")
                 .labelNames("backbone").register(registry);
+        loadFailures = Counter.builder().name("infer4j_model_load_failures").help("Models that failed to load or warm up")
+                .labelNames("model").register(registry);
         GaugeWithCallback.builder().name("infer4j_queue_depth").help("Sequences waiting in the batching queue").labelNames("backbone")
                 .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.queueDepth(), name))).register(registry);
         GaugeWithCallback.builder().name("infer4j_workers").help("Worker threads per backbone").labelNames("backbone")
@@ -88,6 +91,10 @@ public final class ServerMetrics {
 
     public void untrack(String backbone) {
         schedulers.remove(backbone);
+    }
+
+    public void loadFailed(String model) {
+        loadFailures.labelValues(model).inc();
     }
 
     /** Records one answered request. */

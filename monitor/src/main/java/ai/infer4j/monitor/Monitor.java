@@ -1,0 +1,172 @@
+package ai.infer4j.monitor;
+
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.AtomicFiles;
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.train.LabeledText;
+import ai.infer4j.monitor.baseline.Constraints;
+import ai.infer4j.monitor.baseline.Observer;
+import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.capture.CaptureConfig;
+import ai.infer4j.monitor.capture.CaptureReader;
+import ai.infer4j.monitor.capture.EmbeddingSketch;
+import ai.infer4j.monitor.capture.Observation;
+import ai.infer4j.monitor.drift.CheckResult;
+import ai.infer4j.monitor.drift.DriftCheck;
+import ai.infer4j.monitor.drift.SignalResult;
+import ai.infer4j.monitor.report.HtmlReport;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * infer4j's monitoring: baselines from labelled data, checks of captured traffic against them (with
+ * {@code violations.json} and an HTML report), and the live capture + drift scores a server runs.
+ *
+ * <pre>
+ * Statistics s = Monitor.baseline(model, rows, 16, progress);
+ * Monitor.writeBaseline(s, Constraints.defaults(), Path.of("baseline"));
+ * CheckResult r = Monitor.check(Path.of("baseline"), Path.of("capture/intent/1"), null, null, null, Path.of("out"));
+ * </pre>
+ */
+public final class Monitor {
+    public static final String STATISTICS = "statistics.json";
+    public static final String CONSTRAINTS = "constraints.json";
+    public static final String VIOLATIONS = "violations.json";
+    public static final String REPORT = "report.html";
+
+    static final ObjectMapper JSON = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private Monitor() {
+    }
+
+    /** Starts the capture writer and live drift scores of a server. */
+    public static LiveMonitor startLive(CaptureConfig config, Clock clock) {
+        return new LiveMonitor(config, clock);
+    }
+
+    /** Baseline statistics of {@code model} on labelled rows (predicted classes, confidences, lengths, sketches, accuracy). */
+    public static Statistics baseline(Model model, List<LabeledText> rows, String source, int sketchDim, Progress progress) {
+        List<Observation> obs = Observer.observe(model, rows.stream().map(LabeledText::text).toList(),
+                rows.stream().map(LabeledText::label).toList(), sketchDim, progress);
+        return Statistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42);
+    }
+
+    /** Writes {@code statistics.json} and {@code constraints.json} (atomically) into {@code dir}. */
+    public static void writeBaseline(Statistics s, Constraints c, Path dir) {
+        writeJson(dir.resolve(STATISTICS), s);
+        writeJson(dir.resolve(CONSTRAINTS), c);
+    }
+
+    public static Statistics readStatistics(Path dir) {
+        return readJson(dir.resolve(STATISTICS), Statistics.class);
+    }
+
+    /** The baseline's constraints, or the defaults when it has no {@code constraints.json}. */
+    public static Constraints readConstraints(Path dir) {
+        Path f = dir.resolve(CONSTRAINTS);
+        return Files.exists(f) ? readJson(f, Constraints.class) : Constraints.defaults();
+    }
+
+    /**
+     * Compares the captured events under {@code capture} (from {@code from}, before {@code to}; either may be
+     * null) with the baseline in {@code baselineDir}, and writes {@code violations.json} and {@code report.html}
+     * to {@code out}. {@code constraints} null: the baseline's.
+     */
+    public static CheckResult check(Path baselineDir, Path capture, Instant from, Instant to, Constraints constraints, Path out) {
+        Statistics base = readStatistics(baselineDir);
+        Constraints c = constraints != null ? constraints : readConstraints(baselineDir);
+        CaptureReader.Result read = CaptureReader.read(capture, from, to);
+        CheckResult r = DriftCheck.run(base, read.observations(), c);
+        writeJson(out.resolve(VIOLATIONS), violationsJson(r, base, capture, read));
+        HtmlReport.write(out.resolve(REPORT), base, read.observations(), r, capture.toString());
+        return r;
+    }
+
+    /** {@code violations.json}: the window, whether it alarms, and every signal's verdict. */
+    public static ObjectNode violationsJson(CheckResult r, Statistics base, Path capture, CaptureReader.Result read) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("model", base.model());
+        o.put("baseline_version", base.version());
+        o.put("capture", capture.toString());
+        o.put("events", r.n());
+        o.put("labelled", r.labelled());
+        o.put("unreadable_lines", read.badLines());
+        if (r.n() > 0) {
+            o.put("from", Instant.ofEpochMilli(r.fromMillis()).toString());
+            o.put("to", Instant.ofEpochMilli(r.toMillis()).toString());
+        }
+        o.put("alarm", r.alarm());
+        ArrayNode v = o.putArray("violations");
+        for (SignalResult s : r.violations()) v.add(signalJson(s));
+        ArrayNode all = o.putArray("signals");
+        for (SignalResult s : r.signals()) all.add(signalJson(s));
+        return o;
+    }
+
+    private static ObjectNode signalJson(SignalResult s) {
+        ObjectNode j = JSON.createObjectNode();
+        j.put("signal", s.signal());
+        j.put("status", s.status().name().toLowerCase());
+        j.put("statistic", s.statistic());
+        put(j, "value", s.value());
+        put(j, "p_value", s.p());
+        put(j, "baseline", s.baseline());
+        put(j, "window", s.window());
+        j.put("rule", s.rule());
+        s.extra().forEach((k, x) -> put(j, k, x));
+        return j;
+    }
+
+    private static void put(ObjectNode o, String k, double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) o.putNull(k);
+        else o.put(k, v);
+    }
+
+    static void writeJson(Path file, Object value) {
+        try {
+            AtomicFiles.write(file, out -> JSON.writeValue(new NonClosing(out), value));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static <T> T readJson(Path file, Class<T> type) {
+        if (!Files.exists(file)) throw new BadInputException("no " + file.getFileName() + " in " + file.getParent() + " (run 'monitor baseline' first)");
+        try {
+            return JSON.readValue(file.toFile(), type);
+        } catch (IOException e) {
+            throw new BadInputException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Jackson closes the stream it writes; AtomicFiles closes it itself. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

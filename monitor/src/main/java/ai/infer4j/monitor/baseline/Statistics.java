@@ -1,0 +1,125 @@
+package ai.infer4j.monitor.baseline;
+
+import ai.infer4j.engine.eval.ClassificationReport;
+import ai.infer4j.monitor.capture.Observation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * What "normal" looks like for a model ({@code statistics.json}): the predicted-class distribution, samples of
+ * the confidence and input length (token) distributions, unknown-token and truncation rates, and a sketch of
+ * the pooled embeddings (centroid, covariance and a reference sample); with true labels, accuracy and macro-F1.
+ *
+ * @param labels       every label the model can predict, in its order (empty for an embedding model)
+ * @param classCounts  predicted label → count
+ * @param confidence   sorted sample of top-label confidences (all of them up to {@link #MAX_SAMPLE})
+ * @param tokens       sorted sample of token counts
+ * @param centroid     mean sketch (empty when no sketches)
+ * @param covariance   sketch covariance
+ * @param reference    random sample of sketches (at most {@link #MAX_REFERENCE}) for the MMD test
+ * @param accuracy     against true labels, or null when the data had none
+ */
+public record Statistics(String model, String version, String source, int n, List<String> labels, Map<String, Long> classCounts,
+                         double[] confidence, int[] tokens, long unknownEvents, long truncatedEvents, int sketchDim, long sketchSeed,
+                         double[] centroid, double[][] covariance, float[][] reference, Double accuracy, Double macroF1) {
+    public static final int MAX_SAMPLE = 20_000;
+    public static final int MAX_REFERENCE = 1_000;
+
+    public double unknownRate() {
+        return n == 0 ? 0 : (double) unknownEvents / n;
+    }
+
+    public double truncationRate() {
+        return n == 0 ? 0 : (double) truncatedEvents / n;
+    }
+
+    /**
+     * Statistics of observations. {@code labels} fixes the class order (labels observed but not listed are
+     * appended); subsamples are drawn with {@code seed}.
+     */
+    public static Statistics of(String model, String version, String source, List<String> labels, List<Observation> obs,
+                                int sketchDim, long sketchSeed, long seed) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String l : labels) counts.put(l, 0L);
+        List<Double> conf = new ArrayList<>();
+        int[] tok = new int[obs.size()];
+        long unk = 0, trunc = 0;
+        List<float[]> sketches = new ArrayList<>();
+        List<String> truth = new ArrayList<>(), predicted = new ArrayList<>();
+        for (int i = 0; i < obs.size(); i++) {
+            Observation o = obs.get(i);
+            if (o.label() != null) counts.merge(o.label(), 1L, Long::sum);
+            if (!Double.isNaN(o.score())) conf.add(o.score());
+            tok[i] = o.tokens();
+            if (o.unknown() > 0) unk++;
+            if (o.truncated()) trunc++;
+            if (o.sketch() != null && o.sketch().length == sketchDim) sketches.add(o.sketch());
+            if (o.trueLabel() != null && o.label() != null) {
+                truth.add(o.trueLabel());
+                predicted.add(o.label());
+            }
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] confidence = sample(conf.stream().mapToDouble(Double::doubleValue).toArray(), MAX_SAMPLE, r);
+        Arrays.sort(confidence);
+        for (int i = 0; i < confidence.length; i++) confidence[i] = Math.round(confidence[i] * 1e5) / 1e5;
+        int[] tokens = sampleInts(tok, MAX_SAMPLE, r);
+        Arrays.sort(tokens);
+        double[] centroid = new double[sketches.isEmpty() ? 0 : sketchDim];
+        double[][] cov = new double[centroid.length][centroid.length];
+        for (float[] s : sketches) for (int d = 0; d < centroid.length; d++) centroid[d] += s[d] / (double) sketches.size();
+        for (float[] s : sketches)
+            for (int a = 0; a < centroid.length; a++)
+                for (int b = 0; b < centroid.length; b++)
+                    cov[a][b] += (s[a] - centroid[a]) * (s[b] - centroid[b]) / Math.max(1, sketches.size() - 1);
+        List<float[]> shuffled = new ArrayList<>(sketches);
+        for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, r.nextInt(i + 1));
+        float[][] reference = shuffled.subList(0, Math.min(MAX_REFERENCE, shuffled.size())).toArray(float[][]::new);
+        Double acc = null, f1 = null;
+        if (!truth.isEmpty()) {
+            ClassificationReport rep = ClassificationReport.of(truth, predicted, null);
+            acc = rep.accuracy();
+            f1 = rep.macroF1();
+        }
+        return new Statistics(model, version, source, obs.size(), List.copyOf(counts.keySet()), counts, confidence, tokens, unk, trunc,
+                centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1);
+    }
+
+    /** Class counts in {@link #labels()} order, plus a last cell for labels the baseline never saw. */
+    public long[] countsOf(Map<String, Long> window) {
+        long[] out = new long[labels.size() + 1];
+        Map<String, Integer> index = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) index.put(labels.get(i), i);
+        window.forEach((l, c) -> out[index.getOrDefault(l, labels.size())] += c);
+        return out;
+    }
+
+    private static double[] sample(double[] v, int max, SplittableRandom r) {
+        if (v.length <= max) return v.clone();
+        double[] c = v.clone();
+        for (int i = 0; i < max; i++) {
+            int j = i + r.nextInt(c.length - i);
+            double t = c[i];
+            c[i] = c[j];
+            c[j] = t;
+        }
+        return Arrays.copyOf(c, max);
+    }
+
+    private static int[] sampleInts(int[] v, int max, SplittableRandom r) {
+        if (v.length <= max) return v.clone();
+        int[] c = v.clone();
+        for (int i = 0; i < max; i++) {
+            int j = i + r.nextInt(c.length - i);
+            int t = c[i];
+            c[i] = c[j];
+            c[j] = t;
+        }
+        return Arrays.copyOf(c, max);
+    }
+}

@@ -1,0 +1,22 @@
+package ai.infer4j.monitor.capture;
+
+/**
+ * What the monitor compares for one input, from a captured line or from a baseline data row.
+ *
+ * @param eventId    capture event id (null for baseline rows)
+ * @param timeMillis epoch milliseconds (0 for baseline rows)
+ * @param label      predicted label, or null (embedding model)
+ * @param score      confidence of {@code label}, 0..1, or NaN
+ * @param tokens     token count after truncation
+ * @param truncated  input was cut at the model's max length
+ * @param unknown    {@code [UNK]} tokens in the input
+ * @param sketch     embedding sketch, or null
+ * @param trueLabel  ground truth when known (joined by event id), else null
+ */
+public record Observation(String eventId, long timeMillis, String label, double score, int tokens, boolean truncated, int unknown,
+                          float[] sketch, String trueLabel) {
+
+    public Observation withTrueLabel(String t) {
+        return new Observation(eventId, timeMillis, label, score, tokens, truncated, unknown, sketch, t);
+    }
+}

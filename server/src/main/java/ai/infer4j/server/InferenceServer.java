@@ -2,6 +2,8 @@ package ai.infer4j.server;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.monitor.LiveMonitor;
+import ai.infer4j.monitor.Monitor;
 import ai.infer4j.server.http.HttpListener;
 import ai.infer4j.server.inference.InferenceHandler;
 import ai.infer4j.server.inference.InferenceService;
@@ -40,6 +42,7 @@ public final class InferenceServer implements AutoCloseable {
     private final ServerConfig config;
     private final Engine engine;
     private final ServerMetrics metrics;
+    private final LiveMonitor monitor;
     private final ModelRegistry registry;
     private final InferenceService service;
     private final EventLoopGroup boss;
@@ -59,7 +62,9 @@ public final class InferenceServer implements AutoCloseable {
         this.engine = Engine.create(opts);
         this.metrics = new ServerMetrics();
         this.registry = new ModelRegistry(engine, metrics, config.drainTimeout());
-        this.service = new InferenceService(registry, config, metrics);
+        this.monitor = Monitor.startLive(config.capture(), java.time.Clock.systemUTC());
+        metrics.trackCapture(monitor);
+        this.service = new InferenceService(registry, config, metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), named("infer4j-io"),
                 NioIoHandler.newFactory());
@@ -165,6 +170,7 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (service.inFlight() > 0) log.warn("shutdown: {} requests still in flight after {}", service.inFlight(), config.drainTimeout());
         registry.close();
+        monitor.close(); // after the schedulers drained: every answered request's event is written
         if (management != null) management.close();
         if (metricsServer != null) metricsServer.stop();
         managementExecutor.shutdownNow();

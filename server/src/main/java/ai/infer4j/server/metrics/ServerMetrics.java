@@ -2,7 +2,9 @@ package ai.infer4j.server.metrics;
 
 import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchScheduler;
+import ai.infer4j.monitor.LiveMonitor;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -52,6 +54,17 @@ public final class ServerMetrics {
         GaugeWithCallback.builder().name("infer4j_workers").help("Worker threads per backbone").labelNames("backbone")
                 .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.workers(), name))).register(registry);
         JvmMetrics.builder().register(registry); // includes process CPU, RSS and open files
+    }
+
+    /** Exposes capture counts ({@code infer4j_capture_dropped_total}, {@code infer4j_capture_written_total}) and {@code infer4j_drift_score{model,signal}}. */
+    public void trackCapture(LiveMonitor monitor) {
+        CounterWithCallback.builder().name("infer4j_capture_dropped").help("Captured events dropped because the capture queue was full")
+                .callback(cb -> cb.call(monitor.dropped())).register(registry);
+        CounterWithCallback.builder().name("infer4j_capture_written").help("Captured events written to the capture directory")
+                .callback(cb -> cb.call(monitor.written())).register(registry);
+        GaugeWithCallback.builder().name("infer4j_drift_score").help("Rolling drift score of the last captured events against the baseline")
+                .labelNames("model", "signal")
+                .callback(cb -> monitor.driftScores().forEach((m, s) -> s.forEach((signal, v) -> cb.call(v, m, signal)))).register(registry);
     }
 
     public PrometheusRegistry registry() {

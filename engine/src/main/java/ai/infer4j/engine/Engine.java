@@ -42,7 +42,7 @@ public final class Engine implements AutoCloseable {
     /** Model served when none is named. */
     public static final String DEFAULT_MODEL = "intent";
     /** Built-in model names: heads shipped as resources on the embedded backbone, and plain embeddings. */
-    public static final List<String> BUILTIN_MODELS = List.of("intent", "embed");
+    public static final List<String> BUILTIN_MODELS = List.of("intent", "embed", "duplicate");
     private static final String HEAD_RESOURCE = "ai/infer4j/engine/heads/%s.json";
 
     private final EngineOptions options;

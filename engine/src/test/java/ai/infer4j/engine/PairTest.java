@@ -153,6 +153,19 @@ class PairTest {
     }
 
     @Test
+    void builtinDuplicateModelSharesTheIntentBackbone() {
+        Model dup = TestEngine.get().load("duplicate"), intent = TestEngine.get().load("intent");
+        assertThat(dup.task()).isEqualTo(Model.Task.PAIR);
+        assertThat(dup.backbone()).isSameAs(intent.backbone());
+        var same = Map.of("title", "canon pixma ip4500 inkjet printer", "manufacturer", "canon", "price", "99.99");
+        var other = Map.of("title", "adobe photoshop cs3 upgrade mac", "manufacturer", "adobe", "price", "199.0");
+        List<PairScore> s = dup.scorePairs(List.of(new PairInput(same, Map.of("title", "pixma ip4500 canon printer", "price", "97.50")),
+                new PairInput(same, other)));
+        assertThat(s.get(0).duplicate()).isTrue();
+        assertThat(s.get(1).duplicate()).isFalse();
+    }
+
+    @Test
     void lexicalFeaturesSeeSharedModelNumbersAndPrices() {
         float[] same = PairFeatures.lexical(Map.of("title", "hp 11x toner q6511x", "price", "100"),
                 Map.of("title", "toner cartridge q6511x", "price", "95"));

@@ -34,7 +34,7 @@ public final class PairTrainer {
     /** The search grid. */
     public record Grid(double[] learningRates, double[] l2s, int[] epochs) {
         public static Grid defaults() {
-            return new Grid(new double[] {3e-4, 1e-3, 3e-3}, new double[] {1e-4, 1e-3, 1e-2}, new int[] {5, 10, 20, 40});
+            return new Grid(new double[] {1e-3, 3e-3, 1e-2}, new double[] {1e-3, 1e-2, 3e-2, 1e-1}, new int[] {5, 10, 20, 40});
         }
     }
 

@@ -1,0 +1,157 @@
+package ai.infer4j.spark;
+
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.PairBatch;
+import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.tokenize.Tokens;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+
+/**
+ * Scores one partition: takes the executor's cached model, reads {@code batchRows} rows at a time,
+ * embeds each distinct record once per partition and appends {@code score}, {@code label} and
+ * {@code error} to every row. A row that cannot be scored gets its reason in {@code error}; it never
+ * fails the task.
+ */
+final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
+    /** Distinct record embeddings kept per partition before the cache starts over (~150 MB at 384-d). */
+    static final int MAX_CACHED_RECORDS = 100_000;
+
+    private final BatchOptions options;
+    private final InputColumns columns;
+    private final LongAccumulator rows;
+    private final LongAccumulator errors;
+    private final LongAccumulator positives;
+
+    PartitionScorer(BatchOptions options, InputColumns columns, LongAccumulator rows, LongAccumulator errors, LongAccumulator positives) {
+        this.options = options;
+        this.columns = columns;
+        this.rows = rows;
+        this.errors = errors;
+        this.positives = positives;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        Model model = ModelCache.get(options);
+        Map<String, float[]> cache = new HashMap<>();
+        return new Iterator<>() {
+            private Iterator<Row> chunk = java.util.Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!chunk.hasNext() && input.hasNext()) chunk = scoreChunk(model, input, cache).iterator();
+                return chunk.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return chunk.next();
+            }
+        };
+    }
+
+    private List<Row> scoreChunk(Model model, Iterator<Row> input, Map<String, float[]> cache) {
+        List<Row> in = new ArrayList<>(options.batchRows());
+        while (in.size() < options.batchRows() && input.hasNext()) in.add(input.next());
+        if (cache.size() > MAX_CACHED_RECORDS) cache.clear();
+        Outcome[] out;
+        try {
+            out = options.task().equals("pair") ? pairs(model, in, cache) : texts(model, in);
+        } catch (RuntimeException chunkFailed) {
+            // something in this chunk broke the batch (not a plain bad input): score row by row to isolate it
+            out = new Outcome[in.size()];
+            for (int i = 0; i < in.size(); i++) {
+                try {
+                    out[i] = (options.task().equals("pair") ? pairs(model, List.of(in.get(i)), cache) : texts(model, List.of(in.get(i))))[0];
+                } catch (RuntimeException e) {
+                    out[i] = Outcome.failed(e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+            }
+        }
+        List<Row> result = new ArrayList<>(in.size());
+        long bad = 0, pos = 0;
+        for (int i = 0; i < in.size(); i++) {
+            Row r = in.get(i);
+            Object[] v = new Object[r.length() + 3];
+            for (int k = 0; k < r.length(); k++) v[k] = r.get(k);
+            v[r.length()] = out[i].score;
+            v[r.length() + 1] = out[i].label;
+            v[r.length() + 2] = out[i].error;
+            if (out[i].error != null) bad++;
+            if (Integer.valueOf(1).equals(out[i].label)) pos++;
+            result.add(RowFactory.create(v));
+        }
+        rows.add(in.size());
+        errors.add(bad);
+        positives.add(pos);
+        return result;
+    }
+
+    /** What a row gets: {@code score} and {@code label} (an Integer for pairs, a String for classify), or an error. */
+    private record Outcome(Double score, Object label, String error) {
+        static Outcome failed(String error) {
+            return new Outcome(null, null, error);
+        }
+    }
+
+    private Outcome[] pairs(Model model, List<Row> in, Map<String, float[]> cache) {
+        Outcome[] out = new Outcome[in.size()];
+        List<PairInput> pairs = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            try {
+                pairs.add(columns.pair(in.get(i)));
+                at.add(i);
+            } catch (BadInputException e) {
+                out[i] = Outcome.failed(e.getMessage());
+            }
+        }
+        List<PairBatch.Result> results = PairBatch.score(model, pairs, cache, 64);
+        for (int k = 0; k < results.size(); k++) {
+            PairBatch.Result r = results.get(k);
+            PairScore s = r.score();
+            out[at.get(k)] = r.error() != null ? Outcome.failed(r.error().getMessage()) : new Outcome(s.score(), s.label(), null);
+        }
+        return out;
+    }
+
+    private Outcome[] texts(Model model, List<Row> in) {
+        Outcome[] out = new Outcome[in.size()];
+        Map<String, Tokens> distinct = new LinkedHashMap<>();
+        String[] text = new String[in.size()];
+        for (int i = 0; i < in.size(); i++) {
+            try {
+                text[i] = columns.text(in.get(i));
+                if (!distinct.containsKey(text[i])) distinct.put(text[i], model.tokenize(List.of(TextInput.of(text[i]))).get(0));
+            } catch (BadInputException e) {
+                out[i] = Outcome.failed(e.getMessage());
+            }
+        }
+        List<String> keys = new ArrayList<>(distinct.keySet());
+        float[][] v = model.backbone().forwardAll(new ArrayList<>(distinct.values()), 64, n -> { });
+        Map<String, Prediction> byText = new HashMap<>();
+        for (int k = 0; k < keys.size(); k++) byText.put(keys.get(k), model.predict(v[k]));
+        for (int i = 0; i < in.size(); i++) {
+            if (out[i] != null) continue;
+            Prediction p = byText.get(text[i]);
+            out[i] = new Outcome(p.score(), p.label(), null);
+        }
+        return out;
+    }
+}

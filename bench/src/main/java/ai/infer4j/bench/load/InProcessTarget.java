@@ -1,0 +1,84 @@
+package ai.infer4j.bench.load;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.batch.BatchListener;
+import ai.infer4j.engine.batch.BatchPolicy;
+import ai.infer4j.engine.batch.BatchScheduler;
+import ai.infer4j.engine.tokenize.Tokens;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The engine without HTTP: tokenize on the caller's thread, queue on a {@link BatchScheduler} (the same dynamic
+ * batching the server uses), apply the model's head to the answer. Comparing it with an {@link HttpTarget} run
+ * against a server with the same settings gives the server's overhead. Safe for concurrent callers.
+ */
+public final class InProcessTarget implements Target {
+    private final Engine engine;
+    private final Model model;
+    private final BatchScheduler scheduler;
+    private final Duration timeout;
+    private final String description;
+
+    /**
+     * Opens its own engine.
+     *
+     * @param modelRef       a built-in name, archive or export directory (as {@code Engine.load} takes)
+     * @param workers        scheduler worker threads
+     * @param intraOpThreads ONNX Runtime threads per forward pass
+     */
+    public InProcessTarget(String modelRef, int workers, int intraOpThreads, BatchPolicy policy, Duration timeout) {
+        this.engine = Engine.create(EngineOptions.defaults().withIntraOpThreads(intraOpThreads));
+        try {
+            this.model = engine.load(modelRef);
+            this.scheduler = new BatchScheduler(model.backbone(), "bench", policy, workers, BatchListener.NONE, System::nanoTime);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+        this.timeout = timeout;
+        this.description = "in-process " + modelRef + " (workers " + workers + ", threads " + intraOpThreads + ", batch "
+                + policy.maxBatchSize() + ", delay " + policy.maxDelay().toMillis() + " ms)";
+    }
+
+    @Override
+    public CompletableFuture<Outcome> send(String input) {
+        Tokens tokens;
+        try {
+            tokens = model.tokenize(List.of(TextInput.of(input))).get(0);
+        } catch (InferenceException e) {
+            return CompletableFuture.completedFuture(Outcome.ofStatus(e.status()));
+        }
+        return scheduler.submit(model, tokens, timeout).handle((r, e) -> {
+            if (e == null) {
+                model.predict(r.vector());
+                return Outcome.OK;
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return cause instanceof InferenceException ie ? Outcome.ofStatus(ie.status()) : Outcome.SERVER_ERROR;
+        });
+    }
+
+    /** A few requests one at a time, so the first measured ones do not pay for ONNX Runtime's lazy set-up. */
+    public void warmUp(List<String> inputs, int n) {
+        for (int i = 0; i < n && !inputs.isEmpty(); i++) send(inputs.get(i % inputs.size())).join();
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdown(Duration.ofSeconds(5));
+        engine.close();
+    }
+}

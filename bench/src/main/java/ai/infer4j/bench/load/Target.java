@@ -1,0 +1,20 @@
+package ai.infer4j.bench.load;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Something the load generator sends requests to: an HTTP endpoint, the engine in-process, or a synthetic
+ * target in tests. {@link #send} must return at once and never throw; failures complete the future with an
+ * {@link Outcome} other than {@code OK}. Implementations are safe for concurrent callers.
+ */
+public interface Target extends AutoCloseable {
+
+    /** Sends one input; the future completes when the answer (or failure) is in. */
+    CompletableFuture<Outcome> send(String input);
+
+    /** A short human description for reports, e.g. {@code http://127.0.0.1:8080/predictions/intent}. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,58 @@
+package ai.infer4j.bench.tune;
+
+import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.load.Target;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A target with a known latency curve and no model: one FIFO server with a fixed service time
+ * ({@code 1 / capacityRps}) plus a fixed extra latency, and a queue bounded to {@code MAX_QUEUE_NANOS} of work.
+ * Below capacity the latency is flat; above it the queue fills and the excess is refused (503), as a real server
+ * does. Refusals are counted, not timed, so the curve's edge does not move with the test machine's timer jitter.
+ */
+final class SyntheticTarget implements Target {
+    private final long serviceNanos;
+    private final long extraNanos;
+    private final String name;
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "synthetic-target");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final long MAX_QUEUE_NANOS = 20_000_000;
+    private long busyUntil;
+
+    SyntheticTarget(String name, double capacityRps, double extraMillis) {
+        this.name = name;
+        this.serviceNanos = (long) (1e9 / capacityRps);
+        this.extraNanos = (long) (extraMillis * 1e6);
+    }
+
+    @Override
+    public CompletableFuture<Outcome> send(String input) {
+        long done;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (busyUntil - now > MAX_QUEUE_NANOS) return CompletableFuture.completedFuture(Outcome.REFUSED);
+            busyUntil = Math.max(now, busyUntil) + serviceNanos;
+            done = busyUntil + extraNanos;
+        }
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        timer.schedule(() -> f.complete(Outcome.OK), done - System.nanoTime(), TimeUnit.NANOSECONDS);
+        return f;
+    }
+
+    @Override
+    public String describe() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

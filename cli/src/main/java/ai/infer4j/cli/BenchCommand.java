@@ -1,0 +1,179 @@
+package ai.infer4j.cli;
+
+import ai.infer4j.bench.Bench;
+import ai.infer4j.bench.load.HttpTarget;
+import ai.infer4j.bench.load.InProcessTarget;
+import ai.infer4j.bench.load.Inputs;
+import ai.infer4j.bench.load.LoadSpec;
+import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.load.RunResult;
+import ai.infer4j.bench.load.Target;
+import ai.infer4j.bench.record.Comparison;
+import ai.infer4j.bench.record.IntervalRow;
+import ai.infer4j.bench.record.RunSummary;
+import ai.infer4j.bench.record.SteadyState;
+import ai.infer4j.engine.batch.BatchPolicy;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Load-tests a server ({@code --url}) or the engine in-process, open loop by default. */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Compare.class,
+        description = {"Benchmark an inference endpoint (--url) or the engine in-process (--in-process).",
+                "Open loop by default (--rate, latency from each request's intended send time); closed loop with --concurrency.",
+                "Writes intervals.csv, latency.hlog, summary.json and index.html to --report DIR."})
+final class BenchCommand implements Callable<Integer> {
+    static final class TargetChoice {
+        @Option(names = "--url", required = true, description = "endpoint, e.g. http://127.0.0.1:8080/predictions/intent or .../v2/models/intent/infer")
+        URI url;
+
+        @Option(names = "--in-process", required = true, description = "run the engine in this process, no HTTP")
+        boolean inProcess;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    TargetChoice target;
+
+    @Option(names = "--api", description = "torchserve or kserve (default: kserve for /v2/ paths)")
+    String api;
+
+    @Option(names = "--model", defaultValue = "intent", description = "in-process model (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--workers", defaultValue = "1", description = "in-process scheduler workers (default ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--threads", description = "in-process ONNX Runtime intra-op threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "in-process max batch size (default ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--max-batch-delay-ms", defaultValue = "2", description = "in-process max batch delay (default ${DEFAULT-VALUE})")
+    int maxBatchDelayMs;
+
+    @Option(names = "--queue-size", defaultValue = "1024", description = "in-process queue capacity (default ${DEFAULT-VALUE})")
+    int queueSize;
+
+    @Option(names = "--data", description = "inputs: text lines or JSON lines with \"text\" (default: a few built-in queries)")
+    Path data;
+
+    @Option(names = "--seed", description = "sample inputs at random with this seed (default: cycle in file order)")
+    Long seed;
+
+    @Option(names = "--rate", description = "open loop: requests per second (default 100)")
+    Double rate;
+
+    @Option(names = "--concurrency", description = "closed loop: clients, each waiting for its answer before the next request")
+    Integer concurrency;
+
+    @Option(names = "--warmup", defaultValue = "5s", description = "unmeasured time first (default ${DEFAULT-VALUE})")
+    String warmup;
+
+    @Option(names = "--duration", defaultValue = "30s", description = "measured time (default ${DEFAULT-VALUE})")
+    String duration;
+
+    @Option(names = "--requests", defaultValue = "0", description = "stop after this many measured requests (0: no limit)")
+    long requests;
+
+    @Option(names = "--max-in-flight", defaultValue = "10000", description = "open loop: outstanding requests at most; more are dropped and counted")
+    int maxInFlight;
+
+    @Option(names = "--interval", defaultValue = "1s", description = "CSV row length (default ${DEFAULT-VALUE})")
+    String interval;
+
+    @Option(names = "--timeout", defaultValue = "10s", description = "per request (default ${DEFAULT-VALUE})")
+    String timeout;
+
+    @Option(names = "--report", description = "directory for intervals.csv, latency.hlog, summary.json, index.html")
+    Path report;
+
+    @Override
+    public Integer call() throws Exception {
+        if (rate != null && concurrency != null) throw new picocli.CommandLine.ParameterException(
+                new picocli.CommandLine(this), "give --rate (open loop) or --concurrency (closed loop), not both");
+        Duration to = Durations.parse(timeout);
+        LoadSpec spec = concurrency != null
+                ? LoadSpec.closed(concurrency, Durations.parse(warmup), Durations.parse(duration))
+                : LoadSpec.open(rate != null ? rate : 100, Durations.parse(warmup), Durations.parse(duration)).withMaxInFlight(maxInFlight);
+        spec = spec.withInterval(Durations.parse(interval)).withTimeout(to).withMaxRequests(requests);
+        List<String> texts = data != null ? Inputs.read(data) : Inputs.DEFAULT;
+        Inputs inputs = seed != null ? Inputs.sampled(texts, seed) : Inputs.cycled(texts);
+        try (Target t = open(to, texts)) {
+            System.err.printf("infer4j bench: %s against %s, warm-up %s, measuring %s%n", spec.describe(), t.describe(), warmup, duration);
+            AtomicLong sent = new AtomicLong();
+            RunResult r = Bench.run(t, inputs, spec, report, row -> progress(row, sent));
+            System.err.println();
+            print(r.summary());
+            if (report != null) System.out.println("report: " + report.resolve("index.html"));
+        }
+        return 0;
+    }
+
+    private Target open(Duration to, List<String> texts) {
+        if (target.url != null) {
+            HttpTarget.Api a = api != null ? HttpTarget.Api.parse(api) : HttpTarget.Api.guess(target.url);
+            return new HttpTarget(target.url, a, to, Math.min(maxInFlight, 4096));
+        }
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        InProcessTarget t = new InProcessTarget(model, workers, n, new BatchPolicy(batchSize, BatchPolicy.defaults().maxBatchTokens(),
+                Duration.ofMillis(maxBatchDelayMs), queueSize), to);
+        t.warmUp(texts, 20);
+        return t;
+    }
+
+    private static void progress(IntervalRow row, AtomicLong sent) {
+        long total = sent.addAndGet(row.sent());
+        System.err.printf(Locale.ROOT, "\r%7.1fs  sent %9d  ok/s %8.0f  errors %5d  p50 %7.2f  p99 %7.2f  max %8.2f ms   ",
+                row.timeS(), total, row.throughputRps(), row.errorCount(), row.p50Ms(), row.p99Ms(), row.maxMs());
+        System.err.flush();
+    }
+
+    static void print(RunSummary s) {
+        System.out.printf(Locale.ROOT, "%-14s %s%n%-14s %s%n", "target", s.target(), "mode",
+                s.mode().equals("open") ? String.format(Locale.ROOT, "open loop, %.0f req/s offered", s.offeredRps())
+                        : "closed loop, " + s.concurrency() + " clients");
+        System.out.printf(Locale.ROOT, "%-14s %.1f s%n%-14s %d%n%-14s %d%n", "measured", s.durationS(), "sent", s.sent(), "ok", s.ok());
+        for (Outcome o : Outcome.ERRORS) {
+            long n = s.errors().getOrDefault(o.column(), 0L);
+            if (n > 0) System.out.printf(Locale.ROOT, "%-14s %d%n", o.column(), n);
+        }
+        System.out.printf(Locale.ROOT, "%-14s %.1f req/s%n", "throughput", s.throughputRps());
+        System.out.printf(Locale.ROOT, "%-14s mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms%n", "latency",
+                s.meanMs(), s.p50Ms(), s.p90Ms(), s.p99Ms(), s.p999Ms(), s.maxMs());
+        if (s.steady()) System.out.printf(Locale.ROOT, "%-14s reached after %.1f s%n", "steady state", s.steadyAtS());
+        else System.out.printf("warning: never reached steady state (%d consecutive intervals within %d%%); run longer or lower the load%n",
+                SteadyState.WINDOWS, (int) (SteadyState.TOLERANCE * 100));
+    }
+
+    /** {@code bench compare a/ b/}: two runs side by side. */
+    @Command(name = "compare", mixinStandardHelpOptions = true, description = "Compare two --report directories side by side.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(index = "0", description = "first run directory (a)")
+        Path a;
+
+        @Parameters(index = "1", description = "second run directory (b)")
+        Path b;
+
+        @Option(names = "--out", description = "HTML file to write (default: compare.html beside b)")
+        Path out;
+
+        @Override
+        public Integer call() {
+            Path html = out != null ? out : b.toAbsolutePath().getParent().resolve("compare.html");
+            Comparison c = Bench.compare(a, b, html);
+            System.out.print(c.text());
+            System.out.println("report: " + html);
+            return 0;
+        }
+    }
+}

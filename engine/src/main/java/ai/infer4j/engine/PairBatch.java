@@ -101,6 +101,11 @@ public final class PairBatch {
         return List.of(out);
     }
 
+    /** A cross-encoder's answer for one pair from its logits (e.g. computed in a shared batch by a scheduler). */
+    public static PairScore crossEncoderScore(Model model, float[] logits) {
+        return PairScore.of(probability(logits), crossEncoderThreshold(model));
+    }
+
     /** Duplicate probability from cross-encoder logits: sigmoid of one logit, or softmax's last class (HF {@code LABEL_1}). */
     static double probability(float[] logits) {
         if (logits.length == 1) return 1 / (1 + Math.exp(-logits[0]));

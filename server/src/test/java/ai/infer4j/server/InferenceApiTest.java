@@ -109,7 +109,7 @@ class InferenceApiTest {
                 new Case("DELETE", "/ping", null, null, 405, "GET"),
                 new Case("GET", "/no/such/path", null, null, 404, "no endpoint"),
                 new Case("POST", "/v2/models/intent/infer", "{\"inputs\": [{\"datatype\": \"FP32\", \"data\": [1]}]}", "application/json", 400, "BYTES"),
-                new Case("POST", "/predictions/intent", "{\"left\": {}, \"right\": {}}", "application/json", 400, "pair model"));
+                new Case("POST", "/predictions/intent", "{\"left\": {\"title\": \"a\"}, \"right\": {\"title\": \"b\"}}", "application/json", 400, "not a pair model"));
         for (Case c : cases) {
             var r = send(c.method(), port, c.path(), c.body(), c.type());
             assertThat(r.statusCode()).as(c.toString()).isEqualTo(c.status());

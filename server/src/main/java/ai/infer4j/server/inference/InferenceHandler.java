@@ -86,7 +86,7 @@ public final class InferenceHandler extends SimpleChannelInboundHandler<FullHttp
         svc.admitted();
         String ver = served.model().version();
         String eventId = CaptureHook.sample(svc.capture, name);
-        Predictor.predict(served, parsed.inputs(), svc.config.responseTimeout()).whenComplete((answers, err) -> {
+        Predictor.predict(served, parsed, svc.config.responseTimeout()).whenComplete((answers, err) -> {
             FullHttpResponse r = err != null ? HttpSupport.error(err, "model " + name + " v" + ver)
                     : HttpSupport.json(HttpResponseStatus.OK, parsed.many() ? list(answers) : answer(answers.get(0)));
             if (eventId != null && err == null) {
@@ -118,6 +118,11 @@ public final class InferenceHandler extends SimpleChannelInboundHandler<FullHttp
         if (x.embedding() != null) {
             ArrayNode e = o.putArray("embedding");
             for (float v : x.embedding()) e.add(v);
+        } else if (x.pair() != null) {
+            o.put("label", x.prediction().label());
+            o.put("score", x.pair().score());
+            o.put("duplicate", x.pair().duplicate());
+            o.put("threshold", x.pair().threshold());
         } else {
             o.put("label", x.prediction().label());
             o.put("score", x.prediction().score());

@@ -1,6 +1,7 @@
 package ai.infer4j.server.inference;
 
 import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.server.http.HttpSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -11,7 +12,9 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns a request body into inputs. Accepts plain text, JSON {@code {"text": ...}},
@@ -20,8 +23,15 @@ import java.util.List;
  * Every refusal is a {@link BadInputException} that says what to fix.
  */
 final class RequestBodies {
-    /** The parsed inputs, and whether the caller sent a list (and so gets a list back). */
-    record Parsed(List<TextInput> inputs, boolean many) { }
+    /**
+     * The parsed inputs, and whether the caller sent a list (and so gets a list back). For record pairs
+     * ({@code {"left", "right"}}) {@code pairs} holds them and {@code inputs} a text view of each (for capture).
+     */
+    record Parsed(List<TextInput> inputs, boolean many, List<PairInput> pairs) {
+        Parsed(List<TextInput> inputs, boolean many) {
+            this(inputs, many, null);
+        }
+    }
 
     private RequestBodies() {
     }
@@ -36,15 +46,49 @@ final class RequestBodies {
         Parsed p;
         if (root.isTextual()) p = new Parsed(List.of(TextInput.of(root.asText())), false);
         else if (root.isArray()) p = new Parsed(list(root, "body"), true);
+        else if (root.isObject() && root.has("inputs") && isPairList(root.get("inputs"))) p = pairs(root.get("inputs"), true);
         else if (root.isObject() && root.has("inputs")) p = new Parsed(list(root.get("inputs"), "\"inputs\""), true);
-        else if (root.isObject() && (root.has("left") || root.has("right")))
-            throw new BadInputException("record pairs ({\"left\", \"right\"}) need a pair model; send {\"text\": ...} to this model");
+        else if (root.isObject() && (root.has("left") || root.has("right"))) p = pairs(HttpSupport.JSON.createArrayNode().add(root), false);
         else if (root.isObject()) p = new Parsed(List.of(one(root, "body")), false);
         else throw new BadInputException("JSON body must be an object like {\"text\": \"...\"}, a string or an array");
         if (p.inputs().isEmpty()) throw new BadInputException("\"inputs\" is empty; send at least one input");
         if (p.inputs().size() > maxInputs)
             throw new BadInputException("too many inputs: " + p.inputs().size() + "; at most " + maxInputs + " per request");
         return p;
+    }
+
+    private static boolean isPairList(JsonNode arr) {
+        return arr.isArray() && !arr.isEmpty() && arr.get(0).isObject() && (arr.get(0).has("left") || arr.get(0).has("right"));
+    }
+
+    private static Parsed pairs(JsonNode arr, boolean many) {
+        List<PairInput> pairs = new ArrayList<>(arr.size());
+        List<TextInput> texts = new ArrayList<>(arr.size());
+        for (int i = 0; i < arr.size(); i++) {
+            String where = many ? "\"inputs\"[" + i + "]" : "body";
+            JsonNode n = arr.get(i);
+            if (!n.isObject()) throw new BadInputException(where + " must be {\"left\": ..., \"right\": ...}");
+            PairInput p = new PairInput(record(n.get("left"), where + ".left"), record(n.get("right"), where + ".right"));
+            pairs.add(p);
+            texts.add(new TextInput(p.left().toString(), p.right().toString()));
+        }
+        return new Parsed(texts, many, pairs);
+    }
+
+    /** A pair side: a JSON object of scalar fields, or a string (a record with the single field "text"). */
+    private static Map<String, String> record(JsonNode n, String where) {
+        if (n == null || n.isNull()) throw new BadInputException(where + " is missing");
+        if (n.isTextual()) return Map.of(PairInput.TEXT, n.asText());
+        if (!n.isObject()) throw new BadInputException(where + " must be an object of fields or a string");
+        Map<String, String> m = new LinkedHashMap<>();
+        for (var it = n.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isNull()) continue;
+            if (v.isContainerNode()) throw new BadInputException(where + "." + e.getKey() + " must be a string or number");
+            m.put(e.getKey(), v.asText());
+        }
+        return m;
     }
 
     static JsonNode readJson(String text) {

@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code infer4j} command: one entry point with a subcommand per job. */
 @Command(name = "infer4j", mixinStandardHelpOptions = true, version = "infer4j 0.1.0",
         description = "Serve, score and monitor BERT-family encoder models on the JVM.",
-        subcommands = {ServeCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, ArchiveCommand.class,
-                BenchCommand.class, TuneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, ArchiveCommand.class, OptimizeCommand.class,
+                BenchCommand.class, TuneCommand.class, BatchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

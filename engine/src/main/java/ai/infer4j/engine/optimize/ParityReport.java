@@ -1,0 +1,108 @@
+package ai.infer4j.engine.optimize;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How closely a variant (INT8, graph-optimized) follows its FP32 model on an evaluation set.
+ *
+ * @param n                 examples compared
+ * @param metric            task metric name ({@code accuracy}), or null when the data has no usable labels
+ * @param baselineMetric    FP32 value of the metric, 0..1 (NaN without a metric)
+ * @param variantMetric     variant value of the metric, 0..1 (NaN without a metric)
+ * @param baselineMacroF1   FP32 macro-F1, 0..1 (NaN without a metric)
+ * @param variantMacroF1    variant macro-F1, 0..1 (NaN without a metric)
+ * @param top1Agreement     fraction of inputs where both answer the same label (NaN for embedding models)
+ * @param cosineMean        mean cosine similarity of the backbone vectors (embeddings or logits)
+ * @param cosineP1          1st percentile of that cosine (99% of inputs are at least this close)
+ * @param cosineMin         smallest cosine seen
+ * @param thresholds        the gate applied
+ * @param failures          why the gate refused the variant; empty when it passed
+ */
+public record ParityReport(int n, String metric, double baselineMetric, double variantMetric, double baselineMacroF1,
+                           double variantMacroF1, double top1Agreement, double cosineMean, double cosineP1, double cosineMin,
+                           Thresholds thresholds, List<String> failures) {
+
+    /**
+     * The accuracy-parity gate.
+     *
+     * @param minTop1Agreement    least fraction of identical top-1 answers (classifiers)
+     * @param maxMetricDropPoints largest drop of the task metric, in percentage points
+     * @param minCosineP1         least 1st-percentile cosine (embedding models, which have no labels)
+     */
+    public record Thresholds(double minTop1Agreement, double maxMetricDropPoints, double minCosineP1) {
+        public Thresholds {
+            if (minTop1Agreement < 0 || minTop1Agreement > 1)
+                throw new IllegalArgumentException("minTop1Agreement must be in [0, 1], got " + minTop1Agreement);
+            if (maxMetricDropPoints < 0) throw new IllegalArgumentException("maxMetricDropPoints must be >= 0, got " + maxMetricDropPoints);
+        }
+
+        /** Agreement >= 99%, metric drop <= 0.5 points, embedding cosine p1 >= 0.95. */
+        public static Thresholds defaults() {
+            return new Thresholds(0.99, 0.5, 0.95);
+        }
+    }
+
+    public ParityReport {
+        failures = List.copyOf(failures);
+    }
+
+    public boolean passed() {
+        return failures.isEmpty();
+    }
+
+    /** Metric drop in percentage points (positive = the variant is worse). */
+    public double metricDropPoints() {
+        return (baselineMetric - variantMetric) * 100;
+    }
+
+    /** The report as stored in an archive manifest ({@code extra.parity}). */
+    public ObjectNode toJson() {
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        o.put("passed", passed());
+        o.put("n", n);
+        if (metric != null) {
+            o.put("metric", metric);
+            put(o, "baseline", baselineMetric);
+            put(o, "variant", variantMetric);
+            put(o, "dropPoints", metricDropPoints());
+            put(o, "baselineMacroF1", baselineMacroF1);
+            put(o, "variantMacroF1", variantMacroF1);
+        }
+        put(o, "top1Agreement", top1Agreement);
+        put(o, "cosineMean", cosineMean);
+        put(o, "cosineP1", cosineP1);
+        put(o, "cosineMin", cosineMin);
+        ObjectNode t = o.putObject("thresholds");
+        t.put("minTop1Agreement", thresholds.minTop1Agreement());
+        t.put("maxMetricDropPoints", thresholds.maxMetricDropPoints());
+        t.put("minCosineP1", thresholds.minCosineP1());
+        failures.forEach(o.putArray("failures")::add);
+        return o;
+    }
+
+    /** A short plain-text table for people. */
+    public String table(String baselineName, String variantName) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-22s %12s %12s%n", "parity (n=" + n + ")", baselineName, variantName));
+        if (metric != null) {
+            b.append(String.format(Locale.ROOT, "%-22s %12.4f %12.4f   drop %.2f points (max %.2f)%n", metric, baselineMetric,
+                    variantMetric, metricDropPoints(), thresholds.maxMetricDropPoints()));
+            b.append(String.format(Locale.ROOT, "%-22s %12.4f %12.4f%n", "macro-F1", baselineMacroF1, variantMacroF1));
+        }
+        if (!Double.isNaN(top1Agreement))
+            b.append(String.format(Locale.ROOT, "%-22s %25.4f   (min %.4f)%n", "top-1 agreement", top1Agreement, thresholds.minTop1Agreement()));
+        b.append(String.format(Locale.ROOT, "%-22s %25.5f%n", "cosine mean", cosineMean));
+        b.append(String.format(Locale.ROOT, "%-22s %25.5f%n", "cosine p1", cosineP1));
+        b.append(String.format(Locale.ROOT, "%-22s %25s%n", "gate", passed() ? "PASSED" : "FAILED: " + String.join("; ", failures)));
+        return b.toString();
+    }
+
+    private static void put(ObjectNode o, String key, double v) {
+        if (Double.isNaN(v)) o.putNull(key);
+        else o.put(key, Math.round(v * 1e6) / 1e6);
+    }
+}

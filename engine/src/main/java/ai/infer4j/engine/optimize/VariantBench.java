@@ -1,0 +1,93 @@
+package ai.infer4j.engine.optimize;
+
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.tokenize.Tokens;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A plain in-process benchmark of model variants (not a test): batch-1 latency of short queries and
+ * the best throughput over a few batch sizes. Variants are measured round-robin, one query each in
+ * turn, so background load on the machine hits them alike. Not thread-safe; run one at a time.
+ */
+public final class VariantBench {
+
+    /**
+     * One variant's figures.
+     *
+     * @param latencyP50Ms   batch-1 latency (tokenize + forward + head), median, ms
+     * @param latencyP99Ms   same, 99th percentile, ms
+     * @param throughputBySize sentences per second by batch size (forward + head, pre-tokenized, length-sorted batches)
+     */
+    public record Result(String name, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> throughputBySize) {
+        public int bestBatchSize() {
+            return throughputBySize.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        }
+
+        public double bestThroughput() {
+            return throughputBySize.get(bestBatchSize());
+        }
+    }
+
+    private VariantBench() {
+    }
+
+    /**
+     * Measures each variant.
+     *
+     * @param queries      short texts for the batch-1 latency (each variant answers every one)
+     * @param warmup       untimed queries per variant first
+     * @param bulk         texts for the throughput runs
+     * @param batchSizes   batch sizes tried for throughput
+     */
+    public static List<Result> run(Map<String, Model> variants, List<String> queries, int warmup, List<String> bulk,
+                                   int[] batchSizes, Progress progress) {
+        Map<String, long[]> nanos = new LinkedHashMap<>();
+        variants.keySet().forEach(k -> nanos.put(k, new long[queries.size()]));
+        for (var e : variants.entrySet())
+            for (int i = 0; i < warmup; i++) once(e.getValue(), queries.get(i % queries.size()));
+        for (int i = 0; i < queries.size(); i++) {
+            for (var e : variants.entrySet()) {
+                long t0 = System.nanoTime();
+                once(e.getValue(), queries.get(i));
+                nanos.get(e.getKey())[i] = System.nanoTime() - t0;
+            }
+            progress.update("batch-1 latency", i + 1, queries.size());
+        }
+        List<Result> out = new ArrayList<>();
+        int step = 0;
+        for (var e : variants.entrySet()) {
+            Model m = e.getValue();
+            List<Tokens> tokens = m.tokenize(bulk.stream().map(TextInput::of).toList());
+            Map<Integer, Double> tput = new LinkedHashMap<>();
+            for (int b : batchSizes) {
+                m.backbone().forwardAll(tokens.subList(0, Math.min(tokens.size(), 4 * b)), b, n -> { }); // warm up this shape
+                long t0 = System.nanoTime();
+                float[][] v = m.backbone().forwardAll(tokens, b, n -> { });
+                for (float[] row : v) if (m.task() == Model.Task.CLASSIFY) m.predict(row);
+                tput.put(b, tokens.size() / ((System.nanoTime() - t0) / 1e9));
+                progress.update("throughput", ++step, (long) batchSizes.length * variants.size());
+            }
+            long[] ns = nanos.get(e.getKey()).clone();
+            Arrays.sort(ns);
+            out.add(new Result(e.getKey(), percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, tput));
+        }
+        return out;
+    }
+
+    private static void once(Model m, String text) {
+        float[] v = m.backbone().forward(m.tokenize(List.of(TextInput.of(text)))).vectors()[0];
+        if (m.task() == Model.Task.CLASSIFY) m.predict(v);
+    }
+
+    static double percentile(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}

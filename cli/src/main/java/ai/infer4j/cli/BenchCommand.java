@@ -40,7 +40,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean inProcess;
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")  // optional so that 'bench compare' parses; checked in call()
     TargetChoice target;
 
     @Option(names = "--api", description = "torchserve or kserve (default: kserve for /v2/ paths)")
@@ -99,6 +99,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (target == null) throw new picocli.CommandLine.ParameterException(
+                new picocli.CommandLine(this), "give a target: --url URL or --in-process [--model M]");
         if (rate != null && concurrency != null) throw new picocli.CommandLine.ParameterException(
                 new picocli.CommandLine(this), "give --rate (open loop) or --concurrency (closed loop), not both");
         Duration to = Durations.parse(timeout);

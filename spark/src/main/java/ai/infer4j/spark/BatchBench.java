@@ -1,0 +1,117 @@
+package ai.infer4j.spark;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.train.LabeledPair;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Benchmark (not a test): pairs/s of the Spark job on {@code local[N]} against the engine in-process
+ * on the same pairs, in the same JVM and run, alternating so that both see the same machine load.
+ * <pre>
+ * java @spark/target/spark-jvm.args -cp "spark/target/infer4j-spark.jar:spark/target/lib/*" \
+ *     ai.infer4j.spark.BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate]
+ * </pre>
+ * A command-line harness: it prints its results.
+ */
+public final class BatchBench {
+    /** Fleet target the extrapolation is made for, pairs per second. */
+    static final double FLEET_TARGET = 8_800;
+
+    private BatchBench() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate]");
+            System.exit(2);
+        }
+        int cores = 2, rounds = 2, limit = Integer.MAX_VALUE;
+        String model = "duplicate";
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--cores" -> cores = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--model" -> model = args[i + 1];
+                case "--limit" -> limit = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        PrintStream out = System.out;
+        List<PairInput> pairs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (String f : args[0].split(",")) {
+            files.add(Path.of(f));
+            for (LabeledPair p : DataFiles.readPairs(Path.of(f))) pairs.add(p.pair());
+        }
+        if (pairs.size() > limit) {
+            // every k-th pair, so the sample keeps the files' mix and roughly their record sharing
+            List<PairInput> sample = new ArrayList<>();
+            for (int i = 0; i < limit; i++) sample.add(pairs.get((int) ((long) i * pairs.size() / limit)));
+            pairs = sample;
+        }
+        Path work = Files.createTempDirectory("infer4j-batch-bench");
+        Path jsonl = work.resolve("pairs.jsonl");
+        List<String> lines = new ArrayList<>();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (PairInput p : pairs) lines.add(json.writeValueAsString(java.util.Map.of("left", p.left(), "right", p.right())));
+        Files.write(jsonl, lines);
+
+        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("infer4j batch bench")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        String parquet = work.resolve("pairs.parquet").toString();
+        spark.read().json(jsonl.toString()).repartition(cores).write().parquet(parquet);
+
+        BatchOptions base = BatchOptions.pairs(model, parquet, work.resolve("out.parquet").toString()).withOverwrite(true);
+        Model inProcess;
+        Engine engine = Engine.create(ModelCache.engineOptions(base).withIntraOpThreads(cores));
+        inProcess = engine.load(model);
+        long distinct = distinctRecords(inProcess, pairs);
+        out.printf(Locale.ROOT, "pairs %d from %s; distinct records %d (%.2f per pair); cores %d%n", pairs.size(), files,
+                distinct, (double) distinct / pairs.size(), cores);
+        // warm-up: loads the executor's model and the in-process model, first forward passes
+        inProcess.scorePairs(pairs.subList(0, Math.min(200, pairs.size())));
+        SparkScorer.run(spark, base.withPartitions(cores), s -> { });
+
+        double bestIn = 0, bestSpark = 0;
+        for (int r = 1; r <= rounds; r++) {
+            long t0 = System.nanoTime();
+            List<PairScore> scores = inProcess.scorePairs(pairs);
+            double in = pairs.size() / ((System.nanoTime() - t0) / 1e9);
+            long pos = scores.stream().filter(PairScore::duplicate).count();
+            var s = SparkScorer.run(spark, base.withPartitions(cores), line -> { });
+            double sp = s.rowsPerSecond();
+            out.printf(Locale.ROOT, "round %d: in-process %.0f pairs/s (%d duplicates) | spark local[%d] %.0f pairs/s (%d rows, %d errors, %d duplicates, %.1f s) | ratio %.0f%%%n",
+                    r, in, pos, cores, sp, s.rows(), s.errors(), s.positives(), s.seconds(), 100 * sp / in);
+            bestIn = Math.max(bestIn, in);
+            bestSpark = Math.max(bestSpark, sp);
+        }
+        double perCore = bestSpark / cores;
+        out.printf(Locale.ROOT, "best: in-process %.0f pairs/s, spark %.0f pairs/s, ratio %.0f%%; %.0f pairs/s per core -> %.0f cores for %.0f pairs/s%n",
+                bestIn, bestSpark, 100 * bestSpark / bestIn, perCore, Math.ceil(FLEET_TARGET / perCore), FLEET_TARGET);
+        spark.stop();
+        engine.close();
+    }
+
+    private static long distinctRecords(Model m, List<PairInput> pairs) {
+        Set<String> texts = new HashSet<>();
+        for (PairInput p : pairs) {
+            texts.add(m.recordText(p.left(), "left"));
+            texts.add(m.recordText(p.right(), "right"));
+        }
+        return texts.size();
+    }
+}

@@ -54,6 +54,7 @@ public final class InferenceServer implements AutoCloseable {
     private HTTPServer metricsServer;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private boolean closed;
+    private volatile int abandoned;
 
     private InferenceServer(ServerConfig config) {
         this.config = config;
@@ -130,6 +131,11 @@ public final class InferenceServer implements AutoCloseable {
         return metricsServer.getPort();
     }
 
+    /** Admitted requests that were still unanswered when the drain timeout ran out at shutdown (should be 0). */
+    public int abandonedAtShutdown() {
+        return abandoned;
+    }
+
     /** Requests admitted and not yet answered. */
     public int inFlight() {
         return service.inFlight();
@@ -168,7 +174,8 @@ public final class InferenceServer implements AutoCloseable {
                 break;
             }
         }
-        if (service.inFlight() > 0) log.warn("shutdown: {} requests still in flight after {}", service.inFlight(), config.drainTimeout());
+        abandoned = service.inFlight();
+        if (abandoned > 0) log.warn("shutdown: {} admitted requests still in flight after {}; they get 503", abandoned, config.drainTimeout());
         registry.close();
         monitor.close(); // after the schedulers drained: every answered request's event is written
         if (management != null) management.close();

@@ -48,6 +48,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicInteger workerSeq = new AtomicInteger();
     private volatile int targetWorkers;
     private volatile boolean accepting = true;
+    /** Smoothed forward-pass time per sequence, for admission control; 0 until the first batch. */
+    private volatile double nanosPerSequence;
 
     /**
      * @param name   used in thread names and messages, e.g. the backbone's short name
@@ -69,6 +71,15 @@ public final class BatchScheduler implements AutoCloseable {
 
     public BatchPolicy policy() {
         return policy;
+    }
+
+    /**
+     * How long a request queued now would wait before its forward pass, from the queue depth and the
+     * smoothed time per sequence. Work that could not start before its deadline is refused at once
+     * instead of waiting in the queue to expire (load shedding that keeps admitted latency bounded).
+     */
+    public long predictedWaitNanos() {
+        return (long) (queue.size() * nanosPerSequence / Math.max(1, targetWorkers));
     }
 
     /** Requests waiting for a worker. */
@@ -109,6 +120,12 @@ public final class BatchScheduler implements AutoCloseable {
             return f;
         }
         long now = clock.getAsLong();
+        long predictedWait = predictedWaitNanos();
+        if (predictedWait > timeout.toNanos()) {
+            f.completeExceptionally(new OverloadedException("model '" + model.name() + "' is overloaded: the queue holds about "
+                    + predictedWait / 1_000_000 + " ms of work, more than the request's " + timeout.toMillis() + " ms deadline; retry later"));
+            return f;
+        }
         Job job = new Job(model, tokens, now, now + timeout.toNanos(), f);
         if (!queue.offer(job))
             f.completeExceptionally(new OverloadedException("queue for '" + model.name() + "' is full (" + policy.queueCapacity() + "); retry later"));
@@ -213,6 +230,8 @@ public final class BatchScheduler implements AutoCloseable {
         for (Job j : live) tokens.add(j.tokens());
         Forward f = backbone.forward(tokens);
         long modelNanos = clock.getAsLong() - start;
+        double perSeq = (double) modelNanos / live.size();
+        nanosPerSequence = nanosPerSequence == 0 ? perSeq : 0.8 * nanosPerSequence + 0.2 * perSeq;
         listener.batch(live.size(), f.paddedLength(), f.paddingRatio(), modelNanos);
         for (int i = 0; i < live.size(); i++) {
             Job j = live.get(i);

@@ -135,7 +135,8 @@ public final class InferenceHandler extends SimpleChannelInboundHandler<FullHttp
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof io.netty.handler.timeout.ReadTimeoutException) {
+        if (cause instanceof IOException || cause instanceof io.netty.handler.timeout.ReadTimeoutException
+                || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
             log.debug("connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());

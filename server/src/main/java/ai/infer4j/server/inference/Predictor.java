@@ -1,6 +1,7 @@
 package ai.infer4j.server.inference;
 
 import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.DeadlineExceededException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.PairInput;
@@ -33,6 +34,20 @@ final class Predictor {
     }
 
     private Predictor() {
+    }
+
+    /**
+     * Completes when every part has, or fails with {@link DeadlineExceededException} when the request's
+     * deadline passes first (a batch already running is not stopped; its late answer is discarded).
+     */
+    private static CompletableFuture<Void> whenAll(List<CompletableFuture<BatchScheduler.Result>> parts, Duration timeout) {
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .orTimeout(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                        ai.infer4j.server.http.HttpSupport.unwrap(e) instanceof java.util.concurrent.TimeoutException
+                                ? new DeadlineExceededException("no answer within the request deadline of " + timeout.toMillis()
+                                        + " ms; the server is overloaded, retry later")
+                                : e));
     }
 
     /**
@@ -81,7 +96,7 @@ final class Predictor {
         }
         List<CompletableFuture<BatchScheduler.Result>> parts = new ArrayList<>(tokens.size());
         for (Tokens t : tokens) parts.add(served.scheduler().submit(m, t, timeout));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+        return whenAll(parts, timeout).thenApply(ignored -> {
             List<Answer> out = new ArrayList<>(pairs.size());
             for (int i = 0; i < pairs.size(); i++) {
                 PairScore s = bi ? m.scorePair(pairs.get(i), parts.get(2 * i).join().vector(), parts.get(2 * i + 1).join().vector())
@@ -98,7 +113,7 @@ final class Predictor {
         List<Tokens> tokens = m.tokenize(inputs);
         List<CompletableFuture<BatchScheduler.Result>> parts = new ArrayList<>(tokens.size());
         for (Tokens t : tokens) parts.add(served.scheduler().submit(m, t, timeout));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+        return whenAll(parts, timeout).thenApply(ignored -> {
             List<Answer> out = new ArrayList<>(parts.size());
             for (int i = 0; i < parts.size(); i++) {
                 float[] v = parts.get(i).join().vector();

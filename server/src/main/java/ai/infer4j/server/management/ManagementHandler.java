@@ -178,7 +178,7 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException)) org.slf4j.LoggerFactory.getLogger(ManagementHandler.class).warn("management connection failed: {}", cause.toString());
+        if (!(cause instanceof IOException) && !(cause instanceof io.netty.handler.timeout.ReadTimeoutException)) org.slf4j.LoggerFactory.getLogger(ManagementHandler.class).warn("management connection failed: {}", cause.toString());
         ctx.close();
     }
 }

@@ -1,0 +1,96 @@
+package ai.infer4j.engine.batch;
+
+import ai.infer4j.engine.DeadlineExceededException;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.TestEngine;
+import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.tokenize.Tokens;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BatchSchedulerTest {
+    private final Model model = TestEngine.get().load("intent");
+    private final Tokens tokens = model.tokenize(List.of(TextInput.of("what is my balance"))).get(0);
+    /** A clock that moves 1 ms every time it is read: every step of the scheduler "takes" time. */
+    private final AtomicLong now = new AtomicLong();
+    private final java.util.function.LongSupplier ticking = () -> now.addAndGet(1_000_000);
+
+    /** A listener that holds the worker after its first batch until released: the queue then fills deterministically. */
+    private static final class Gate implements BatchListener {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void fullQueueRefusesAtOnce() throws Exception {
+        Gate gate = new Gate();
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 2), 1, gate, System::nanoTime)) {
+            var first = s.submit(model, tokens, Duration.ofSeconds(30));
+            assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue();
+            var queued = List.of(s.submit(model, tokens, Duration.ofSeconds(30)), s.submit(model, tokens, Duration.ofSeconds(30)));
+            var refused = s.submit(model, tokens, Duration.ofSeconds(30));
+            assertThat(refused).isCompletedExceptionally();
+            assertThatThrownBy(refused::get).hasCauseInstanceOf(OverloadedException.class).hasMessageContaining("full (2)");
+            gate.release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+            for (var q : queued) assertThat(q.get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+        }
+    }
+
+    @Test
+    void workThatCannotStartBeforeItsDeadlineIsRefusedAtAdmission() throws Exception {
+        Gate gate = new Gate();
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 100), 1, gate, ticking)) {
+            s.submit(model, tokens, Duration.ofHours(1));
+            assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue(); // one batch measured: about 1 ms per sequence
+            List<CompletableFuture<BatchScheduler.Result>> queued = new ArrayList<>();
+            for (int i = 0; i < 10; i++) queued.add(s.submit(model, tokens, Duration.ofHours(1)));
+            assertThat(s.predictedWaitNanos()).isGreaterThanOrEqualTo(5_000_000);
+            var shed = s.submit(model, tokens, Duration.ofMillis(3));
+            assertThatThrownBy(shed::get).hasCauseInstanceOf(OverloadedException.class).hasMessageContaining("deadline");
+            assertThat(s.submit(model, tokens, Duration.ofHours(1))).isNotCompletedExceptionally();
+            gate.release.countDown();
+            for (var q : queued) assertThat(q.get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+        }
+    }
+
+    @Test
+    void expiredWorkNeverReachesTheModel() throws Exception {
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(4, 8192, Duration.ZERO, 10), 1, BatchListener.NONE, ticking)) {
+            long before = model.backbone().forwardPasses();
+            var late = s.submit(model, tokens, Duration.ofNanos(500_000)); // the clock moves 1 ms per read: always too late
+            assertThatThrownBy(() -> late.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(DeadlineExceededException.class);
+            assertThat(model.backbone().forwardPasses()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void shutdownRefusesNewWork() {
+        BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime);
+        s.shutdown(Duration.ofSeconds(5));
+        assertThat(s.submit(model, tokens, Duration.ofSeconds(1))).isCompletedExceptionally();
+    }
+}

@@ -83,10 +83,11 @@ public final class InferenceHandler extends SimpleChannelInboundHandler<FullHttp
         Served served = svc.registry.resolve(name, version);
         var parsed = RequestBodies.parse(ByteBufUtil.getBytes(req.content()), req.headers().get(HttpHeaderNames.CONTENT_TYPE),
                 InferenceService.MAX_INPUTS_PER_REQUEST);
-        svc.admitted();
         String ver = served.model().version();
+        var answered = Predictor.predict(served, parsed, svc.config.responseTimeout()); // throws at once for bad input
+        svc.admitted();
         String eventId = CaptureHook.sample(svc.capture, name);
-        Predictor.predict(served, parsed, svc.config.responseTimeout()).whenComplete((answers, err) -> {
+        answered.whenComplete((answers, err) -> {
             FullHttpResponse r = err != null ? HttpSupport.error(err, "model " + name + " v" + ver)
                     : HttpSupport.json(HttpResponseStatus.OK, parsed.many() ? list(answers) : answer(answers.get(0)));
             if (eventId != null && err == null) {

@@ -77,10 +77,11 @@ final class KServeRoutes {
         byte[] body = ByteBufUtil.getBytes(req.content());
         var parsed = RequestBodies.kserve(body, InferenceService.MAX_INPUTS_PER_REQUEST);
         String id = RequestBodies.readJson(new String(body, java.nio.charset.StandardCharsets.UTF_8)).path("id").asText(null);
-        svc.admitted();
         Model m = served.model();
         var handler = (InferenceHandler) ctx.handler();
-        Predictor.predict(served, parsed.inputs(), svc.config.responseTimeout()).whenComplete((answers, err) -> {
+        var answered = Predictor.predict(served, parsed.inputs(), svc.config.responseTimeout()); // throws at once for bad input
+        svc.admitted();
+        answered.whenComplete((answers, err) -> {
             FullHttpResponse r = err != null ? HttpSupport.error(err, "model " + name + " v" + m.version())
                     : HttpSupport.json(HttpResponseStatus.OK, inferResponse(name, m, id, answers));
             handler.finish(ctx, r, name, m.version(), start, keepAlive, true);

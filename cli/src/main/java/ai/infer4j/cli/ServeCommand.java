@@ -51,6 +51,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue-size", description = "max queued sequences per backbone before 503")
     Integer queueSize;
 
+    @Option(names = "--capture-dir", description = "capture sampled requests as JSON lines under DIR (default ./capture)")
+    Path captureDir;
+
+    @Option(names = "--capture-percent", split = ",", description = "share of requests to capture, 0-100; MODEL=P sets one model's share")
+    List<String> capturePercent;
+
     @Option(names = "--auth-token-file", description = "require 'Authorization: Bearer <token>' (token = first line of this file)")
     Path authTokenFile;
 
@@ -71,6 +77,7 @@ final class ServeCommand implements Callable<Integer> {
         c = c.withWorkers(workers != null ? workers : c.workersPerModel(), threads != null ? threads : c.intraOpThreads(), b);
 
         if (authTokenFile != null) c = c.withAuthTokenFile(authTokenFile);
+        if (captureDir != null || capturePercent != null) c = c.withCapture(MonitorCommand.captureFlags(c.capture(), captureDir, capturePercent));
         InferenceServer server = InferenceServer.start(c);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);

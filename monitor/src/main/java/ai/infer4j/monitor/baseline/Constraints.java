@@ -35,7 +35,7 @@ public record Constraints(int minSamples, double classAlpha, double classMinJs, 
     }
 
     public static Constraints defaults() {
-        return new Constraints(100, 0.001, 0.10, 0.25, 0.001, 0.10, 0.001, 0.02, 0.002, 999, 300, 50, 0.05, 0.10, 42);
+        return new Constraints(100, 0.001, 0.05, 0.25, 0.001, 0.10, 0.001, 0.02, 0.0025, 499, 250, 50, 0.05, 0.10, 42);
     }
 
     public Constraints withMinSamples(int m) {

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * Reads a capture tree (or any part of it: a model, a version, a day) back into observations, joining the
- * ground-truth labels found in {@value #LABELS_DIR}/ folders of the tree by event id. A final line without
+ * ground-truth labels found in {@value #LABELS_DIR}/ folders of the tree, or of the folders above it, by event id. A final line without
  * its newline (a write in progress, or a crash) is ignored; other unreadable lines are counted and skipped.
  */
 public final class CaptureReader {
@@ -50,6 +50,16 @@ public final class CaptureReader {
             });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        // labels stored higher up the tree (e.g. capture/labels when checking capture/intent/1) apply too
+        for (Path up = dir.toAbsolutePath().getParent(); up != null; up = up.getParent()) {
+            Path l = up.resolve(LABELS_DIR);
+            if (!Files.isDirectory(l)) continue;
+            try (Stream<Path> s = Files.list(l)) {
+                s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().forEach(labelFiles::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + l + ": " + e.getMessage(), e);
+            }
         }
         Map<String, String> labels = new HashMap<>();
         for (Path f : labelFiles) labels.putAll(readLabels(f));

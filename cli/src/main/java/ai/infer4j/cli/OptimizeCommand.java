@@ -68,7 +68,8 @@ final class OptimizeCommand implements Callable<Integer> {
             + " without it they are kept in float only if the all-INT8 graph fails the gate")
     boolean keepWidest;
 
-    @Option(names = "--keep-float", description = "regular expression: MatMul/Gemm nodes whose name matches stay in float")
+    @Option(names = "--keep-float", description = {"regular expression: MatMul/Gemm nodes whose name matches stay in float.",
+            "Giving it turns the automatic fallback off ('^$' keeps nothing in float and never falls back)."})
     String keepFloat;
 
     @Option(names = "--min-agreement", description = "gate: least top-1 agreement with FP32 (default: ${DEFAULT-VALUE})", defaultValue = "0.99")

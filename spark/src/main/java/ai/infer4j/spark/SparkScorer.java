@@ -1,6 +1,5 @@
 package ai.infer4j.spark;
 
-import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.InferenceException;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.sql.Dataset;
@@ -101,10 +100,10 @@ public final class SparkScorer {
         long t0 = System.nanoTime();
         Dataset<Row> in = read(spark, options);
         if (options.partitions() > 0) in = in.repartition(options.partitions());
-        StructType schema = in.schema();
+        // an input 'label' (e.g. the ground truth of a labelled pair file) is kept as 'label_input'
         for (String c : new String[] {SCORE, LABEL, ERROR})
-            if (Arrays.asList(schema.fieldNames()).contains(c))
-                throw new BadInputException("input already has a column '" + c + "'; rename it first");
+            if (Arrays.asList(in.schema().fieldNames()).contains(c)) in = in.withColumnRenamed(c, c + "_input");
+        StructType schema = in.schema();
         boolean pair = options.task().equals("pair");
         InputColumns columns = pair ? InputColumns.forPairs(schema) : InputColumns.forText(schema, options.textColumn());
         StructType outSchema = schema.add(SCORE, DataTypes.DoubleType, true)

@@ -121,14 +121,17 @@ class SparkScorerTest {
     }
 
     @Test
-    void readsFlatCsvPairColumns() throws IOException {
+    void readsFlatCsvPairColumnsKeepingAnInputLabel() throws IOException {
         Path in = dir.resolve("pairs.csv");
-        Files.write(in, List.of("left_title,left_price,right_title,right_price",
-                "canon laser printer lp200,99.0,canon lp200 laser printer,98.5",
-                "sony wireless mouse sm10,20,netgear router nr900,80"));
+        Files.write(in, List.of("left_title,left_price,right_title,right_price,label",
+                "canon laser printer lp200,99.0,canon lp200 laser printer,98.5,1",
+                "sony wireless mouse sm10,20,netgear router nr900,80,0"));
         String out = dir.resolve("csv.parquet").toString();
         SparkScorer.run(spark, BatchOptions.pairs("duplicate", in.toString(), out).withCacheDir(cacheDir), line -> { });
-        List<Row> rows = spark.read().parquet(out).collectAsList();
+        Dataset<Row> scored = spark.read().parquet(out);
+        assertThat(scored.columns()).containsExactly("left_title", "left_price", "right_title", "right_price", "label_input",
+                "score", "label", "error");
+        List<Row> rows = scored.collectAsList();
         assertThat(rows).hasSize(2);
         assertThat(rows).allSatisfy(r -> assertThat(r.<String>getAs("error")).isNull());
         double same = rows.stream().filter(r -> r.<String>getAs("left_title").startsWith("canon")).findFirst().orElseThrow().getAs("score");

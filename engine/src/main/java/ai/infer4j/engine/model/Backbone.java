@@ -13,6 +13,8 @@ import ai.onnxruntime.OrtSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
@@ -32,6 +34,8 @@ import java.util.stream.IntStream;
  */
 public final class Backbone implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Backbone.class);
+
+    private static final ThreadLocal<LongBuffer[]> INPUT_BUFFERS = ThreadLocal.withInitial(() -> new LongBuffer[3]);
 
     private final BackboneFiles files;
     private final OrtEnvironment env;
@@ -130,9 +134,9 @@ public final class Backbone implements AutoCloseable {
         }
         long[] shape = {n, len};
         forwardPasses.increment();
-        try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
-             OnnxTensor tMask = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-             OnnxTensor tTypes = types == null ? null : OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape)) {
+        try (OnnxTensor tIds = OnnxTensor.createTensor(env, direct(0, ids), shape);
+             OnnxTensor tMask = OnnxTensor.createTensor(env, direct(1, mask), shape);
+             OnnxTensor tTypes = types == null ? null : OnnxTensor.createTensor(env, direct(2, types), shape)) {
             Map<String, OnnxTensor> inputs = new HashMap<>(4);
             inputs.put(signature.inputIds(), tIds);
             inputs.put(signature.attentionMask(), tMask);
@@ -149,6 +153,25 @@ public final class Backbone implements AutoCloseable {
             throw new ModelExecutionException("forward pass failed on backbone " + id() + " (batch " + n + " x " + len
                     + " tokens): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A reusable direct buffer per thread and input slot holding {@code data}. ONNX Runtime uses a direct
+     * buffer as it is; from a heap buffer it would allocate a fresh direct copy per call, whose native memory
+     * is only returned when the garbage collector happens to run. Safe to reuse: the tensors that read it are
+     * closed before {@link #forward} returns.
+     */
+    private static LongBuffer direct(int slot, long[] data) {
+        LongBuffer[] bufs = INPUT_BUFFERS.get();
+        LongBuffer b = bufs[slot];
+        if (b == null || b.capacity() < data.length) {
+            b = ByteBuffer.allocateDirect(Math.max(data.length, 4096) * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer();
+            bufs[slot] = b;
+        }
+        b.clear();
+        b.put(data);
+        b.flip();
+        return b;
     }
 
     /**

@@ -25,31 +25,13 @@ public final class DataFiles {
 
     /** Reads {@code {"text": ..., "label": ...}} lines; blank lines are skipped. */
     public static List<LabeledText> readLabeled(Path file) {
-        List<LabeledText> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = r.readLine()) != null) {
-                n++;
-                if (line.isBlank()) continue;
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new BadInputException(file + ":" + n + ": not valid JSON (" + e.getOriginalMessage() + ")");
-                }
-                JsonNode text = node == null ? null : node.get("text");
-                JsonNode label = node == null ? null : node.get("label");
-                if (text == null || !text.isTextual()) throw new BadInputException(file + ":" + n + ": needs a string field \"text\"");
-                if (label == null || label.isNull() || label.isContainerNode())
-                    throw new BadInputException(file + ":" + n + ": needs a field \"label\"");
-                out.add(new LabeledText(text.asText(), label.asText()));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        if (out.isEmpty()) throw new BadInputException(file + " has no data lines");
-        return out;
+        return readLines(file, node -> {
+            JsonNode text = node.get("text");
+            JsonNode label = node.get("label");
+            if (text == null || !text.isTextual()) throw new BadInputException("needs a string field \"text\"");
+            if (label == null || label.isNull() || label.isContainerNode()) throw new BadInputException("needs a field \"label\"");
+            return new LabeledText(text.asText(), label.asText());
+        });
     }
 
     /**
@@ -58,28 +40,36 @@ public final class DataFiles {
      * {@value PairInput#TEXT}.
      */
     public static List<LabeledPair> readPairs(Path file) {
-        List<LabeledPair> out = new ArrayList<>();
+        return readLines(file, node -> {
+            JsonNode label = node.get("label");
+            int y = label == null ? -1 : label.isBoolean() ? (label.asBoolean() ? 1 : 0) : label.asInt(-1);
+            if (y != 0 && y != 1 || label.isTextual() && !label.asText().matches("[01]"))
+                throw new BadInputException("needs \"label\": 0 or 1");
+            return new LabeledPair(new PairInput(record(node.get("left"), "left"), record(node.get("right"), "right")), y);
+        });
+    }
+
+    /** Parses each non-blank line as a JSON object; any refusal names the file and line. */
+    private static <T> List<T> readLines(Path file, java.util.function.Function<JsonNode, T> parse) {
+        List<T> out = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int n = 0;
             while ((line = r.readLine()) != null) {
                 n++;
                 if (line.isBlank()) continue;
+                String where = file + ":" + n + ": ";
                 JsonNode node;
                 try {
                     node = JSON.readTree(line);
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new BadInputException(file + ":" + n + ": not valid JSON (" + e.getOriginalMessage() + ")");
+                    throw new BadInputException(where + "not valid JSON (" + e.getOriginalMessage() + ")");
                 }
-                if (node == null || !node.isObject()) throw new BadInputException(file + ":" + n + ": expected a JSON object");
-                JsonNode label = node.get("label");
-                int y = label == null ? -1 : label.isBoolean() ? (label.asBoolean() ? 1 : 0) : label.asInt(-1);
-                if (y != 0 && y != 1 || label.isTextual() && !label.asText().matches("[01]"))
-                    throw new BadInputException(file + ":" + n + ": needs \"label\": 0 or 1");
+                if (node == null || !node.isObject()) throw new BadInputException(where + "expected a JSON object");
                 try {
-                    out.add(new LabeledPair(new PairInput(record(node.get("left"), "left"), record(node.get("right"), "right")), y));
+                    out.add(parse.apply(node));
                 } catch (BadInputException e) {
-                    throw e.withPrefix(file + ":" + n + ": ");
+                    throw e.withPrefix(where);
                 }
             }
         } catch (IOException e) {

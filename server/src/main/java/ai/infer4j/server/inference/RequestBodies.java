@@ -12,7 +12,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -75,20 +74,13 @@ final class RequestBodies {
         return new Parsed(texts, many, pairs);
     }
 
-    /** A pair side: a JSON object of scalar fields, or a string (a record with the single field "text"). */
+    /** A pair side: a JSON object of fields, or a string (a record with the single field "text"). */
     private static Map<String, String> record(JsonNode n, String where) {
-        if (n == null || n.isNull()) throw new BadInputException(where + " is missing");
-        if (n.isTextual()) return Map.of(PairInput.TEXT, n.asText());
-        if (!n.isObject()) throw new BadInputException(where + " must be an object of fields or a string");
-        Map<String, String> m = new LinkedHashMap<>();
-        for (var it = n.fields(); it.hasNext(); ) {
-            var e = it.next();
-            JsonNode v = e.getValue();
-            if (v.isNull()) continue;
-            if (v.isContainerNode()) throw new BadInputException(where + "." + e.getKey() + " must be a string or number");
-            m.put(e.getKey(), v.asText());
+        try {
+            return ai.infer4j.engine.train.DataFiles.record(n, where.substring(where.lastIndexOf('.') + 1));
+        } catch (BadInputException e) {
+            throw e.withPrefix(where.substring(0, where.lastIndexOf('.')) + ": ");
         }
-        return m;
     }
 
     static JsonNode readJson(String text) {

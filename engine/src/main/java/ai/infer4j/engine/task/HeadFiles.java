@@ -29,17 +29,17 @@ public final class HeadFiles {
     private HeadFiles() {
     }
 
+    /** Reads a softmax head; a head of another type is refused. */
     public static SoftmaxHead read(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString());
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot read head " + file + ": " + e.getMessage(), e);
-        }
+        return softmax(readHead(file), file.toString());
     }
 
     /** Reads a softmax head; a head of another type is refused. */
     public static SoftmaxHead read(InputStream in, String source) {
-        Head h = readHead(in, source);
+        return softmax(readHead(in, source), source);
+    }
+
+    private static SoftmaxHead softmax(Head h, String source) {
         if (h instanceof SoftmaxHead s) return s;
         throw new ModelLoadException("head " + source + " is a pair head, not a softmax classifier");
     }

@@ -1,6 +1,5 @@
 package ai.infer4j.engine.task;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +16,21 @@ public record Prediction(String label, double score, List<String> labels, float[
 
     /** The {@code k} most probable labels and their probabilities, most probable first. */
     public Map<String, Double> top(int k) {
-        List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < probabilities.length; i++) idx.add(i);
-        idx.sort((a, b) -> Float.compare(probabilities[b], probabilities[a]));
+        int n = Math.min(k, probabilities.length);
+        int[] best = new int[n];
+        int filled = 0;
+        for (int i = 0; i < probabilities.length; i++) { // insertion into a short sorted list: no boxing, no full sort
+            float p = probabilities[i];
+            if (filled == n && p <= probabilities[best[n - 1]]) continue;
+            int j = filled < n ? filled++ : n - 1;
+            while (j > 0 && probabilities[best[j - 1]] < p) {
+                best[j] = best[j - 1];
+                j--;
+            }
+            best[j] = i;
+        }
         Map<String, Double> out = new LinkedHashMap<>();
-        for (int i = 0; i < Math.min(k, idx.size()); i++) out.put(labels.get(idx.get(i)), (double) probabilities[idx.get(i)]);
+        for (int i = 0; i < filled; i++) out.put(labels.get(best[i]), (double) probabilities[best[i]]);
         return out;
     }
 }

@@ -60,6 +60,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--auth-token-file", description = "require 'Authorization: Bearer <token>' (token = first line of this file)")
     Path authTokenFile;
 
+    @Option(names = "--precision", description = "fp32, or int8: serve each model's gate-passed NAME-int8.mar (model store or beside the model) as its default version")
+    String precision;
+
     @Override
     public Integer call() throws Exception {
         ServerConfig c = config != null ? ServerConfig.load(config) : ServerConfig.defaults();
@@ -77,6 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         c = c.withWorkers(workers != null ? workers : c.workersPerModel(), threads != null ? threads : c.intraOpThreads(), b);
 
         if (authTokenFile != null) c = c.withAuthTokenFile(authTokenFile);
+        if (precision != null) c = c.withPrecision(precision);
         if (captureDir != null || capturePercent != null) c = c.withCapture(MonitorCommand.captureFlags(c.capture(), captureDir, capturePercent));
         InferenceServer server = InferenceServer.start(c);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");

@@ -95,10 +95,40 @@ public final class InferenceServer implements AutoCloseable {
                     ref = config.modelStore().resolve(ref).toString();
                 registry.register(ref, e.getKey(), config.workersPerModel(), config.batch(), config.responseTimeout());
                 log.info("model {} ready in {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
+                if (config.precision().equals("int8")) preferInt8(e.getKey(), ref);
             } catch (RuntimeException ex) {
                 failedModels.add(e.getKey()); // logged by the registry; other models still load
             }
         }
+    }
+
+    /**
+     * Loads {@code NAME-int8.mar} (from the model store, or beside the model's own file) as a second version of
+     * {@code name} and makes it the default, but only when its manifest says INT8 and its parity gate passed;
+     * otherwise the FP32 model keeps serving and the log says why.
+     */
+    private void preferInt8(String name, String ref) {
+        List<java.nio.file.Path> candidates = new ArrayList<>();
+        if (config.modelStore() != null) candidates.add(config.modelStore().resolve(name + "-int8.mar"));
+        java.nio.file.Path own = java.nio.file.Path.of(ref).toAbsolutePath().getParent();
+        if (!Engine.BUILTIN_MODELS.contains(ref) && own != null) candidates.add(own.resolve(name + "-int8.mar"));
+        for (java.nio.file.Path c : candidates) {
+            if (!java.nio.file.Files.exists(c)) continue;
+            var variant = engine.load(c.toString());
+            var info = ai.infer4j.engine.optimize.VariantInfo.of(variant.manifest());
+            if (!info.precision().equals("int8") || !info.usable()) {
+                log.warn("{} is not a gate-passed INT8 variant (precision {}, gate passed {}); serving {} in fp32", c,
+                        info.precision(), info.gatePassed(), name);
+                if (variant.backbone() != registry.resolve(name, null).model().backbone()) engine.release(variant.backbone());
+                return;
+            }
+            var served = registry.register(c.toString(), name, config.workersPerModel(), config.batch(), config.responseTimeout());
+            registry.setDefault(name, served.model().version());
+            log.info("precision int8: {} now answers with version {} from {}", name, served.model().version(), c);
+            return;
+        }
+        log.warn("precision int8: no {}-int8.mar for {} (make one with: infer4j optimize --model {} --precision int8 --eval DATA --out "
+                + "MODEL_STORE/{}-int8.mar); serving fp32", name, name, ref, name);
     }
 
     private void bind() throws IOException, InterruptedException {

@@ -36,13 +36,16 @@ import java.util.regex.Pattern;
  * @param cacheDir           where archives are extracted (null: the engine default)
  * @param authTokenFile      file holding a bearer token required on inference and management calls, or null (no auth)
  * @param idleTimeout        a connection that sends nothing for this long is closed (stops slow, never-finished requests)
+ * @param precision          {@code fp32}, or {@code int8}: make each model's gate-passed INT8 variant
+ *                           ({@code NAME-int8.mar} in the model store or beside the model) its default version
  * @param capture            data capture and live drift ({@code capture_*}, {@code drift_*} keys; off by default)
  */
 public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress managementAddress,
                            InetSocketAddress metricsAddress, Path modelStore, Map<String, String> loadModels,
                            int maxRequestSizeBytes, int workersPerModel, int intraOpThreads, BatchPolicy batch,
                            Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir,
-                           Path authTokenFile, Duration idleTimeout, CaptureConfig capture) {
+                           Path authTokenFile, Duration idleTimeout, CaptureConfig capture,
+                           String precision) {
 
     public ServerConfig {
         loadModels = Map.copyOf(new LinkedHashMap<>(loadModels));
@@ -53,6 +56,8 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         if (intraOpThreads < 1) throw new IllegalArgumentException("intra_op_threads must be >= 1, got " + intraOpThreads);
         if (idleTimeout.isNegative() || idleTimeout.isZero())
             throw new IllegalArgumentException("idle_timeout must be > 0, got " + idleTimeout);
+        if (!"fp32".equals(precision) && !"int8".equals(precision))
+            throw new IllegalArgumentException("precision must be fp32 or int8, got '" + precision + "'");
         if (responseTimeout.isNegative() || responseTimeout.isZero())
             throw new IllegalArgumentException("default_response_timeout must be > 0, got " + responseTimeout);
     }
@@ -62,7 +67,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
                 Map.of("intent", "intent"), 6_553_500, 1, cores, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
-                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled());
+                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled(), "fp32");
     }
 
     /** Reads {@code config.properties}; keys not given keep their defaults. Unknown keys are refused. */
@@ -80,7 +85,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
     public static final List<String> KEYS = List.of("inference_address", "management_address", "metrics_address", "model_store",
             "load_models", "max_request_size", "default_workers_per_model", "batch_size", "max_batch_delay", "max_batch_tokens",
             "job_queue_size", "default_response_timeout", "allowed_urls", "intra_op_threads", "drain_timeout", "cache_dir",
-            "auth_token_file", "idle_timeout");
+            "auth_token_file", "idle_timeout", "precision");
 
     /** This config with the given properties applied (relative paths resolve against {@code base}). */
     public ServerConfig with(Properties p, Path base) {
@@ -102,7 +107,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         Duration idle = p.containsKey("idle_timeout") ? seconds(p, "idle_timeout") : idleTimeout;
         return new ServerConfig(inf, man, met, store, load, intOf(p, "max_request_size", maxRequestSizeBytes),
                 intOf(p, "default_workers_per_model", workersPerModel), intOf(p, "intra_op_threads", intraOpThreads), b, timeout,
-                urls, drain, cache, auth, idle, capture.with(p, base));
+                urls, drain, cache, auth, idle, capture.with(p, base), p.getProperty("precision", precision).trim());
     }
 
     /** Parses {@code host:port}, {@code http://host:port} or {@code :port}. */
@@ -174,26 +179,31 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
 
     public ServerConfig withAddresses(InetSocketAddress inf, InetSocketAddress man, InetSocketAddress met) {
         return new ServerConfig(inf, man, met, modelStore, loadModels, maxRequestSizeBytes, workersPerModel, intraOpThreads, batch,
-                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
+                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
     }
 
     public ServerConfig withModels(Path store, Map<String, String> models) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, store, models, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
     }
 
     public ServerConfig withWorkers(int workers, int threads, BatchPolicy policy) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture);
+                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
     }
 
     public ServerConfig withAuthTokenFile(Path file) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout, capture);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout, capture, precision);
+    }
+
+    public ServerConfig withPrecision(String p) {
+        return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, p);
     }
 
     public ServerConfig withCapture(CaptureConfig c) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, c);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, c, precision);
     }
 }

@@ -88,6 +88,23 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aWorkerHitByAnUnexpectedErrorFailsThatBatchAndKeepsServing() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean blowUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        BatchListener faulty = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                if (blowUp.getAndSet(false)) throw new OutOfMemoryError("injected");
+            }
+        };
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 10), 1, faulty, System::nanoTime)) {
+            var failed = s.submit(model, tokens, Duration.ofSeconds(30));
+            assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ai.infer4j.engine.ModelExecutionException.class);
+            assertThat(s.submit(model, tokens, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+            assertThat(s.workers()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shutdownRefusesNewWork() {
         BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime);
         s.shutdown(Duration.ofSeconds(5));

@@ -36,7 +36,8 @@ import java.util.TreeMap;
  */
 public final class DriftEvaluation {
     public static void main(String[] args) throws Exception {
-        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data");
+        if (args.length < 1) throw new IllegalArgumentException("usage: DriftEvaluation DATA_DIR [OUT] [WINDOW] [WINDOWS] (DATA_DIR: the shared data sets)");
+        Path data = Path.of(args[0]);
         Path out = Path.of(args.length > 1 ? args[1] : "target/drift-eval");
         int window = args.length > 2 ? Integer.parseInt(args[2]) : 500;
         int windows = args.length > 3 ? Integer.parseInt(args[3]) : 100;

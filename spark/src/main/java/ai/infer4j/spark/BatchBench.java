@@ -35,10 +35,8 @@ public final class BatchBench {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate]");
-            System.exit(2);
-        }
+        if (args.length < 1)
+            throw new IllegalArgumentException("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate]");
         int cores = 2, rounds = 2, limit = Integer.MAX_VALUE;
         String model = "duplicate";
         for (int i = 1; i + 1 < args.length; i += 2) {

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * try (Target t = new HttpTarget(URI.create("http://127.0.0.1:8080/predictions/intent"), Api.TORCHSERVE, Duration.ofSeconds(10), 64)) {
  *     RunResult r = Bench.run(t, Inputs.cycled(Inputs.DEFAULT), LoadSpec.open(500, Duration.ofSeconds(2), Duration.ofSeconds(10)),
  *             Path.of("out/run1"), row -> { });
- *     System.out.println(r.summary().p99Ms());
+ *     double p99Ms = r.summary().p99Ms();
  * }
  * </pre>
  *

@@ -168,10 +168,11 @@ public final class BatchScheduler implements AutoCloseable {
                 fail(batch, new OverloadedException("model '" + first.model().name() + "' is shutting down"));
                 Thread.currentThread().interrupt();
                 return;
+            } catch (InferenceException e) {
+                fail(batch, e); // typed and carried to each caller, who logs it with its request's context
             } catch (RuntimeException | Error e) {
                 log.error("worker {} failed a batch of {}", Thread.currentThread().getName(), batch.size(), e);
-                fail(batch, e instanceof InferenceException ie ? ie
-                        : new ModelExecutionException("model failed: " + e.getMessage(), e));
+                fail(batch, new ModelExecutionException("model failed: " + e.getMessage(), e));
             }
         }
     }

@@ -17,12 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Trains a softmax intent head on a frozen backbone's pooled embeddings: a deterministic grid search
@@ -65,30 +59,10 @@ public final class IntentTrainer {
         List<String> validTruth = valid.stream().map(LabeledText::label).toList();
 
         Grid g = job.grid();
-        List<double[]> runs = new ArrayList<>();
-        for (double lr : g.learningRates()) for (double l2 : g.l2s()) runs.add(new double[] {lr, l2});
-        long totalEpochs = (long) runs.size() * g.epochs()[g.epochs().length - 1];
-        AtomicLong epochsDone = new AtomicLong();
-        AtomicInteger threadNo = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(job.threads(), runs.size())),
-                r -> new Thread(r, "infer4j-train-" + threadNo.getAndIncrement()));
         List<Candidate> candidates = new ArrayList<>();
-        try {
-            List<Future<List<SoftmaxTrainer.Weights>>> futures = new ArrayList<>();
-            for (double[] run : runs)
-                futures.add(pool.submit(() -> SoftmaxTrainer.train(xTrain, y, labels.size(), run[0], run[1], g.epochs(), job.seed(),
-                        () -> progress.update("grid search", epochsDone.incrementAndGet(), totalEpochs))));
-            for (int r = 0; r < runs.size(); r++)
-                for (SoftmaxTrainer.Weights w : futures.get(r).get())
-                    candidates.add(score(runs.get(r)[0], runs.get(r)[1], w, labels, oos, xValid, validTruth, g.oosThresholds(), job.headName()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("training interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("training failed: " + e.getCause(), e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        for (SoftmaxTrainer.GridPoint p : SoftmaxTrainer.gridSearch(xTrain, y, labels.size(), g.learningRates(), g.l2s(), g.epochs(),
+                job.seed(), job.threads(), progress))
+            candidates.add(score(p.learningRate(), p.l2(), p.weights(), labels, oos, xValid, validTruth, g.oosThresholds(), job.headName()));
         Candidate best = candidates.get(0);
         for (Candidate c : candidates) if (c.objective > best.objective) best = c;
 

@@ -18,6 +18,41 @@ public final class SoftmaxTrainer {
     /** Weights {@code [classes][dim]} and bias {@code [classes]} after {@code epochs} epochs. */
     public record Weights(int epochs, float[][] w, float[] b) { }
 
+    /** One trained grid point. */
+    public record GridPoint(double learningRate, double l2, Weights weights) { }
+
+    /**
+     * Trains every learning rate x L2 pair (in parallel, one thread each, so the result does not depend on
+     * {@code threads}) and returns a point per pair and checkpoint, in grid order: learning rate, then L2, then epochs.
+     */
+    public static List<GridPoint> gridSearch(float[][] x, int[] y, int classes, double[] learningRates, double[] l2s, int[] checkpoints,
+                                             long seed, int threads, ai.infer4j.engine.Progress progress) {
+        List<double[]> runs = new ArrayList<>();
+        for (double lr : learningRates) for (double l2 : l2s) runs.add(new double[] {lr, l2});
+        long totalEpochs = (long) runs.size() * checkpoints[checkpoints.length - 1];
+        java.util.concurrent.atomic.AtomicLong epochsDone = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger threadNo = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(threads, runs.size())), r -> new Thread(r, "infer4j-train-" + threadNo.getAndIncrement()));
+        try {
+            List<java.util.concurrent.Future<List<Weights>>> futures = new ArrayList<>();
+            for (double[] run : runs)
+                futures.add(pool.submit(() -> train(x, y, classes, run[0], run[1], checkpoints, seed,
+                        () -> progress.update("grid search", epochsDone.incrementAndGet(), totalEpochs))));
+            List<GridPoint> out = new ArrayList<>();
+            for (int r = 0; r < runs.size(); r++)
+                for (Weights w : futures.get(r).get()) out.add(new GridPoint(runs.get(r)[0], runs.get(r)[1], w));
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("training failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private SoftmaxTrainer() {
     }
 

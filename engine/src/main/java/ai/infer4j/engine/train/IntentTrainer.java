@@ -100,13 +100,7 @@ public final class IntentTrainer {
         ObjectNode data = m.putObject("data");
         data.set("train", fileInfo(json, job.trainFile(), trainRows));
         data.set("valid", fileInfo(json, job.validFile(), validRows));
-        ObjectNode grid = m.putObject("grid");
-        ArrayNode lrs = grid.putArray("learningRate");
-        for (double v : job.grid().learningRates()) lrs.add(v);
-        ArrayNode l2s = grid.putArray("l2");
-        for (double v : job.grid().l2s()) l2s.add(v);
-        ArrayNode eps = grid.putArray("epochs");
-        for (int v : job.grid().epochs()) eps.add(v);
+        ObjectNode grid = SoftmaxTrainer.gridJson(m.putObject("grid"), job.grid().learningRates(), job.grid().l2s(), job.grid().epochs());
         grid.put("oosThresholds", job.grid().oosThresholds().length + " values " + job.grid().oosThresholds()[0] + ".."
                 + job.grid().oosThresholds()[job.grid().oosThresholds().length - 1]);
         m.put("objective", OBJECTIVE);

@@ -135,13 +135,7 @@ public final class PairTrainer {
         for (Path f : job.validFiles()) vf.add(fileInfo(json, f));
         data.put("trainRows", trainRows);
         data.put("validRows", validRows);
-        ObjectNode grid = m.putObject("grid");
-        ArrayNode lrs = grid.putArray("learningRate");
-        for (double v : job.grid().learningRates()) lrs.add(v);
-        ArrayNode l2s = grid.putArray("l2");
-        for (double v : job.grid().l2s()) l2s.add(v);
-        ArrayNode eps = grid.putArray("epochs");
-        for (int v : job.grid().epochs()) eps.add(v);
+        SoftmaxTrainer.gridJson(m.putObject("grid"), job.grid().learningRates(), job.grid().l2s(), job.grid().epochs());
         m.put("objective", OBJECTIVE);
         ObjectNode sel = m.putObject("selected");
         sel.put("learningRate", best.lr);

@@ -18,6 +18,18 @@ public final class SoftmaxTrainer {
     /** Weights {@code [classes][dim]} and bias {@code [classes]} after {@code epochs} epochs. */
     public record Weights(int epochs, float[][] w, float[] b) { }
 
+    /** Writes a grid's axes into {@code grid} (training metadata) and returns it for more fields. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode gridJson(com.fasterxml.jackson.databind.node.ObjectNode grid,
+                                                                          double[] learningRates, double[] l2s, int[] epochs) {
+        var lrs = grid.putArray("learningRate");
+        for (double v : learningRates) lrs.add(v);
+        var l2 = grid.putArray("l2");
+        for (double v : l2s) l2.add(v);
+        var eps = grid.putArray("epochs");
+        for (int v : epochs) eps.add(v);
+        return grid;
+    }
+
     /** One trained grid point. */
     public record GridPoint(double learningRate, double l2, Weights weights) { }
 

@@ -5,7 +5,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.monitor.Monitor;
 import ai.infer4j.monitor.baseline.Constraints;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.CaptureConfig;
 import ai.infer4j.monitor.capture.Labels;
 import ai.infer4j.monitor.drift.CheckResult;
@@ -90,7 +90,7 @@ final class MonitorCommand implements Runnable {
             try (Engine engine = Engine.create(engineFlags.options())) {
                 Model m = engine.load(model);
                 var rows = DataFiles.readLabeled(data);
-                Statistics s = Monitor.baseline(m, rows, data.getFileName().toString(), sketchDim, new ProgressBar(System.err));
+                BaselineStatistics s = Monitor.baseline(m, rows, data.getFileName().toString(), sketchDim, new ProgressBar(System.err));
                 Monitor.writeBaseline(s, Constraints.defaults(), out);
                 PrintWriter o = spec.commandLine().getOut();
                 o.printf("baseline of %s on %s (n=%d)%n", m, data, s.n());

@@ -1,6 +1,6 @@
 package ai.infer4j.monitor;
 
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.CaptureConfig;
 import ai.infer4j.monitor.capture.CaptureWriter;
 import ai.infer4j.monitor.drift.LiveDrift;
@@ -19,7 +19,7 @@ public final class LiveMonitor implements AutoCloseable {
     private final LiveDrift drift;
 
     LiveMonitor(CaptureConfig config, Clock clock) {
-        Map<String, Statistics> baselines = new LinkedHashMap<>();
+        Map<String, BaselineStatistics> baselines = new LinkedHashMap<>();
         config.baselines().forEach((model, dir) -> baselines.put(model, Monitor.readStatistics(dir)));
         this.drift = config.enabled() && config.driftWindow() > 0 ? new LiveDrift(config.driftWindow(), baselines) : null;
         this.writer = CaptureWriter.start(config, clock, drift == null ? List.of() : List.of(drift));

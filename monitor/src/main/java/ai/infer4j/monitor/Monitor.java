@@ -7,7 +7,7 @@ import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.train.LabeledText;
 import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.Observer;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.CaptureConfig;
 import ai.infer4j.monitor.capture.CaptureReader;
 import ai.infer4j.monitor.capture.EmbeddingSketch;
@@ -36,7 +36,7 @@ import java.util.List;
  * {@code violations.json} and an HTML report), and the live capture + drift scores a server runs.
  *
  * <pre>
- * Statistics s = Monitor.baseline(model, rows, 16, progress);
+ * BaselineStatistics s = Monitor.baseline(model, rows, 16, progress);
  * Monitor.writeBaseline(s, Constraints.defaults(), Path.of("baseline"));
  * CheckResult r = Monitor.check(Path.of("baseline"), Path.of("capture/intent/1"), null, null, null, Path.of("out"));
  * </pre>
@@ -59,20 +59,20 @@ public final class Monitor {
     }
 
     /** Baseline statistics of {@code model} on labelled rows (predicted classes, confidences, lengths, sketches, accuracy). */
-    public static Statistics baseline(Model model, List<LabeledText> rows, String source, int sketchDim, Progress progress) {
+    public static BaselineStatistics baseline(Model model, List<LabeledText> rows, String source, int sketchDim, Progress progress) {
         List<Observation> obs = Observer.observe(model, rows.stream().map(LabeledText::text).toList(),
                 rows.stream().map(LabeledText::label).toList(), sketchDim, progress);
-        return Statistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42);
+        return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42);
     }
 
     /** Writes {@code statistics.json} and {@code constraints.json} (atomically) into {@code dir}. */
-    public static void writeBaseline(Statistics s, Constraints c, Path dir) {
+    public static void writeBaseline(BaselineStatistics s, Constraints c, Path dir) {
         writeJson(dir.resolve(STATISTICS), s);
         writeJson(dir.resolve(CONSTRAINTS), c);
     }
 
-    public static Statistics readStatistics(Path dir) {
-        return readJson(dir.resolve(STATISTICS), Statistics.class);
+    public static BaselineStatistics readStatistics(Path dir) {
+        return readJson(dir.resolve(STATISTICS), BaselineStatistics.class);
     }
 
     /** The baseline's constraints, or the defaults when it has no {@code constraints.json}. */
@@ -87,7 +87,7 @@ public final class Monitor {
      * to {@code out}. {@code constraints} null: the baseline's.
      */
     public static CheckResult check(Path baselineDir, Path capture, Instant from, Instant to, Constraints constraints, Path out) {
-        Statistics base = readStatistics(baselineDir);
+        BaselineStatistics base = readStatistics(baselineDir);
         Constraints c = constraints != null ? constraints : readConstraints(baselineDir);
         CaptureReader.Result read = CaptureReader.read(capture, from, to);
         CheckResult r = DriftCheck.run(base, read.observations(), c);
@@ -97,7 +97,7 @@ public final class Monitor {
     }
 
     /** {@code violations.json}: the window, whether it alarms, and every signal's verdict. */
-    public static ObjectNode violationsJson(CheckResult r, Statistics base, Path capture, CaptureReader.Result read) {
+    public static ObjectNode violationsJson(CheckResult r, BaselineStatistics base, Path capture, CaptureReader.Result read) {
         ObjectNode o = JSON.createObjectNode();
         o.put("model", base.model());
         o.put("baseline_version", base.version());

@@ -7,7 +7,7 @@ import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.engine.train.LabeledText;
 import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.Observer;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.EmbeddingSketch;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.CheckResult;
@@ -53,7 +53,7 @@ public final class DriftEvaluation {
             List<LabeledText> shuffled = new ArrayList<>(valid);
             Collections.shuffle(shuffled, new java.util.Random(11));
             for (LabeledText v : shuffled) (seen.merge(v.label(), 1, Integer::sum) % 2 == 1 ? ref : heldOut).add(v);
-            Statistics base = Monitor.baseline(m, ref, "clinc150/valid.jsonl (stratified half, seed 11)", EmbeddingSketch.DEFAULT_DIM,
+            BaselineStatistics base = Monitor.baseline(m, ref, "clinc150/valid.jsonl (stratified half, seed 11)", EmbeddingSketch.DEFAULT_DIM,
                     (s, d, t) -> { });
             Monitor.writeBaseline(base, c, out.resolve("baseline"));
             System.out.printf("baseline: %d rows in %.1f s, accuracy %.4f%n", base.n(), (System.nanoTime() - t0) / 1e9, base.accuracy());
@@ -65,7 +65,7 @@ public final class DriftEvaluation {
             List<Observation> products = observe(m, titles, null);
             System.out.printf("observed %d held-out valid, %d typo, %d product titles%n", same.size(), typos.size(), products.size());
             if (args.length > 4 && args[4].equals("--train-baseline")) {
-                Statistics train = Monitor.baseline(m, DataFiles.readLabeled(data.resolve("clinc150/train.jsonl")), "clinc150/train.jsonl",
+                BaselineStatistics train = Monitor.baseline(m, DataFiles.readLabeled(data.resolve("clinc150/train.jsonl")), "clinc150/train.jsonl",
                         EmbeddingSketch.DEFAULT_DIM, (s, d, t) -> { });
                 Map<String, Integer> f = new TreeMap<>();
                 int a = 0;
@@ -115,7 +115,7 @@ public final class DriftEvaluation {
     }
 
     /** Events after a switch from {@code before} to {@code after} until a check of the last {@code window} events alarms (-1: never within 2 windows). */
-    static int delay(Statistics base, List<Observation> before, List<Observation> after, int window, Constraints c, SplittableRandom r) {
+    static int delay(BaselineStatistics base, List<Observation> before, List<Observation> after, int window, Constraints c, SplittableRandom r) {
         List<Observation> stream = new ArrayList<>(sample(before, window, r));
         List<Observation> shifted = sample(after, 2 * window, r);
         for (int k = 0; k < shifted.size(); k++) {

@@ -1,6 +1,6 @@
 package ai.infer4j.monitor;
 
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.Observation;
 
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ public final class Synthetic {
         return out;
     }
 
-    public static Statistics baseline(int n, long seed) {
-        return Statistics.of("toy", "1", "synthetic", LABELS, traffic(n, 0, seed), 4, 0, 7);
+    public static BaselineStatistics baseline(int n, long seed) {
+        return BaselineStatistics.of("toy", "1", "synthetic", LABELS, traffic(n, 0, seed), 4, 0, 7);
     }
 }

@@ -2,7 +2,7 @@ package ai.infer4j.monitor.drift;
 
 import ai.infer4j.engine.eval.ClassificationReport;
 import ai.infer4j.monitor.baseline.Constraints;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 
@@ -20,7 +20,7 @@ public final class DriftCheck {
     private DriftCheck() {
     }
 
-    public static CheckResult run(Statistics base, List<Observation> window, Constraints c) {
+    public static CheckResult run(BaselineStatistics base, List<Observation> window, Constraints c) {
         int n = window.size();
         List<SignalResult> out = new ArrayList<>();
         out.add(classDistribution(base, window, c));
@@ -38,7 +38,7 @@ public final class DriftCheck {
         return new CheckResult(n, labelled, from, to, out);
     }
 
-    static SignalResult classDistribution(Statistics base, List<Observation> window, Constraints c) {
+    static SignalResult classDistribution(BaselineStatistics base, List<Observation> window, Constraints c) {
         String rule = "chi-square p < " + c.classAlpha() + " and JS >= " + c.classMinJs();
         if (base.labels().isEmpty()) return na("class_distribution", "js", rule);
         Map<String, Long> counts = new LinkedHashMap<>();
@@ -51,9 +51,9 @@ public final class DriftCheck {
         if (n < c.minSamples()) return insufficient("class_distribution", "js", n, rule);
         long[] b = base.countsOf(base.classCounts());
         long[] w = base.countsOf(counts);
-        Stats.ChiSquare chi = Stats.chiSquare(b, w);
-        double js = Stats.jensenShannon(Stats.proportions(b, 0), Stats.proportions(w, 0));
-        double psi = Stats.psi(Stats.proportions(b, 0.5), Stats.proportions(w, 0.5));
+        StatTests.ChiSquare chi = StatTests.chiSquare(b, w);
+        double js = StatTests.jensenShannon(StatTests.proportions(b, 0), StatTests.proportions(w, 0));
+        double psi = StatTests.psi(StatTests.proportions(b, 0.5), StatTests.proportions(w, 0.5));
         boolean v = chi.p() < c.classAlpha() && js >= c.classMinJs();
         return new SignalResult("class_distribution", v ? Status.VIOLATION : Status.OK, "js", js, chi.p(), Double.NaN, Double.NaN, rule,
                 Map.of("psi", psi, "chi_square", chi.statistic(), "df", (double) chi.df(), "n", (double) n));
@@ -63,8 +63,8 @@ public final class DriftCheck {
         String rule = "KS p < " + c.ksAlpha() + " and D >= " + c.ksMinD();
         if (!applicable || base.length == 0) return na(signal, "ks_d", rule);
         if (window.length < c.minSamples()) return insufficient(signal, "ks_d", window.length, rule);
-        double d = Stats.ks(base, window);
-        double p = Stats.ksPValue(d, base.length, window.length);
+        double d = StatTests.ks(base, window);
+        double p = StatTests.ksPValue(d, base.length, window.length);
         boolean v = p < c.ksAlpha() && d >= c.ksMinD();
         return new SignalResult(signal, v ? Status.VIOLATION : Status.OK, "ks_d", d, p, mean(base), mean(window), rule,
                 Map.of("n", (double) window.length));
@@ -74,12 +74,12 @@ public final class DriftCheck {
         String rule = "two-proportion p < " + c.rateAlpha() + " and |delta| >= " + c.rateMinDelta();
         if (n < c.minSamples()) return insufficient(signal, "delta", (int) n, rule);
         double pb = baseN == 0 ? 0 : (double) baseHits / baseN, pw = (double) hits / n;
-        Stats.Test t = Stats.twoProportions(baseHits, baseN, hits, n);
+        StatTests.Test t = StatTests.twoProportions(baseHits, baseN, hits, n);
         boolean v = t.p() < c.rateAlpha() && Math.abs(pw - pb) >= c.rateMinDelta();
         return new SignalResult(signal, v ? Status.VIOLATION : Status.OK, "delta", pw - pb, t.p(), pb, pw, rule, Map.of("n", (double) n));
     }
 
-    static SignalResult embedding(Statistics base, List<Observation> window, Constraints c) {
+    static SignalResult embedding(BaselineStatistics base, List<Observation> window, Constraints c) {
         String rule = "MMD permutation p < " + c.embeddingAlpha();
         if (base.sketchDim() == 0 || base.reference().length < 2) return na("embedding", "mmd2", rule);
         List<float[]> sk = new ArrayList<>();
@@ -88,18 +88,18 @@ public final class DriftCheck {
         SplittableRandom r = new SplittableRandom(c.seed());
         float[][] x = subsample(List.of(base.reference()), c.mmdMaxSamples(), r);
         float[][] y = subsample(sk, c.mmdMaxSamples(), r);
-        Stats.Test t = Stats.mmdPermutationTest(x, y, 0, c.mmdPermutations(), c.seed());
+        StatTests.Test t = StatTests.mmdPermutationTest(x, y, 0, c.mmdPermutations(), c.seed());
         double[] mean = new double[base.sketchDim()];
         for (float[] s : sk) for (int d = 0; d < mean.length; d++) mean[d] += s[d] / (double) sk.size();
         double[] diff = new double[mean.length];
         for (int d = 0; d < mean.length; d++) diff[d] = mean[d] - base.centroid()[d];
-        double maha = Math.sqrt(Stats.mahalanobis2(diff, base.covariance()));
+        double maha = Math.sqrt(StatTests.mahalanobis2(diff, base.covariance()));
         boolean v = t.p() < c.embeddingAlpha();
         return new SignalResult("embedding", v ? Status.VIOLATION : Status.OK, "mmd2", t.statistic(), t.p(), Double.NaN, Double.NaN, rule,
                 Map.of("centroid_mahalanobis", maha, "n", (double) sk.size(), "mmd_samples", (double) y.length));
     }
 
-    static List<SignalResult> quality(Statistics base, List<Observation> window, Constraints c) {
+    static List<SignalResult> quality(BaselineStatistics base, List<Observation> window, Constraints c) {
         String accRule = "accuracy below baseline by > " + c.maxAccuracyDrop();
         String f1Rule = "macro-F1 below baseline by > " + c.maxMacroF1Drop();
         List<String> truth = new ArrayList<>(), pred = new ArrayList<>();
@@ -113,7 +113,7 @@ public final class DriftCheck {
             return List.of(insufficient("accuracy", "drop", truth.size(), accRule), insufficient("macro_f1", "drop", truth.size(), f1Rule));
         ClassificationReport r = ClassificationReport.of(truth, pred, null);
         long correct = Math.round(r.accuracy() * truth.size());
-        Stats.Test t = Stats.twoProportions(Math.round(base.accuracy() * base.n()), base.n(), correct, truth.size());
+        StatTests.Test t = StatTests.twoProportions(Math.round(base.accuracy() * base.n()), base.n(), correct, truth.size());
         double accDrop = base.accuracy() - r.accuracy();
         double f1Drop = base.macroF1() - r.macroF1();
         Map<String, Double> extra = Map.of("labelled", (double) truth.size());

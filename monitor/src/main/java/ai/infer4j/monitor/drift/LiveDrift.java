@@ -1,6 +1,6 @@
 package ai.infer4j.monitor.drift;
 
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.CaptureWriter;
 import ai.infer4j.monitor.capture.EmbeddingSketch;
 import ai.infer4j.monitor.capture.Observation;
@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LiveDrift implements CaptureWriter.Listener {
     private final int window;
-    private final Map<String, Statistics> baselines;
+    private final Map<String, BaselineStatistics> baselines;
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Double>> scores = new ConcurrentHashMap<>();
 
@@ -32,17 +32,17 @@ public final class LiveDrift implements CaptureWriter.Listener {
         final Observation[] ring;
         int next;
         long seen;
-        Statistics reference;
+        BaselineStatistics reference;
         final List<Observation> first = new ArrayList<>();
 
-        State(int window, Statistics reference) {
+        State(int window, BaselineStatistics reference) {
             ring = new Observation[window];
             this.reference = reference;
         }
     }
 
     /** @param baselines per-model baseline statistics (models not in it use their first window) */
-    public LiveDrift(int window, Map<String, Statistics> baselines) {
+    public LiveDrift(int window, Map<String, BaselineStatistics> baselines) {
         if (window < 10) throw new IllegalArgumentException("drift window must be >= 10 events, got " + window);
         this.window = window;
         this.baselines = Map.copyOf(baselines);
@@ -55,7 +55,7 @@ public final class LiveDrift implements CaptureWriter.Listener {
             s.first.add(o);
             if (s.first.size() == window) {
                 int dim = o.sketch() == null ? 0 : o.sketch().length;
-                s.reference = Statistics.of(model, version, "first " + window + " captured events", List.of(), s.first, dim,
+                s.reference = BaselineStatistics.of(model, version, "first " + window + " captured events", List.of(), s.first, dim,
                         EmbeddingSketch.SEED, 1);
                 s.first.clear();
             }
@@ -72,18 +72,18 @@ public final class LiveDrift implements CaptureWriter.Listener {
         return Map.copyOf(scores);
     }
 
-    static Map<String, Double> compute(Statistics ref, List<Observation> w) {
+    static Map<String, Double> compute(BaselineStatistics ref, List<Observation> w) {
         Map<String, Double> out = new LinkedHashMap<>();
         Map<String, Long> counts = new LinkedHashMap<>();
         for (Observation o : w) if (o.label() != null) counts.merge(o.label(), 1L, Long::sum);
         if (!counts.isEmpty() && !ref.classCounts().isEmpty()) {
-            out.put("class_js", Stats.jensenShannon(Stats.proportions(ref.countsOf(ref.classCounts()), 0),
-                    Stats.proportions(ref.countsOf(counts), 0)));
+            out.put("class_js", StatTests.jensenShannon(StatTests.proportions(ref.countsOf(ref.classCounts()), 0),
+                    StatTests.proportions(ref.countsOf(counts), 0)));
         }
         double[] conf = w.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
-        if (conf.length > 0 && ref.confidence().length > 0) out.put("confidence_ks", Stats.ks(ref.confidence(), conf));
+        if (conf.length > 0 && ref.confidence().length > 0) out.put("confidence_ks", StatTests.ks(ref.confidence(), conf));
         if (ref.tokens().length > 0)
-            out.put("length_ks", Stats.ks(Arrays.stream(ref.tokens()).asDoubleStream().toArray(), w.stream().mapToDouble(Observation::tokens).toArray()));
+            out.put("length_ks", StatTests.ks(Arrays.stream(ref.tokens()).asDoubleStream().toArray(), w.stream().mapToDouble(Observation::tokens).toArray()));
         out.put("unknown_rate_delta", w.stream().filter(o -> o.unknown() > 0).count() / (double) w.size() - ref.unknownRate());
         out.put("truncation_rate_delta", w.stream().filter(Observation::truncated).count() / (double) w.size() - ref.truncationRate());
         if (ref.sketchDim() > 0) {
@@ -96,7 +96,7 @@ public final class LiveDrift implements CaptureWriter.Listener {
                 }
             if (k > 0) {
                 for (int d = 0; d < mean.length; d++) mean[d] = mean[d] / k - ref.centroid()[d];
-                out.put("embedding_mahalanobis", Math.sqrt(Stats.mahalanobis2(mean, ref.covariance())));
+                out.put("embedding_mahalanobis", Math.sqrt(StatTests.mahalanobis2(mean, ref.covariance())));
             }
         }
         return Map.copyOf(out);

@@ -1,7 +1,7 @@
 package ai.infer4j.monitor.report;
 
 import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.CheckResult;
 import ai.infer4j.monitor.drift.SignalResult;
@@ -38,7 +38,7 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    public static void write(Path file, Statistics base, List<Observation> window, CheckResult r, String captureName) {
+    public static void write(Path file, BaselineStatistics base, List<Observation> window, CheckResult r, String captureName) {
         String html = render(base, window, r, captureName);
         try {
             AtomicFiles.write(file, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
@@ -47,7 +47,7 @@ public final class HtmlReport {
         }
     }
 
-    static String render(Statistics base, List<Observation> window, CheckResult r, String captureName) {
+    static String render(BaselineStatistics base, List<Observation> window, CheckResult r, String captureName) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>infer4j monitor: ").append(esc(base.model()))
                 .append("</title><style>body{font-family:sans-serif;max-width:860px;margin:2em auto;color:#222}"
@@ -90,7 +90,7 @@ public final class HtmlReport {
         return h.toString();
     }
 
-    private static Chart<?, ?> classChart(Statistics base, List<Observation> window) {
+    private static Chart<?, ?> classChart(BaselineStatistics base, List<Observation> window) {
         Map<String, Double> b = new LinkedHashMap<>(), w = new LinkedHashMap<>();
         long bn = base.classCounts().values().stream().mapToLong(Long::longValue).sum();
         base.classCounts().forEach((k, v) -> b.put(k, bn == 0 ? 0 : (double) v / bn));
@@ -131,7 +131,7 @@ public final class HtmlReport {
         s.setMarker(SeriesMarkers.NONE);
     }
 
-    private static Chart<?, ?> scatter(Statistics base, List<Observation> window) {
+    private static Chart<?, ?> scatter(BaselineStatistics base, List<Observation> window) {
         XYChart c = new XYChartBuilder().width(W).height(H).title("Embedding sketch").xAxisTitle("dim 0").yAxisTitle("dim 1").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(4);

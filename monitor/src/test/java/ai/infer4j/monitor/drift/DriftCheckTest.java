@@ -2,7 +2,7 @@ package ai.infer4j.monitor.drift;
 
 import ai.infer4j.monitor.Synthetic;
 import ai.infer4j.monitor.baseline.Constraints;
-import ai.infer4j.monitor.baseline.Statistics;
+import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 import org.junit.jupiter.api.Test;
@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class DriftCheckTest {
-    private static final Statistics BASE = Synthetic.baseline(2000, 1);
+    private static final BaselineStatistics BASE = Synthetic.baseline(2000, 1);
     private static final Constraints C = Constraints.defaults();
 
     @Test
@@ -41,7 +41,7 @@ class DriftCheckTest {
     @Test
     void classSignalReportsHandComputedPsiAndJs() {
         // baseline 2 a + 2 b; window 1 a + 3 b (minSamples lowered to 4)
-        Statistics base = Statistics.of("toy", "1", "s", List.of("a", "b"),
+        BaselineStatistics base = BaselineStatistics.of("toy", "1", "s", List.of("a", "b"),
                 List.of(obs("a"), obs("a"), obs("b"), obs("b")), 0, 0, 1);
         SignalResult s = DriftCheck.classDistribution(base, List.of(obs("a"), obs("b"), obs("b"), obs("b")), C.withMinSamples(4));
         // JS((.5,.5), (.25,.75)) = 0.048795 bits

@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
  * The drift statistics, as plain functions of plain arrays (so tests can check them against hand-computed
  * values). Logarithms are natural unless stated; Jensen–Shannon is in bits (0..1).
  */
-public final class Stats {
-    private Stats() {
+public final class StatTests {
+    private StatTests() {
     }
 
     /** A chi-square test result: statistic, degrees of freedom, upper-tail p-value. */

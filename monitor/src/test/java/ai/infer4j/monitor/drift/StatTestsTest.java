@@ -8,42 +8,42 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** Drift statistics against values computed by hand (the arithmetic is in the comments). */
-class StatsTest {
+class StatTestsTest {
 
     @Test
     void psiMatchesHandComputedValue() {
         // (0.25-0.5) ln(0.25/0.5) + (0.75-0.5) ln(0.75/0.5) = 0.173287 + 0.101366
-        assertThat(Stats.psi(new double[]{0.5, 0.5}, new double[]{0.25, 0.75})).isCloseTo(0.274653, within(1e-6));
-        assertThat(Stats.psi(new double[]{0.2, 0.8}, new double[]{0.2, 0.8})).isZero();
+        assertThat(StatTests.psi(new double[]{0.5, 0.5}, new double[]{0.25, 0.75})).isCloseTo(0.274653, within(1e-6));
+        assertThat(StatTests.psi(new double[]{0.2, 0.8}, new double[]{0.2, 0.8})).isZero();
     }
 
     @Test
     void jensenShannonIsInBitsFromZeroToOne() {
-        assertThat(Stats.jensenShannon(new double[]{1, 0}, new double[]{0, 1})).isCloseTo(1.0, within(1e-12));
+        assertThat(StatTests.jensenShannon(new double[]{1, 0}, new double[]{0, 1})).isCloseTo(1.0, within(1e-12));
         // m = (0.75, 0.25); KL(p||m) = 0.143841, KL(q||m) = 0.287682; JS = 0.215762 nats = 0.311278 bits
-        assertThat(Stats.jensenShannon(new double[]{0.5, 0.5}, new double[]{1, 0})).isCloseTo(0.311278, within(1e-6));
-        assertThat(Stats.jensenShannon(new double[]{0.3, 0.7}, new double[]{0.3, 0.7})).isZero();
+        assertThat(StatTests.jensenShannon(new double[]{0.5, 0.5}, new double[]{1, 0})).isCloseTo(0.311278, within(1e-6));
+        assertThat(StatTests.jensenShannon(new double[]{0.3, 0.7}, new double[]{0.3, 0.7})).isZero();
     }
 
     @Test
     void proportionsSmoothWithJeffreysPrior() {
         // (0 + 0.5) / (4 + 1) and (4 + 0.5) / 5
-        assertThat(Stats.proportions(new long[]{0, 4}, 0.5)).containsExactly(new double[]{0.1, 0.9}, within(1e-12));
+        assertThat(StatTests.proportions(new long[]{0, 4}, 0.5)).containsExactly(new double[]{0.1, 0.9}, within(1e-12));
     }
 
     @Test
     void ksStatisticAndPValueMatchHandComputedValues() {
         // ECDFs of {1,2,3,4} and {3,4,5,6} differ by 0.5 at x = 2 and x = 3
-        assertThat(Stats.ks(new double[]{1, 2, 3, 4}, new double[]{3, 4, 5, 6})).isCloseTo(0.5, within(1e-12));
-        assertThat(Stats.ks(new double[]{1, 2, 2, 3}, new double[]{1, 2, 2, 3})).isZero();
+        assertThat(StatTests.ks(new double[]{1, 2, 3, 4}, new double[]{3, 4, 5, 6})).isCloseTo(0.5, within(1e-12));
+        assertThat(StatTests.ks(new double[]{1, 2, 2, 3}, new double[]{1, 2, 2, 3})).isZero();
         // ne = 2, lambda = (sqrt 2 + 0.12 + 0.11 / sqrt 2) * 0.5 = 0.80600; Q = 2 (e^-1.29928 - e^-5.19713 + ...) = 0.53440
-        assertThat(Stats.ksPValue(0.5, 4, 4)).isCloseTo(0.53440, within(1e-4));
+        assertThat(StatTests.ksPValue(0.5, 4, 4)).isCloseTo(0.53440, within(1e-4));
     }
 
     @Test
     void chiSquareHomogeneityMatchesHandComputedValue() {
         // expected 15 in each cell: 4 * 25 / 15 = 6.6667 with 1 df; P(chi2_1 > 6.6667) = 0.009823
-        Stats.ChiSquare c = Stats.chiSquare(new long[]{10, 20, 0}, new long[]{20, 10, 0});
+        StatTests.ChiSquare c = StatTests.chiSquare(new long[]{10, 20, 0}, new long[]{20, 10, 0});
         assertThat(c.statistic()).isCloseTo(6.666667, within(1e-5));
         assertThat(c.df()).isEqualTo(1);
         assertThat(c.p()).isCloseTo(0.009823, within(1e-5));
@@ -51,35 +51,35 @@ class StatsTest {
 
     @Test
     void chiSquareSurvivalMatchesTables() {
-        assertThat(Stats.chiSquareSurvival(3.841459, 1)).isCloseTo(0.05, within(1e-6));
-        assertThat(Stats.chiSquareSurvival(10, 4)).isCloseTo(0.040428, within(1e-6));
-        assertThat(Stats.chiSquareSurvival(2, 2)).isCloseTo(Math.exp(-1), within(1e-9)); // 2 df: exponential with mean 2
+        assertThat(StatTests.chiSquareSurvival(3.841459, 1)).isCloseTo(0.05, within(1e-6));
+        assertThat(StatTests.chiSquareSurvival(10, 4)).isCloseTo(0.040428, within(1e-6));
+        assertThat(StatTests.chiSquareSurvival(2, 2)).isCloseTo(Math.exp(-1), within(1e-9)); // 2 df: exponential with mean 2
     }
 
     @Test
     void twoProportionZTestMatchesHandComputedValue() {
         // pooled p = 0.15, se = sqrt(0.15 * 0.85 * 0.02) = 0.050498, z = 1.98030, two-sided p = 0.04767
-        Stats.Test t = Stats.twoProportions(10, 100, 20, 100);
+        StatTests.Test t = StatTests.twoProportions(10, 100, 20, 100);
         assertThat(t.statistic()).isCloseTo(1.98030, within(1e-4));
         assertThat(t.p()).isCloseTo(0.04767, within(1e-4));
-        assertThat(Stats.twoProportions(0, 100, 0, 50).p()).isEqualTo(1);
+        assertThat(StatTests.twoProportions(0, 100, 0, 50).p()).isEqualTo(1);
     }
 
     @Test
     void mmdMatchesHandComputedValueAndSeparatesShiftedSamples() {
         // k(0,1) = e^-0.5 = 0.606531: xx = yy = 0.606531; cross mean = (1 + 1 + 2 * 0.606531) / 4 = 0.803265
         float[][] x = {{0}, {1}};
-        assertThat(Stats.mmd2(x, x, 1)).isCloseTo(0.606531 * 2 - 2 * 0.803265, within(1e-5));
+        assertThat(StatTests.mmd2(x, x, 1)).isCloseTo(0.606531 * 2 - 2 * 0.803265, within(1e-5));
         SplittableRandom r = new SplittableRandom(1);
         float[][] a = gaussian(r, 150, 4, 0), b = gaussian(r, 150, 4, 0), shifted = gaussian(r, 150, 4, 0.8);
-        assertThat(Stats.mmdPermutationTest(a, b, 0, 199, 3).p()).isGreaterThan(0.01);
-        assertThat(Stats.mmdPermutationTest(a, shifted, 0, 199, 3).p()).isEqualTo(1.0 / 200);
+        assertThat(StatTests.mmdPermutationTest(a, b, 0, 199, 3).p()).isGreaterThan(0.01);
+        assertThat(StatTests.mmdPermutationTest(a, shifted, 0, 199, 3).p()).isEqualTo(1.0 / 200);
     }
 
     @Test
     void mahalanobisUsesTheCovariance() {
         // d = (1, 2), S = diag(1, 4): 1/1 + 4/4 = 2 (less a 1e-6 relative ridge)
-        assertThat(Stats.mahalanobis2(new double[]{1, 2}, new double[][]{{1, 0}, {0, 4}})).isCloseTo(2, within(1e-4));
+        assertThat(StatTests.mahalanobis2(new double[]{1, 2}, new double[][]{{1, 0}, {0, 4}})).isCloseTo(2, within(1e-4));
     }
 
     private static float[][] gaussian(SplittableRandom r, int n, int d, double shift) {

@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * @param reference    random sample of sketches (at most {@link #MAX_REFERENCE}) for the MMD test
  * @param accuracy     against true labels, or null when the data had none
  */
-public record Statistics(String model, String version, String source, int n, List<String> labels, Map<String, Long> classCounts,
+public record BaselineStatistics(String model, String version, String source, int n, List<String> labels, Map<String, Long> classCounts,
                          double[] confidence, int[] tokens, long unknownEvents, long truncatedEvents, int sketchDim, long sketchSeed,
                          double[] centroid, double[][] covariance, float[][] reference, Double accuracy, Double macroF1) {
     public static final int MAX_SAMPLE = 20_000;
@@ -42,7 +42,7 @@ public record Statistics(String model, String version, String source, int n, Lis
      * Statistics of observations. {@code labels} fixes the class order (labels observed but not listed are
      * appended); subsamples are drawn with {@code seed}.
      */
-    public static Statistics of(String model, String version, String source, List<String> labels, List<Observation> obs,
+    public static BaselineStatistics of(String model, String version, String source, List<String> labels, List<Observation> obs,
                                 int sketchDim, long sketchSeed, long seed) {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String l : labels) counts.put(l, 0L);
@@ -86,7 +86,7 @@ public record Statistics(String model, String version, String source, int n, Lis
             acc = rep.accuracy();
             f1 = rep.macroF1();
         }
-        return new Statistics(model, version, source, obs.size(), List.copyOf(counts.keySet()), counts, confidence, tokens, unk, trunc,
+        return new BaselineStatistics(model, version, source, obs.size(), List.copyOf(counts.keySet()), counts, confidence, tokens, unk, trunc,
                 centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1);
     }
 

@@ -30,7 +30,11 @@ public final class LiveMonitor implements AutoCloseable {
         return writer;
     }
 
-    /** model → signal → rolling drift score (empty until a model has a full window). */
+    /**
+     * model → gauge → value from the live drift checks (the same tests as {@code monitor check}): per drift signal
+     * its effect, {@code <signal>_p_holm} and {@code <signal>_violation}, plus {@code window_events}, {@code judged}
+     * (0 while the window is too small to judge) and {@code alarm}.
+     */
     public Map<String, Map<String, Double>> driftScores() {
         return drift == null ? Map.of() : drift.scores();
     }
@@ -47,5 +51,6 @@ public final class LiveMonitor implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
+        if (drift != null) drift.close();
     }
 }

@@ -5,7 +5,12 @@ import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.train.LabeledText;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.monitor.baseline.Constraints;
+import ai.infer4j.monitor.baseline.CrossFit;
+import com.fasterxml.jackson.databind.JsonNode;
 import ai.infer4j.monitor.baseline.Observer;
 import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.CaptureConfig;
@@ -36,7 +41,7 @@ import java.util.List;
  * {@code violations.json} and an HTML report), and the live capture + drift scores a server runs.
  *
  * <pre>
- * BaselineStatistics s = Monitor.baseline(model, rows, 16, progress);
+ * BaselineStatistics s = Monitor.baseline(model, Path.of("valid.jsonl"), DataFiles.readLabeled(Path.of("valid.jsonl")), 16, 2, progress);
  * Monitor.writeBaseline(s, Constraints.defaults(), Path.of("baseline"));
  * CheckResult r = Monitor.check(Path.of("baseline"), Path.of("capture/intent/1"), null, null, null, Path.of("out"));
  * </pre>
@@ -58,11 +63,61 @@ public final class Monitor {
         return new LiveMonitor(config, clock);
     }
 
-    /** Baseline statistics of {@code model} on labelled rows (predicted classes, confidences, lengths, sketches, accuracy). */
+    /** Rows folded for a cross-fitted baseline. */
+    public static final int FOLDS = 5;
+
+    /**
+     * Baseline statistics of {@code model} on labelled rows, with no knowledge of where they came from
+     * (provenance {@code unknown}): the model's own predictions.
+     */
     public static BaselineStatistics baseline(Model model, List<LabeledText> rows, String source, int sketchDim, Progress progress) {
         List<Observation> obs = Observer.observe(model, rows.stream().map(LabeledText::text).toList(),
                 rows.stream().map(LabeledText::label).toList(), sketchDim, progress);
-        return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42);
+        return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
+                .withProvenance(BaselineStatistics.UNKNOWN, "where these rows come from is not known: if the model was trained on them, "
+                        + "its confidences and accuracy here are over-stated and same-domain traffic will look drifted");
+    }
+
+    /**
+     * Baseline statistics of {@code model} on the labelled rows of {@code dataFile}. The file's SHA-256 is compared
+     * with the training data recorded in the model's head: on its own training data the head is predicted
+     * out-of-fold ({@link CrossFit}, {@value #FOLDS} folds, same recipe), so the statistics describe new data from the
+     * same source; on other data the model's own predictions are used, and the provenance says what that means.
+     */
+    public static BaselineStatistics baseline(Model model, Path dataFile, List<LabeledText> rows, int sketchDim, int threads,
+                                              Progress progress) {
+        String sha = ModelArchive.sha256(dataFile);
+        String source = dataFile.getFileName() + " (sha256 " + sha.substring(0, 12) + ")";
+        SoftmaxHead head = model.task() == Model.Task.CLASSIFY && !model.heads().isEmpty() ? model.heads().get(0) : null;
+        JsonNode training = head == null ? null : head.training();
+        String trainSha = training == null ? null : training.path("data").path("train").path("sha256").asText(null);
+        String validSha = training == null ? null : training.path("data").path("valid").path("sha256").asText(null);
+        List<String> truth = rows.stream().map(LabeledText::label).toList();
+        if (sha.equals(trainSha)) {
+            CrossFit.Recipe recipe = CrossFit.Recipe.of(training);
+            if (recipe == null)
+                return baseline(model, rows, source, sketchDim, progress).withProvenance("training_data_in_sample",
+                        "this is the head's training data but the head records no training recipe to re-fit it out-of-fold: confidences "
+                                + "and accuracy are over-stated; use held-out data instead");
+            Observer.Embedded e = Observer.embed(model, rows.stream().map(LabeledText::text).toList(), progress);
+            progress.update("cross-fit", 0, FOLDS);
+            Prediction[] oof = CrossFit.outOfFold(head, recipe, e.vectors(), truth, FOLDS, threads);
+            List<Observation> obs = Observer.observations(e, i -> oof[i], truth, sketchDim);
+            return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
+                    .withProvenance(BaselineStatistics.CROSS_FITTED, "the head's own training data (SHA-256 recorded in its training metadata): "
+                            + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds (learning rate "
+                            + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + recipe.epochs() + " epochs, seed " + recipe.seed()
+                            + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones");
+        }
+        BaselineStatistics s = baseline(model, rows, source, sketchDim, progress);
+        if (sha.equals(validSha))
+            return s.withProvenance(BaselineStatistics.SELECTION_DATA, "the split the head's hyper-parameters and out-of-scope threshold were "
+                    + "selected on (its weights never saw it): a fair baseline, with accuracy slightly optimistic");
+        if (trainSha != null)
+            return s.withProvenance(BaselineStatistics.INDEPENDENT, "not the head's recorded training data (SHA-256 differs): the model's own "
+                    + "predictions are used. If these rows overlap its training data, confidences and accuracy are over-stated and "
+                    + "same-domain traffic will look drifted");
+        return s;
     }
 
     /** Writes {@code statistics.json} and {@code constraints.json} (atomically) into {@code dir}. */
@@ -78,7 +133,18 @@ public final class Monitor {
     /** The baseline's constraints, or the defaults when it has no {@code constraints.json}. */
     public static Constraints readConstraints(Path dir) {
         Path f = dir.resolve(CONSTRAINTS);
-        return Files.exists(f) ? readJson(f, Constraints.class) : Constraints.defaults();
+        if (!Files.exists(f)) return Constraints.defaults();
+        ObjectNode merged = JSON.valueToTree(Constraints.defaults());
+        JsonNode read = readJson(f, JsonNode.class);
+        // keys of older constraints.json files that no longer exist are ignored; missing keys keep their defaults
+        read.fields().forEachRemaining(e -> {
+            if (merged.has(e.getKey())) merged.set(e.getKey(), e.getValue());
+        });
+        try {
+            return JSON.treeToValue(merged, Constraints.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadInputException("bad " + f + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -96,11 +162,14 @@ public final class Monitor {
         return r;
     }
 
-    /** {@code violations.json}: the window, whether it alarms, and every signal's verdict. */
+    /** {@code violations.json}: the window, the baseline's provenance, the family decisions, and every signal's verdict. */
     public static ObjectNode violationsJson(CheckResult r, BaselineStatistics base, Path capture, CaptureReader.Result read) {
         ObjectNode o = JSON.createObjectNode();
         o.put("model", base.model());
         o.put("baseline_version", base.version());
+        o.put("baseline_source", base.source());
+        o.put("baseline_provenance", base.provenance());
+        o.put("baseline_provenance_note", base.provenanceNote());
         o.put("capture", capture.toString());
         o.put("events", r.n());
         o.put("labelled", r.labelled());
@@ -110,11 +179,24 @@ public final class Monitor {
             o.put("to", Instant.ofEpochMilli(r.toMillis()).toString());
         }
         o.put("alarm", r.alarm());
+        o.put("too_small_to_judge", r.tooSmall());
+        o.set("drift_family", familyJson(r.drift()));
+        o.set("quality_family", familyJson(r.quality()));
         ArrayNode v = o.putArray("violations");
         for (SignalResult s : r.violations()) v.add(signalJson(s));
         ArrayNode all = o.putArray("signals");
         for (SignalResult s : r.signals()) all.add(signalJson(s));
         return o;
+    }
+
+    private static ObjectNode familyJson(CheckResult.Family f) {
+        ObjectNode j = JSON.createObjectNode();
+        j.put("method", f.method());
+        j.put("alpha", f.alpha());
+        j.put("tested", f.tested());
+        j.put("skipped", f.skipped());
+        j.put("alarm", f.alarm());
+        return j;
     }
 
     private static ObjectNode signalJson(SignalResult s) {
@@ -124,9 +206,11 @@ public final class Monitor {
         j.put("statistic", s.statistic());
         put(j, "value", s.value());
         put(j, "p_value", s.p());
+        put(j, "p_holm", s.pAdjusted());
         put(j, "baseline", s.baseline());
         put(j, "window", s.window());
         j.put("rule", s.rule());
+        j.put("decision", s.decision());
         s.extra().forEach((k, x) -> put(j, k, x));
         return j;
     }

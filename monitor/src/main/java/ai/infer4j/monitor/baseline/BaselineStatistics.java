@@ -22,11 +22,23 @@ import java.util.SplittableRandom;
  * @param centroid     mean sketch (empty when no sketches)
  * @param covariance   sketch covariance
  * @param reference    random sample of sketches (at most {@link #MAX_REFERENCE}) for the MMD test
+ * @param provenance   how the outputs were obtained: {@code cross_fitted} (the head's own training data, predicted
+ *                     out-of-fold), {@code selection_data} (the split the head's hyper-parameters were selected on),
+ *                     {@code independent} (data not recorded in the head's training metadata) or {@code unknown}
+ * @param provenanceNote what that means for the baseline, in words
  * @param accuracy     against true labels, or null when the data had none
+ * @param confusion    (true label, predicted label) → count, for the quality intervals; null when no labels
  */
-public record BaselineStatistics(String model, String version, String source, int n, List<String> labels, Map<String, Long> classCounts,
-                         double[] confidence, int[] tokens, long unknownEvents, long truncatedEvents, int sketchDim, long sketchSeed,
-                         double[] centroid, double[][] covariance, float[][] reference, Double accuracy, Double macroF1) {
+public record BaselineStatistics(String model, String version, String source, String provenance, String provenanceNote, int n,
+                                 List<String> labels, Map<String, Long> classCounts, double[] confidence, int[] tokens, long unknownEvents,
+                                 long truncatedEvents, int sketchDim, long sketchSeed, double[] centroid, double[][] covariance,
+                                 float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion) {
+    /** How often a true label was predicted as another (or the same) label. */
+    public record LabelPair(String truth, String predicted, long count) { }
+
+    public static final String CROSS_FITTED = "cross_fitted", SELECTION_DATA = "selection_data", INDEPENDENT = "independent",
+            UNKNOWN = "unknown";
+
     public static final int MAX_SAMPLE = 20_000;
     public static final int MAX_REFERENCE = 1_000;
 
@@ -81,13 +93,24 @@ public record BaselineStatistics(String model, String version, String source, in
         for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, r.nextInt(i + 1));
         float[][] reference = shuffled.subList(0, Math.min(MAX_REFERENCE, shuffled.size())).toArray(float[][]::new);
         Double acc = null, f1 = null;
+        List<LabelPair> confusion = null;
         if (!truth.isEmpty()) {
             ClassificationReport rep = ClassificationReport.of(truth, predicted, null);
             acc = rep.accuracy();
             f1 = rep.macroF1();
+            Map<List<String>, Long> pairs = new java.util.TreeMap<>(java.util.Comparator.comparing((List<String> l) -> l.get(0))
+                    .thenComparing(l -> l.get(1)));
+            for (int i = 0; i < truth.size(); i++) pairs.merge(List.of(truth.get(i), predicted.get(i)), 1L, Long::sum);
+            confusion = pairs.entrySet().stream().map(e -> new LabelPair(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList();
         }
-        return new BaselineStatistics(model, version, source, obs.size(), List.copyOf(counts.keySet()), counts, confidence, tokens, unk, trunc,
-                centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1);
+        return new BaselineStatistics(model, version, source, UNKNOWN, "", obs.size(), List.copyOf(counts.keySet()), counts, confidence,
+                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion);
+    }
+
+    /** The same statistics with where they came from. */
+    public BaselineStatistics withProvenance(String kind, String note) {
+        return new BaselineStatistics(model, version, source, kind, note, n, labels, classCounts, confidence, tokens, unknownEvents,
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion);
     }
 
     /** Class counts in {@link #labels()} order, plus a last cell for labels the baseline never saw. */

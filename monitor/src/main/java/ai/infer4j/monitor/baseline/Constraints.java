@@ -2,49 +2,61 @@ package ai.infer4j.monitor.baseline;
 
 /**
  * When a capture window counts as drifted ({@code constraints.json}; every value can be edited there or
- * overridden on the command line). A signal is violated when its test's p-value is below its alpha
- * <em>and</em> its effect is at least the minimum effect: significance alone would flag trivial changes
- * in big windows, effect alone would flag noise in small ones. The alphas are small because a window runs
- * six tests at once (their sum bounds the false-alarm rate of a window on unchanged traffic).
+ * overridden on the command line).
  *
- * @param minSamples       events a window needs before distribution tests are run (fewer: "insufficient_data")
- * @param classAlpha       chi-square test of the predicted-class distribution
+ * <p>The drift signals form one family of tests: their p-values are adjusted with Holm's method and a signal is
+ * significant when its adjusted p-value is below {@code familyAlpha}, which bounds the chance that a window of
+ * unchanged traffic raises any drift alarm at {@code familyAlpha}, however many signals run and however they
+ * depend on each other. A significant signal is a violation only when its effect also reaches the minimum effect
+ * (significance alone would flag trivial changes in big windows); that gate can only remove alarms.
+ *
+ * <p>Accuracy and macro-F1 (with joined labels) are judged by bootstrap confidence intervals of the window minus
+ * the baseline, at level {@code 1 - qualityAlpha / 2} each (Bonferroni over the two): a drop is flagged only when
+ * the whole interval is below zero and the estimated drop exceeds the accepted drop.
+ *
+ * @param minSamples       events a window needs before distribution tests run (fewer: "insufficient_data")
+ * @param familyAlpha      family-wise error rate of the drift tests (Holm)
  * @param classMinJs       minimum Jensen–Shannon divergence (bits) of the class distribution
  * @param psiReport        PSI above which the report highlights the class distribution (information only)
- * @param ksAlpha          Kolmogorov–Smirnov tests of confidence and input length
- * @param ksMinD           minimum KS distance D
- * @param rateAlpha        two-proportion z-tests of the unknown-token and truncation rates
- * @param rateMinDelta     minimum absolute change of those rates
- * @param embeddingAlpha   MMD permutation test of the embedding sketches
- * @param mmdPermutations  permutations of that test
- * @param mmdMaxSamples    sketches drawn from each side for it
+ * @param ksMinD           minimum KS distance D of confidence and input length
+ * @param rateMinDelta     minimum absolute change of the unknown-token and truncation rates
+ * @param permutations     most permutations of the class and embedding tests (sequential: fewer when clearly calm)
+ * @param mmdMaxSamples    sketches drawn from each side for the embedding test
  * @param minLabels        labelled events needed before accuracy and macro-F1 are judged
- * @param maxAccuracyDrop  largest accepted drop of accuracy below the baseline's
- * @param maxMacroF1Drop   largest accepted drop of macro-F1 below the baseline's
- * @param seed             seed of the permutation test and subsamples
+ * @param qualityAlpha     error rate of the two quality intervals together
+ * @param maxAccuracyDrop  accepted drop of accuracy below the baseline's
+ * @param maxMacroF1Drop   accepted drop of macro-F1 below the baseline's
+ * @param bootstrap        bootstrap resamples of the quality intervals
+ * @param seed             seed of the permutation tests, subsamples and bootstrap
  */
-public record Constraints(int minSamples, double classAlpha, double classMinJs, double psiReport, double ksAlpha, double ksMinD,
-                          double rateAlpha, double rateMinDelta, double embeddingAlpha, int mmdPermutations, int mmdMaxSamples,
-                          int minLabels, double maxAccuracyDrop, double maxMacroF1Drop, long seed) {
+public record Constraints(int minSamples, double familyAlpha, double classMinJs, double psiReport, double ksMinD, double rateMinDelta,
+                          int permutations, int mmdMaxSamples, int minLabels, double qualityAlpha, double maxAccuracyDrop,
+                          double maxMacroF1Drop, int bootstrap, long seed) {
     public Constraints {
         if (minSamples < 2) throw new IllegalArgumentException("minSamples must be >= 2, got " + minSamples);
-        if (mmdPermutations < 1) throw new IllegalArgumentException("mmdPermutations must be >= 1, got " + mmdPermutations);
+        if (permutations < 1) throw new IllegalArgumentException("permutations must be >= 1, got " + permutations);
         if (mmdMaxSamples < 2) throw new IllegalArgumentException("mmdMaxSamples must be >= 2, got " + mmdMaxSamples);
-        for (double a : new double[]{classAlpha, ksAlpha, rateAlpha, embeddingAlpha})
+        if (minLabels < 2) throw new IllegalArgumentException("minLabels must be >= 2, got " + minLabels);
+        if (bootstrap < 100) throw new IllegalArgumentException("bootstrap must be >= 100 resamples, got " + bootstrap);
+        for (double a : new double[]{familyAlpha, qualityAlpha})
             if (!(a > 0 && a < 1)) throw new IllegalArgumentException("alphas must be in (0, 1), got " + a);
     }
 
+    /**
+     * Family alpha 0.01 over up to six drift tests; 999 permutations, so a permutation p-value (at least 1/1000)
+     * can get below the strictest Holm threshold (0.01 / 6).
+     */
     public static Constraints defaults() {
-        return new Constraints(100, 0.001, 0.05, 0.25, 0.001, 0.10, 0.001, 0.02, 0.0025, 499, 250, 50, 0.05, 0.10, 42);
+        return new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 999, 250, 50, 0.05, 0.02, 0.05, 1000, 42);
     }
 
     public Constraints withMinSamples(int m) {
-        return new Constraints(m, classAlpha, classMinJs, psiReport, ksAlpha, ksMinD, rateAlpha, rateMinDelta, embeddingAlpha,
-                mmdPermutations, mmdMaxSamples, minLabels, maxAccuracyDrop, maxMacroF1Drop, seed);
+        return new Constraints(m, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed);
     }
 
     public Constraints withSeed(long s) {
-        return new Constraints(minSamples, classAlpha, classMinJs, psiReport, ksAlpha, ksMinD, rateAlpha, rateMinDelta, embeddingAlpha,
-                mmdPermutations, mmdMaxSamples, minLabels, maxAccuracyDrop, maxMacroF1Drop, s);
+        return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, s);
     }
 }

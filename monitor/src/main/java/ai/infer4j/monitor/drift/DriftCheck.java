@@ -1,45 +1,86 @@
 package ai.infer4j.monitor.drift;
 
-import ai.infer4j.engine.eval.ClassificationReport;
-import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.BaselineStatistics;
+import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** Compares a window of observations with a baseline, signal by signal. Stateless. */
+/**
+ * Compares a window of observations with a baseline. Stateless; the one implementation behind
+ * {@code monitor check} and the live drift gauges.
+ *
+ * <p>Drift family: class distribution (permutation chi-square), confidence and input length (two-sample KS),
+ * unknown-token and truncation rates (Fisher exact), embedding sketches (MMD permutation test). Their p-values are
+ * Holm-adjusted together; a signal is violated when its adjusted p-value is below the family alpha and its effect
+ * reaches the minimum effect. Quality family (with joined labels): accuracy and macro-F1 bootstrap intervals.
+ */
 public final class DriftCheck {
+    public static final List<String> DRIFT_SIGNALS = List.of("class_distribution", "confidence", "input_length", "unknown_token_rate",
+            "truncation_rate", "embedding");
     public static final List<String> SIGNALS = List.of("class_distribution", "confidence", "input_length", "unknown_token_rate",
             "truncation_rate", "embedding", "accuracy", "macro_f1");
+    public static final String HOLM = "Holm step-down over the judged drift signals";
 
     private DriftCheck() {
     }
 
     public static CheckResult run(BaselineStatistics base, List<Observation> window, Constraints c) {
         int n = window.size();
-        List<SignalResult> out = new ArrayList<>();
-        out.add(classDistribution(base, window, c));
+        List<Raw> raw = new ArrayList<>();
+        raw.add(classDistribution(base, window, c));
         double[] conf = window.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
-        out.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
+        raw.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
         double[] baseTokens = java.util.Arrays.stream(base.tokens()).asDoubleStream().toArray();
-        out.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
-        out.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
-        out.add(rate("truncation_rate", base.truncatedEvents(), base.n(), window.stream().filter(Observation::truncated).count(), n, c));
-        out.add(embedding(base, window, c));
-        out.addAll(quality(base, window, c));
+        raw.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
+        raw.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
+        raw.add(rate("truncation_rate", base.truncatedEvents(), base.n(), window.stream().filter(Observation::truncated).count(), n, c));
+        raw.add(embedding(base, window, c));
+
+        double[] p = new double[raw.size()];
+        for (int i = 0; i < p.length; i++) p[i] = raw.get(i).result.judged() ? raw.get(i).result.p() : Double.NaN;
+        double[] adj = StatTests.holm(p);
+        List<SignalResult> out = new ArrayList<>();
+        int tested = 0;
+        boolean driftAlarm = false;
+        for (int i = 0; i < raw.size(); i++) {
+            Raw r = raw.get(i);
+            if (!r.result.judged()) {
+                out.add(r.result);
+                continue;
+            }
+            tested++;
+            boolean significant = adj[i] < c.familyAlpha();
+            boolean v = significant && r.effectMet;
+            driftAlarm |= v;
+            String why = String.format(Locale.ROOT, "Holm p %s %s %s; %s", num(adj[i]), significant ? "<" : ">=", num(c.familyAlpha()),
+                    r.effectText) + (significant && !r.effectMet ? " (significant but below the minimum effect)" : "");
+            out.add(r.result.with(v ? Status.VIOLATION : Status.OK, adj[i], why));
+        }
+        CheckResult.Family drift = new CheckResult.Family(HOLM, c.familyAlpha(), tested, raw.size() - tested, driftAlarm);
+
+        List<SignalResult> q = quality(base, window, c);
+        out.addAll(q);
+        int qTested = (int) q.stream().filter(SignalResult::judged).count();
+        CheckResult.Family quality = new CheckResult.Family("bootstrap intervals, Bonferroni over accuracy and macro-F1", c.qualityAlpha(),
+                qTested, q.size() - qTested, q.stream().anyMatch(SignalResult::violated));
         long from = n == 0 ? 0 : window.stream().mapToLong(Observation::timeMillis).min().orElse(0);
         long to = n == 0 ? 0 : window.stream().mapToLong(Observation::timeMillis).max().orElse(0);
         int labelled = (int) window.stream().filter(o -> o.trueLabel() != null).count();
-        return new CheckResult(n, labelled, from, to, out);
+        return new CheckResult(n, labelled, from, to, out, drift, quality);
     }
 
-    static SignalResult classDistribution(BaselineStatistics base, List<Observation> window, Constraints c) {
-        String rule = "chi-square p < " + c.classAlpha() + " and JS >= " + c.classMinJs();
+    /** A signal's own test before the family adjustment; {@code effectMet} whether its effect reaches the minimum. */
+    record Raw(SignalResult result, boolean effectMet, String effectText) { }
+
+    static Raw classDistribution(BaselineStatistics base, List<Observation> window, Constraints c) {
+        String rule = "permutation chi-square, Holm p < " + c.familyAlpha() + " and JS >= " + c.classMinJs();
         if (base.labels().isEmpty()) return na("class_distribution", "js", rule);
         Map<String, Long> counts = new LinkedHashMap<>();
         int n = 0;
@@ -48,80 +89,91 @@ public final class DriftCheck {
                 counts.merge(o.label(), 1L, Long::sum);
                 n++;
             }
-        if (n < c.minSamples()) return insufficient("class_distribution", "js", n, rule);
+        if (n < c.minSamples()) return insufficient("class_distribution", "js", n, c.minSamples(), rule);
         long[] b = base.countsOf(base.classCounts());
         long[] w = base.countsOf(counts);
-        StatTests.ChiSquare chi = StatTests.chiSquare(b, w);
+        StatTests.ChiSquare chi = StatTests.permutationChiSquare(b, w, c.permutations(), c.seed());
         double js = StatTests.jensenShannon(StatTests.proportions(b, 0), StatTests.proportions(w, 0));
         double psi = StatTests.psi(StatTests.proportions(b, 0.5), StatTests.proportions(w, 0.5));
-        boolean v = chi.p() < c.classAlpha() && js >= c.classMinJs();
-        return new SignalResult("class_distribution", v ? Status.VIOLATION : Status.OK, "js", js, chi.p(), Double.NaN, Double.NaN, rule,
-                Map.of("psi", psi, "chi_square", chi.statistic(), "df", (double) chi.df(), "n", (double) n));
+        boolean effect = js >= c.classMinJs();
+        return new Raw(new SignalResult("class_distribution", Status.OK, "js", js, chi.p(), Double.NaN, Double.NaN, Double.NaN, rule, "",
+                Map.of("psi", psi, "chi_square", chi.statistic(), "df", (double) chi.df(), "n", (double) n)), effect,
+                String.format(Locale.ROOT, "JS %s %s %s", num(js), effect ? ">=" : "<", num(c.classMinJs())));
     }
 
-    static SignalResult ks(String signal, double[] base, double[] window, boolean applicable, Constraints c) {
-        String rule = "KS p < " + c.ksAlpha() + " and D >= " + c.ksMinD();
+    static Raw ks(String signal, double[] base, double[] window, boolean applicable, Constraints c) {
+        String rule = "two-sample KS, Holm p < " + c.familyAlpha() + " and D >= " + c.ksMinD();
         if (!applicable || base.length == 0) return na(signal, "ks_d", rule);
-        if (window.length < c.minSamples()) return insufficient(signal, "ks_d", window.length, rule);
+        if (window.length < c.minSamples()) return insufficient(signal, "ks_d", window.length, c.minSamples(), rule);
         double d = StatTests.ks(base, window);
         double p = StatTests.ksPValue(d, base.length, window.length);
-        boolean v = p < c.ksAlpha() && d >= c.ksMinD();
-        return new SignalResult(signal, v ? Status.VIOLATION : Status.OK, "ks_d", d, p, mean(base), mean(window), rule,
-                Map.of("n", (double) window.length));
+        boolean effect = d >= c.ksMinD();
+        return new Raw(new SignalResult(signal, Status.OK, "ks_d", d, p, Double.NaN, mean(base), mean(window), rule, "",
+                Map.of("n", (double) window.length)), effect, String.format(Locale.ROOT, "D %s %s %s", num(d), effect ? ">=" : "<", num(c.ksMinD())));
     }
 
-    static SignalResult rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c) {
-        String rule = "two-proportion p < " + c.rateAlpha() + " and |delta| >= " + c.rateMinDelta();
-        if (n < c.minSamples()) return insufficient(signal, "delta", (int) n, rule);
+    static Raw rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c) {
+        String rule = "Fisher exact, Holm p < " + c.familyAlpha() + " and |delta| >= " + c.rateMinDelta();
+        if (n < c.minSamples()) return insufficient(signal, "delta", (int) n, c.minSamples(), rule);
         double pb = baseN == 0 ? 0 : (double) baseHits / baseN, pw = (double) hits / n;
-        StatTests.Test t = StatTests.twoProportions(baseHits, baseN, hits, n);
-        boolean v = t.p() < c.rateAlpha() && Math.abs(pw - pb) >= c.rateMinDelta();
-        return new SignalResult(signal, v ? Status.VIOLATION : Status.OK, "delta", pw - pb, t.p(), pb, pw, rule, Map.of("n", (double) n));
+        StatTests.Test t = StatTests.fisherExact(baseHits, baseN, hits, n);
+        boolean effect = Math.abs(pw - pb) >= c.rateMinDelta();
+        return new Raw(new SignalResult(signal, Status.OK, "delta", pw - pb, t.p(), Double.NaN, pb, pw, rule, "", Map.of("n", (double) n)),
+                effect, String.format(Locale.ROOT, "|delta| %s %s %s", num(Math.abs(pw - pb)), effect ? ">=" : "<", num(c.rateMinDelta())));
     }
 
-    static SignalResult embedding(BaselineStatistics base, List<Observation> window, Constraints c) {
-        String rule = "MMD permutation p < " + c.embeddingAlpha();
+    static Raw embedding(BaselineStatistics base, List<Observation> window, Constraints c) {
+        String rule = "MMD permutation test, Holm p < " + c.familyAlpha();
         if (base.sketchDim() == 0 || base.reference().length < 2) return na("embedding", "mmd2", rule);
         List<float[]> sk = new ArrayList<>();
         for (Observation o : window) if (o.sketch() != null && o.sketch().length == base.sketchDim()) sk.add(o.sketch());
-        if (sk.size() < c.minSamples()) return insufficient("embedding", "mmd2", sk.size(), rule);
+        if (sk.size() < c.minSamples()) return insufficient("embedding", "mmd2", sk.size(), c.minSamples(), rule);
         SplittableRandom r = new SplittableRandom(c.seed());
         float[][] x = subsample(List.of(base.reference()), c.mmdMaxSamples(), r);
         float[][] y = subsample(sk, c.mmdMaxSamples(), r);
-        StatTests.Test t = StatTests.mmdPermutationTest(x, y, 0, c.mmdPermutations(), c.seed());
+        StatTests.Test t = StatTests.mmdPermutationTest(x, y, 0, c.permutations(), c.seed());
         double[] mean = new double[base.sketchDim()];
         for (float[] s : sk) for (int d = 0; d < mean.length; d++) mean[d] += s[d] / (double) sk.size();
         double[] diff = new double[mean.length];
         for (int d = 0; d < mean.length; d++) diff[d] = mean[d] - base.centroid()[d];
         double maha = Math.sqrt(StatTests.mahalanobis2(diff, base.covariance()));
-        boolean v = t.p() < c.embeddingAlpha();
-        return new SignalResult("embedding", v ? Status.VIOLATION : Status.OK, "mmd2", t.statistic(), t.p(), Double.NaN, Double.NaN, rule,
-                Map.of("centroid_mahalanobis", maha, "n", (double) sk.size(), "mmd_samples", (double) y.length));
+        return new Raw(new SignalResult("embedding", Status.OK, "mmd2", t.statistic(), t.p(), Double.NaN, Double.NaN, Double.NaN, rule, "",
+                Map.of("centroid_mahalanobis", maha, "n", (double) sk.size(), "mmd_samples", (double) y.length)), true, "no minimum effect");
     }
 
     static List<SignalResult> quality(BaselineStatistics base, List<Observation> window, Constraints c) {
-        String accRule = "accuracy below baseline by > " + c.maxAccuracyDrop();
-        String f1Rule = "macro-F1 below baseline by > " + c.maxMacroF1Drop();
+        double level = 1 - c.qualityAlpha() / 2;
+        String accRule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the accuracy change below 0 and drop > %s", 100 * level,
+                num(c.maxAccuracyDrop()));
+        String f1Rule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the macro-F1 change (baseline at the window's size) below 0 "
+                + "and drop > %s", 100 * level, num(c.maxMacroF1Drop()));
         List<String> truth = new ArrayList<>(), pred = new ArrayList<>();
         for (Observation o : window)
             if (o.trueLabel() != null && o.label() != null) {
                 truth.add(o.trueLabel());
                 pred.add(o.label());
             }
-        if (base.accuracy() == null) return List.of(na("accuracy", "drop", accRule), na("macro_f1", "drop", f1Rule));
+        if (base.accuracy() == null || base.confusion() == null || base.confusion().isEmpty())
+            return List.of(na("accuracy", "change", accRule).result, na("macro_f1", "change", f1Rule).result);
         if (truth.size() < c.minLabels())
-            return List.of(insufficient("accuracy", "drop", truth.size(), accRule), insufficient("macro_f1", "drop", truth.size(), f1Rule));
-        ClassificationReport r = ClassificationReport.of(truth, pred, null);
-        long correct = Math.round(r.accuracy() * truth.size());
-        StatTests.Test t = StatTests.twoProportions(Math.round(base.accuracy() * base.n()), base.n(), correct, truth.size());
-        double accDrop = base.accuracy() - r.accuracy();
-        double f1Drop = base.macroF1() - r.macroF1();
-        Map<String, Double> extra = Map.of("labelled", (double) truth.size());
+            return List.of(insufficient("accuracy", "change", truth.size(), c.minLabels(), accRule).result,
+                    insufficient("macro_f1", "change", truth.size(), c.minLabels(), f1Rule).result);
+        Map<List<String>, Long> pairs = new LinkedHashMap<>();
+        for (BaselineStatistics.LabelPair lp : base.confusion()) pairs.merge(List.of(lp.truth(), lp.predicted()), lp.count(), Long::sum);
+        QualityTests.Sample[] s = QualityTests.samples(pairs, truth, pred);
+        double alpha = c.qualityAlpha() / 2;
         return List.of(
-                new SignalResult("accuracy", accDrop > c.maxAccuracyDrop() ? Status.VIOLATION : Status.OK, "drop", accDrop, t.p(),
-                        base.accuracy(), r.accuracy(), accRule, extra),
-                new SignalResult("macro_f1", f1Drop > c.maxMacroF1Drop() ? Status.VIOLATION : Status.OK, "drop", f1Drop, Double.NaN,
-                        base.macroF1(), r.macroF1(), f1Rule, extra));
+                qualitySignal("accuracy", QualityTests.accuracy(s[0], s[1], alpha, c.bootstrap(), c.seed()), c.maxAccuracyDrop(), accRule, truth.size()),
+                qualitySignal("macro_f1", QualityTests.macroF1(s[0], s[1], alpha, c.bootstrap(), c.seed() + 1), c.maxMacroF1Drop(), f1Rule, truth.size()));
+    }
+
+    private static SignalResult qualitySignal(String name, QualityTests.Interval i, double maxDrop, String rule, int labelled) {
+        boolean below = i.high() < 0, large = -i.difference() > maxDrop;
+        boolean v = below && large;
+        String why = String.format(Locale.ROOT, "change %s, interval [%s, %s] %s; drop %s %s %s", num(i.difference()), num(i.low()), num(i.high()),
+                below ? "below 0" : "includes 0 or above", num(Math.max(0, -i.difference())), large ? ">" : "<=", num(maxDrop));
+        return new SignalResult(name, v ? Status.VIOLATION : Status.OK, "change", i.difference(), i.pDrop(), Double.NaN, i.baseline(), i.window(),
+                rule, why, Map.of("ci_low", i.low(), "ci_high", i.high(), "labelled", (double) labelled));
     }
 
     private static float[][] subsample(List<float[]> all, int max, SplittableRandom r) {
@@ -137,12 +189,19 @@ public final class DriftCheck {
         return v.length == 0 ? Double.NaN : s / v.length;
     }
 
-    private static SignalResult na(String signal, String stat, String rule) {
-        return new SignalResult(signal, Status.NOT_APPLICABLE, stat, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rule, Map.of());
+    static String num(double v) {
+        if (Double.isNaN(v)) return "-";
+        if (v != 0 && Math.abs(v) < 1e-3) return String.format(Locale.ROOT, "%.1e", v);
+        return String.format(Locale.ROOT, "%.4g", v);
     }
 
-    private static SignalResult insufficient(String signal, String stat, int n, String rule) {
-        return new SignalResult(signal, Status.INSUFFICIENT_DATA, stat, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rule,
-                Map.of("n", (double) n));
+    private static Raw na(String signal, String stat, String rule) {
+        return new Raw(new SignalResult(signal, Status.NOT_APPLICABLE, stat, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rule,
+                "not applicable to this model or baseline", Map.of()), false, "");
+    }
+
+    private static Raw insufficient(String signal, String stat, int n, int needed, String rule) {
+        return new Raw(new SignalResult(signal, Status.INSUFFICIENT_DATA, stat, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, rule,
+                "window too small to judge: " + n + " events, needs " + needed, Map.of("n", (double) n)), false, "");
     }
 }

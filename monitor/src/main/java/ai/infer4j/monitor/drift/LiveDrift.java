@@ -1,9 +1,12 @@
 package ai.infer4j.monitor.drift;
 
 import ai.infer4j.monitor.baseline.BaselineStatistics;
+import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.capture.CaptureWriter;
 import ai.infer4j.monitor.capture.EmbeddingSketch;
 import ai.infer4j.monitor.capture.Observation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,20 +14,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Rolling drift scores per model for the metrics endpoint ({@code infer4j_drift_score{model,signal}}).
- * Fed by the capture writer thread (so requests pay nothing); compares each model's last {@code window}
- * captured events with its baseline, or, without one, with the model's first {@code window} events.
- * Scores are recomputed every {@code window / 20} events. {@link #scores()} is safe from any thread.
+ * Rolling drift gauges per model for the metrics endpoint ({@code infer4j_drift_score{model,signal}}), from the
+ * same tests as {@code monitor check} ({@link DriftCheck#run}, one implementation). Fed by the capture writer
+ * thread; each model's last {@code window} captured events are compared with its baseline, or, without one, with
+ * the model's first {@code window} events. Checks run on one background thread ({@code infer4j-live-drift}), at
+ * most one at a time, every {@code window / 20} events, and never more than a fifth of that thread's time (after a
+ * check that took t, the next starts no sooner than 4t later), so neither requests nor the writer wait for them.
  *
- * <p>Signals: {@code class_js} (Jensen–Shannon, bits), {@code confidence_ks} and {@code length_ks} (KS distance D),
- * {@code unknown_rate_delta} and {@code truncation_rate_delta} (absolute change), {@code embedding_mahalanobis}
- * (distance of the window's mean sketch from the baseline centroid, in baseline standard deviations).
+ * <p>Gauges per model: {@code window_events} (events in the current window), {@code judged} (1 when the window
+ * was large enough for at least one test, 0 when it is too small to judge), {@code alarm} (1 when the drift family
+ * alarms), and per drift signal its effect ({@code class_distribution} JS, {@code confidence} and
+ * {@code input_length} KS D, rate deltas, {@code embedding} MMD²), {@code <signal>_p_holm} and
+ * {@code <signal>_violation} (0/1), for judged signals only.
  */
-public final class LiveDrift implements CaptureWriter.Listener {
+public final class LiveDrift implements CaptureWriter.Listener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveDrift.class);
     private final int window;
     private final Map<String, BaselineStatistics> baselines;
+    private final Constraints constraints;
+    private final Executor executor;
+    private final ExecutorService own;
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Double>> scores = new ConcurrentHashMap<>();
 
@@ -32,8 +48,10 @@ public final class LiveDrift implements CaptureWriter.Listener {
         final Observation[] ring;
         int next;
         long seen;
-        BaselineStatistics reference;
+        volatile BaselineStatistics reference;
         final List<Observation> first = new ArrayList<>();
+        final AtomicBoolean running = new AtomicBoolean();
+        volatile long notBefore;
 
         State(int window, BaselineStatistics reference) {
             ring = new Observation[window];
@@ -43,9 +61,25 @@ public final class LiveDrift implements CaptureWriter.Listener {
 
     /** @param baselines per-model baseline statistics (models not in it use their first window) */
     public LiveDrift(int window, Map<String, BaselineStatistics> baselines) {
+        this(window, baselines, Constraints.defaults(), null);
+    }
+
+    /**
+     * {@code executor} null: a daemon thread of its own (closed by {@link #close}) with the 4t pause between checks;
+     * a given executor (tests pass {@code Runnable::run}) runs every due check.
+     */
+    public LiveDrift(int window, Map<String, BaselineStatistics> baselines, Constraints constraints, Executor executor) {
         if (window < 10) throw new IllegalArgumentException("drift window must be >= 10 events, got " + window);
         this.window = window;
         this.baselines = Map.copyOf(baselines);
+        this.constraints = constraints;
+        this.own = executor != null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "infer4j-live-drift");
+            t.setDaemon(true);
+            t.setPriority(Thread.MIN_PRIORITY);
+            return t;
+        });
+        this.executor = executor != null ? executor : own;
     }
 
     @Override
@@ -53,6 +87,7 @@ public final class LiveDrift implements CaptureWriter.Listener {
         State s = states.computeIfAbsent(model, m -> new State(window, baselines.get(m)));
         if (s.reference == null) {
             s.first.add(o);
+            scores.put(model, Map.of("window_events", 0.0, "judged", 0.0, "reference_events", (double) s.first.size()));
             if (s.first.size() == window) {
                 int dim = o.sketch() == null ? 0 : o.sketch().length;
                 s.reference = BaselineStatistics.of(model, version, "first " + window + " captured events", List.of(), s.first, dim,
@@ -64,41 +99,63 @@ public final class LiveDrift implements CaptureWriter.Listener {
         s.ring[s.next] = o;
         s.next = (s.next + 1) % window;
         s.seen++;
-        if (s.seen >= window && s.seen % Math.max(1, window / 20) == 0) scores.put(model, compute(s.reference, Arrays.asList(s.ring)));
+        if (s.seen % Math.max(1, window / 20) != 0) return;
+        int k = (int) Math.min(s.seen, window);
+        if (k < constraints.minSamples()) {
+            scores.put(model, Map.of("window_events", (double) k, "judged", 0.0));
+            return;
+        }
+        if (System.nanoTime() < s.notBefore || !s.running.compareAndSet(false, true)) return;
+        List<Observation> snapshot = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) snapshot.add(s.ring[Math.floorMod(s.next - k + i, window)]);
+        BaselineStatistics ref = s.reference;
+        try {
+            executor.execute(() -> {
+                long t0 = System.nanoTime();
+                try {
+                    scores.put(model, gauges(DriftCheck.run(ref, snapshot, constraints)));
+                } catch (RuntimeException e) {
+                    LOG.warn("live drift check of {} failed: {}", model, e.toString());
+                } finally {
+                    long took = System.nanoTime() - t0;
+                    if (own != null) s.notBefore = System.nanoTime() + 4 * took;
+                    s.running.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            s.running.set(false);
+        }
     }
 
-    /** model → signal → score; a model appears once it has a reference and a full window. */
+    /** model → gauge → value; a model appears with its first captured event. */
     public Map<String, Map<String, Double>> scores() {
         return Map.copyOf(scores);
     }
 
-    static Map<String, Double> compute(BaselineStatistics ref, List<Observation> w) {
+    /** The gauges of one check (see the class comment). */
+    static Map<String, Double> gauges(CheckResult r) {
         Map<String, Double> out = new LinkedHashMap<>();
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (Observation o : w) if (o.label() != null) counts.merge(o.label(), 1L, Long::sum);
-        if (!counts.isEmpty() && !ref.classCounts().isEmpty()) {
-            out.put("class_js", StatTests.jensenShannon(StatTests.proportions(ref.countsOf(ref.classCounts()), 0),
-                    StatTests.proportions(ref.countsOf(counts), 0)));
-        }
-        double[] conf = w.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
-        if (conf.length > 0 && ref.confidence().length > 0) out.put("confidence_ks", StatTests.ks(ref.confidence(), conf));
-        if (ref.tokens().length > 0)
-            out.put("length_ks", StatTests.ks(Arrays.stream(ref.tokens()).asDoubleStream().toArray(), w.stream().mapToDouble(Observation::tokens).toArray()));
-        out.put("unknown_rate_delta", w.stream().filter(o -> o.unknown() > 0).count() / (double) w.size() - ref.unknownRate());
-        out.put("truncation_rate_delta", w.stream().filter(Observation::truncated).count() / (double) w.size() - ref.truncationRate());
-        if (ref.sketchDim() > 0) {
-            double[] mean = new double[ref.sketchDim()];
-            int k = 0;
-            for (Observation o : w)
-                if (o.sketch() != null && o.sketch().length == mean.length) {
-                    for (int d = 0; d < mean.length; d++) mean[d] += o.sketch()[d];
-                    k++;
-                }
-            if (k > 0) {
-                for (int d = 0; d < mean.length; d++) mean[d] = mean[d] / k - ref.centroid()[d];
-                out.put("embedding_mahalanobis", Math.sqrt(StatTests.mahalanobis2(mean, ref.covariance())));
-            }
+        out.put("window_events", (double) r.n());
+        out.put("judged", r.drift().tested() > 0 ? 1.0 : 0.0);
+        out.put("alarm", r.drift().alarm() ? 1.0 : 0.0);
+        for (SignalResult s : r.signals()) {
+            if (!DriftCheck.DRIFT_SIGNALS.contains(s.signal()) || !s.judged()) continue;
+            out.put(s.signal(), s.value());
+            out.put(s.signal() + "_p_holm", s.pAdjusted());
+            out.put(s.signal() + "_violation", s.violated() ? 1.0 : 0.0);
+            Double maha = s.extra().get("centroid_mahalanobis");
+            if (maha != null) out.put("embedding_mahalanobis", maha);
         }
         return Map.copyOf(out);
+    }
+
+    @Override
+    public void close() {
+        if (own != null) own.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "LiveDrift[window=" + window + ", models=" + Arrays.toString(states.keySet().toArray()) + "]";
     }
 }

@@ -108,6 +108,123 @@ public final class StatTests {
         return Math.min(1, Math.max(0, 2 * sum));
     }
 
+    /**
+     * Holm's step-down adjustment of a family of p-values (NaN entries are not part of the family and stay NaN):
+     * rejecting every hypothesis whose adjusted p-value is below alpha keeps the family-wise error rate at alpha,
+     * whatever the dependence between the tests.
+     */
+    public static double[] holm(double[] p) {
+        Integer[] order = java.util.stream.IntStream.range(0, p.length).filter(i -> !Double.isNaN(p[i])).boxed()
+                .sorted(java.util.Comparator.comparingDouble(i -> p[i])).toArray(Integer[]::new);
+        double[] adj = new double[p.length];
+        Arrays.fill(adj, Double.NaN);
+        int m = order.length;
+        double running = 0;
+        for (int k = 0; k < m; k++) {
+            running = Math.max(running, Math.min(1, (m - k) * p[order[k]]));
+            adj[order[k]] = running;
+        }
+        return adj;
+    }
+
+    /**
+     * Sequential Monte Carlo p-value (Besag and Clifford 1991): draws null statistics until {@code h} of them are at
+     * least the observed one or {@code max} were drawn. Stopped after L draws with h exceedances: p = h / L; else
+     * p = (1 + exceedances) / (1 + max). Valid (never below the exact permutation p-value in distribution), and
+     * cheap on unchanged traffic, where it stops after a few dozen draws.
+     */
+    public static McResult sequentialPValue(double observed, java.util.function.DoubleSupplier nullDraw, int h, int max) {
+        int hits = 0;
+        for (int l = 1; l <= max; l++) {
+            if (nullDraw.getAsDouble() >= observed - 1e-12 * Math.abs(observed)) hits++;
+            if (hits >= h) return new McResult((double) hits / l, l);
+        }
+        return new McResult((1.0 + hits) / (1.0 + max), max);
+    }
+
+    /** A Monte Carlo p-value and the number of null draws it took. */
+    public record McResult(double p, int draws) { }
+
+    /** Exceedances after which a sequential permutation test stops. */
+    public static final int SEQUENTIAL_HITS = 10;
+
+    /**
+     * Permutation (Monte Carlo exact) chi-square test of homogeneity of two count vectors: the Pearson statistic of
+     * the observed 2 x K table against the statistic of tables whose second row is a random draw of the same size
+     * without replacement from the pooled events. Unlike the asymptotic chi-square it is valid with any number of
+     * sparse cells (no "expected count >= 5" rule to meet), so it suits windows of a few hundred events over a
+     * hundred classes.
+     */
+    public static ChiSquare permutationChiSquare(long[] a, long[] b, int maxPermutations, long seed) {
+        if (a.length != b.length) throw new IllegalArgumentException("count vectors differ in length: " + a.length + " vs " + b.length);
+        long na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            na += a[i];
+            nb += b[i];
+        }
+        ChiSquare observed = chiSquare(a, b);
+        if (na == 0 || nb == 0 || observed.df() < 1) return new ChiSquare(observed.statistic(), observed.df(), 1);
+        int total = Math.toIntExact(na + nb), k = a.length;
+        int[] pool = new int[total];
+        long[] col = new long[k];
+        int at = 0;
+        for (int c = 0; c < k; c++) {
+            col[c] = a[c] + b[c];
+            for (long j = 0; j < col[c]; j++) pool[at++] = c;
+        }
+        int n = Math.toIntExact(nb);
+        SplittableRandom r = new SplittableRandom(seed);
+        long[] wb = new long[k], wa = new long[k];
+        McResult mc = sequentialPValue(observed.statistic(), () -> {
+            Arrays.fill(wb, 0);
+            for (int i = 0; i < n; i++) { // partial Fisher-Yates: pool[0..n) is a uniform draw without replacement
+                int j = i + r.nextInt(total - i);
+                int t = pool[i];
+                pool[i] = pool[j];
+                pool[j] = t;
+                wb[pool[i]]++;
+            }
+            for (int c = 0; c < k; c++) wa[c] = col[c] - wb[c];
+            return chiSquare(wa, wb).statistic();
+        }, SEQUENTIAL_HITS, maxPermutations);
+        return new ChiSquare(observed.statistic(), observed.df(), mc.p());
+    }
+
+    /**
+     * Two-sided Fisher exact test that {@code x1/n1} and {@code x2/n2} are draws of one proportion: the probability,
+     * under the hypergeometric distribution of the 2 x 2 table with fixed margins, of tables no more likely than the
+     * observed one. Exact at any count (the z-test is not when a rate is near 0, as unknown-token rates are).
+     */
+    public static Test fisherExact(long x1, long n1, long x2, long n2) {
+        if (n1 == 0 || n2 == 0) return new Test(0, 1);
+        long hits = x1 + x2, total = n1 + n2;
+        long lo = Math.max(0, hits - n1), hi = Math.min(hits, n2);
+        double logDenom = logChoose(total, hits);
+        double observed = logChoose(n2, x2) + logChoose(n1, x1) - logDenom;
+        double p = 0;
+        for (long x = lo; x <= hi; x++) {
+            double lp = logChoose(n2, x) + logChoose(n1, hits - x) - logDenom;
+            if (lp <= observed + 1e-7) p += Math.exp(lp);
+        }
+        double effect = (double) x2 / n2 - (double) x1 / n1;
+        return new Test(effect, Math.min(1, p));
+    }
+
+    private static double logChoose(long n, long k) {
+        if (k < 0 || k > n) return Double.NEGATIVE_INFINITY;
+        return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+    }
+
+    private static double logFactorial(long n) {
+        if (n < 2) return 0;
+        if (n < 256) {
+            double s = 0;
+            for (int i = 2; i <= n; i++) s += Math.log(i);
+            return s;
+        }
+        return logGamma(n + 1.0);
+    }
+
     /** Two-sided pooled z-test that two proportions {@code x1/n1} and {@code x2/n2} are equal. */
     public static Test twoProportions(long x1, long n1, long x2, long n2) {
         if (n1 == 0 || n2 == 0) return new Test(0, 1);
@@ -193,8 +310,8 @@ public final class StatTests {
     }
 
     /**
-     * MMD permutation test: the unbiased MMD^2 of {@code x} vs {@code y} and the share of {@code permutations}
-     * random relabelings of the pooled sample with an MMD^2 at least as large ({@code (1 + count) / (1 + permutations)}).
+     * MMD permutation test: the unbiased MMD^2 of {@code x} vs {@code y} and a sequential Monte Carlo p-value over at
+     * most {@code permutations} random relabelings of the pooled sample ({@link #sequentialPValue}).
      * {@code sigma <= 0} picks the median pairwise distance of the pooled sample.
      */
     public static Test mmdPermutationTest(float[][] x, float[][] y, double sigma, int permutations, long seed) {
@@ -205,35 +322,42 @@ public final class StatTests {
         double[][] k = kernel(all, s);
         int[] idx = new int[all.length];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
-        double observed = mmd2(k, idx, x.length);
+        double total = 0;
+        for (int a = 0; a < all.length; a++) for (int b = a + 1; b < all.length; b++) total += k[a][b];
+        double observed = mmd2(k, idx, x.length, total);
+        double offDiagonal = total;
         SplittableRandom r = new SplittableRandom(seed);
-        int atLeast = 0;
-        for (int p = 0; p < permutations; p++) {
+        McResult mc = sequentialPValue(observed, () -> {
             for (int i = idx.length - 1; i > 0; i--) {
                 int j = r.nextInt(i + 1);
                 int t = idx[i];
                 idx[i] = idx[j];
                 idx[j] = t;
             }
-            if (mmd2(k, idx, x.length) >= observed) atLeast++;
-        }
-        return new Test(observed, (1.0 + atLeast) / (1.0 + permutations));
+            return mmd2(k, idx, x.length, offDiagonal);
+        }, SEQUENTIAL_HITS, permutations);
+        return new Test(observed, mc.p());
     }
 
     private static double mmd2(double[][] k, int[] idx, int n) {
+        double total = 0;
+        for (int a = 0; a < idx.length; a++) for (int b = a + 1; b < idx.length; b++) total += k[a][b];
+        return mmd2(k, idx, n, total);
+    }
+
+    /** MMD² from the within-sample sums only: the cross sum is the total off-diagonal sum minus both (half the work). */
+    private static double mmd2(double[][] k, int[] idx, int n, double total) {
         int m = idx.length - n;
-        double xx = 0, yy = 0, xy = 0;
-        for (int a = 0; a < idx.length; a++) {
+        double xx = 0, yy = 0;
+        for (int a = 0; a < n; a++) {
             double[] row = k[idx[a]];
-            boolean ax = a < n;
-            for (int b = a + 1; b < idx.length; b++) {
-                double v = row[idx[b]];
-                boolean bx = b < n;
-                if (ax && bx) xx += v;
-                else if (!ax && !bx) yy += v;
-                else xy += v;
-            }
+            for (int b = a + 1; b < n; b++) xx += row[idx[b]];
         }
+        for (int a = n; a < idx.length; a++) {
+            double[] row = k[idx[a]];
+            for (int b = a + 1; b < idx.length; b++) yy += row[idx[b]];
+        }
+        double xy = total - xx - yy;
         return 2 * xx / ((double) n * (n - 1)) + 2 * yy / ((double) m * (m - 1)) - 2 * xy / ((double) n * m);
     }
 

@@ -1,8 +1,8 @@
 package ai.infer4j.monitor.drift;
 
 import ai.infer4j.monitor.Synthetic;
-import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.BaselineStatistics;
+import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 import org.junit.jupiter.api.Test;
@@ -21,21 +21,52 @@ class DriftCheckTest {
     void sameDistributionRaisesNoAlarm() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(400, 0, 2), C);
         assertThat(r.alarm()).as("%s", r.signals()).isFalse();
+        assertThat(r.drift().tested()).isEqualTo(6);
         assertThat(r.signal("accuracy").window()).isCloseTo(0.9, within(0.05));
+        assertThat(r.signal("accuracy").extra()).containsKeys("ci_low", "ci_high");
     }
 
     @Test
-    void shiftedTrafficViolatesClassConfidenceLengthAndEmbedding() {
+    void falseAlarmRateOfTheFamilyStaysAtItsAlpha() {
+        // 60 independent windows of unchanged traffic, family alpha 0.05: expect about 3 alarms, allow up to 8
+        Constraints c = new Constraints(100, 0.05, 0, 0.25, 0, 0, 999, 100, 50, 0.05, 0, 0, 200, 1);
+        int alarms = 0;
+        for (int seed = 0; seed < 60; seed++)
+            if (DriftCheck.run(BASE, Synthetic.traffic(200, 0, 100 + seed), c.withSeed(seed)).drift().alarm()) alarms++;
+        assertThat(alarms).isLessThanOrEqualTo(8);
+    }
+
+    @Test
+    void shiftedTrafficViolatesClassConfidenceLengthAndEmbeddingWithHolmPValues() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(400, 1, 3), C);
         assertThat(r.violations()).extracting(SignalResult::signal)
                 .contains("class_distribution", "confidence", "input_length", "embedding");
+        assertThat(r.drift().alarm()).isTrue();
+        for (SignalResult s : r.violations()) {
+            if (!DriftCheck.DRIFT_SIGNALS.contains(s.signal())) continue;
+            assertThat(s.pAdjusted()).isGreaterThanOrEqualTo(s.p()).isLessThan(C.familyAlpha());
+            assertThat(s.decision()).startsWith("Holm p");
+        }
     }
 
     @Test
-    void smallWindowsAreInsufficientNotAlarms() {
+    void significantButTinyEffectsAreNotViolations() {
+        // a huge window makes a small class-mix change significant; the minimum JS keeps it from alarming
+        List<Observation> w = Synthetic.traffic(20_000, 0.03, 8);
+        CheckResult r = DriftCheck.run(Synthetic.baseline(20_000, 9), w, C);
+        SignalResult s = r.signal("class_distribution");
+        assertThat(s.value()).isLessThan(C.classMinJs());
+        assertThat(s.status()).isEqualTo(Status.OK);
+    }
+
+    @Test
+    void smallWindowsAreTooSmallToJudgeNotAlarms() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(20, 1, 4), C);
         assertThat(r.alarm()).isFalse();
+        assertThat(r.tooSmall()).isTrue();
+        assertThat(r.drift().tested()).isZero();
         assertThat(r.signal("confidence").status()).isEqualTo(Status.INSUFFICIENT_DATA);
+        assertThat(r.signal("confidence").decision()).contains("too small", "20 events", "needs 100");
     }
 
     @Test
@@ -43,35 +74,74 @@ class DriftCheckTest {
         // baseline 2 a + 2 b; window 1 a + 3 b (minSamples lowered to 4)
         BaselineStatistics base = BaselineStatistics.of("toy", "1", "s", List.of("a", "b"),
                 List.of(obs("a"), obs("a"), obs("b"), obs("b")), 0, 0, 1);
-        SignalResult s = DriftCheck.classDistribution(base, List.of(obs("a"), obs("b"), obs("b"), obs("b")), C.withMinSamples(4));
+        SignalResult s = DriftCheck.classDistribution(base, List.of(obs("a"), obs("b"), obs("b"), obs("b")), C.withMinSamples(4)).result();
         // JS((.5,.5), (.25,.75)) = 0.048795 bits
         assertThat(s.value()).isCloseTo(0.048795, within(1e-5));
         // PSI on Jeffreys-smoothed counts over a, b and the "unseen label" cell:
         // base (2.5, 2.5, 0.5) / 5.5, window (1.5, 3.5, 0.5) / 5.5
         // = (-2/11) ln(1.5/2.5) + (2/11) ln(3.5/2.5) = 0.092877 + 0.061177
         assertThat(s.extra().get("psi")).isCloseTo(0.154054, within(1e-6));
-        assertThat(s.status()).isEqualTo(Status.OK); // 4 events: not significant
+        // permutation p: every split of the 3 a + 5 b into two rows of 4 (1 or 2 a's in the window: chi-square 0.533,
+        // 0 or 3: larger) is at least as extreme as the observed one, so p = 1
+        assertThat(s.extra().get("chi_square")).isCloseTo(8.0 / 15, within(1e-9));
+        assertThat(s.p()).isEqualTo(1.0);
     }
 
     @Test
-    void accuracyDropIsFlaggedWhenLabelsAreJoined() {
+    void accuracyDropIsFlaggedOnlyWhenTheIntervalIsBelowZero() {
         List<Observation> wrong = Synthetic.traffic(200, 0, 5).stream()
                 .map(o -> o.withTrueLabel(o.label().equals("a") ? "c" : o.label())).toList();
         CheckResult r = DriftCheck.run(BASE, wrong, C);
-        assertThat(r.signal("accuracy").status()).isEqualTo(Status.VIOLATION);
-        assertThat(r.signal("accuracy").baseline()).isCloseTo(0.9, within(0.02));
+        SignalResult acc = r.signal("accuracy");
+        assertThat(acc.status()).isEqualTo(Status.VIOLATION);
+        assertThat(acc.baseline()).isCloseTo(0.9, within(0.02));
+        assertThat(acc.extra().get("ci_high")).isLessThan(0);
+        assertThat(r.quality().alarm()).isTrue();
+
+        // the same drop on 60 labelled events is measured with a wider interval (about sqrt(200 / 60) = 1.8 times)
+        SignalResult small = DriftCheck.run(BASE, wrong.subList(0, 60), C).signal("accuracy");
+        assertThat(small.extra().get("ci_high") - small.extra().get("ci_low"))
+                .isGreaterThan(1.4 * (acc.extra().get("ci_high") - acc.extra().get("ci_low")));
     }
 
     @Test
-    void liveDriftScoresAppearAfterAReferenceAndAFullWindow() {
-        LiveDrift live = new LiveDrift(100, Map.of());
-        for (Observation o : Synthetic.traffic(200, 0, 6)) live.observed("toy", "1", o);
-        double calm = live.scores().get("toy").get("class_js");
-        for (Observation o : Synthetic.traffic(100, 1, 7)) live.observed("toy", "1", o);
+    void macroF1OfASmallUnchangedWindowIsNotADrop() {
+        // few events per class make a window's macro-F1 lower than a big baseline's; the size-matched interval allows for it
+        CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(60, 0, 12), C);
+        assertThat(r.signal("macro_f1").status()).isEqualTo(Status.OK);
+    }
+
+    @Test
+    void liveGaugesComeFromTheSameChecksAndSayWhenTooSmall() {
+        // family alpha 0.05 and 199 permutations keep this fast (the smallest p, 1/200, is below 0.05 / 6)
+        Constraints c = new Constraints(100, 0.05, 0.05, 0.25, 0.10, 0.02, 199, 100, 50, 0.05, 0.02, 0.05, 200, 42);
+        LiveDrift live = new LiveDrift(200, Map.of("toy", BASE), c, Runnable::run);
+        List<Observation> calmTraffic = Synthetic.traffic(200, 0, 7);
+        for (Observation o : calmTraffic.subList(0, 50)) live.observed("toy", "1", o);
+        assertThat(live.scores().get("toy")).containsEntry("judged", 0.0).containsEntry("window_events", 50.0);
+        for (Observation o : calmTraffic.subList(50, 200)) live.observed("toy", "1", o);
+        Map<String, Double> calm = live.scores().get("toy");
+        assertThat(calm).containsEntry("judged", 1.0).containsEntry("alarm", 0.0).containsKeys("class_distribution_p_holm");
+        // one implementation: the gauges are the batch check of the same window
+        CheckResult batch = DriftCheck.run(BASE, calmTraffic, c);
+        assertThat(calm.get("confidence")).isEqualTo(batch.signal("confidence").value());
+        assertThat(calm.get("embedding_p_holm")).isEqualTo(batch.signal("embedding").pAdjusted());
+        for (Observation o : Synthetic.traffic(200, 1, 9)) live.observed("toy", "1", o);
         Map<String, Double> s = live.scores().get("toy");
-        assertThat(s.get("class_js")).isGreaterThan(calm + 0.05);
-        assertThat(s.get("confidence_ks")).isGreaterThan(0.9);
-        assertThat(s).containsKeys("length_ks", "unknown_rate_delta", "truncation_rate_delta", "embedding_mahalanobis");
+        assertThat(s).containsEntry("alarm", 1.0).containsEntry("confidence_violation", 1.0);
+        assertThat(s.get("confidence")).isGreaterThan(0.9);
+        assertThat(s).containsKeys("input_length", "unknown_token_rate", "truncation_rate", "embedding", "embedding_mahalanobis");
+        live.close();
+    }
+
+    @Test
+    void liveGaugesWithoutABaselineUseTheFirstWindow() {
+        LiveDrift live = new LiveDrift(100, Map.of(), C, Runnable::run);
+        for (Observation o : Synthetic.traffic(100, 0, 6)) live.observed("toy", "1", o);
+        assertThat(live.scores().get("toy")).containsEntry("judged", 0.0).containsEntry("reference_events", 100.0);
+        for (Observation o : Synthetic.traffic(100, 1, 7)) live.observed("toy", "1", o);
+        assertThat(live.scores().get("toy")).containsEntry("judged", 1.0).containsEntry("alarm", 1.0);
+        live.close();
     }
 
     private static Observation obs(String label) {

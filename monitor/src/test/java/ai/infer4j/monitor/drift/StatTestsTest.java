@@ -89,4 +89,58 @@ class StatTestsTest {
                 row[j] = (float) (shift + Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble()));
         return out;
     }
+
+    @Test
+    void holmAdjustsStepDownAndLeavesUntestedSignalsOut() {
+        // sorted p: 0.01 (x4 = 0.04), 0.02 (x3 = 0.06), 0.03 (x2 = 0.06, monotone), 0.5 (x1 = 0.5)
+        double[] adj = StatTests.holm(new double[] {0.03, Double.NaN, 0.01, 0.5, 0.02});
+        assertThat(adj[2]).isCloseTo(0.04, within(1e-12));
+        assertThat(adj[4]).isCloseTo(0.06, within(1e-12));
+        assertThat(adj[0]).isCloseTo(0.06, within(1e-12));
+        assertThat(adj[3]).isCloseTo(0.5, within(1e-12));
+        assertThat(adj[1]).isNaN();
+        assertThat(StatTests.holm(new double[] {0.9, 0.8})).containsExactly(1.0, 1.0); // 2 x 0.8 capped at 1, then monotone
+        assertThat(StatTests.holm(new double[] {0.04, 0.01})).containsExactly(0.04, 0.02);
+    }
+
+    @Test
+    void fisherExactMatchesTheTeaTastingTable() {
+        // Fisher's lady tasting tea: 3 of 4 vs 1 of 4, two-sided p = (1 + 16 + 16 + 1) / 70 = 0.485714
+        assertThat(StatTests.fisherExact(3, 4, 1, 4).p()).isCloseTo(34.0 / 70, within(1e-9));
+        // 0 of 1000 in the baseline vs 5 of 100 in the window: only this table is as unlikely, p = C(100,5) / C(1100,5)
+        assertThat(StatTests.fisherExact(0, 1000, 5, 100).p()).isCloseTo(5.66102e-6, within(1e-10));
+        assertThat(StatTests.fisherExact(10, 1000, 1, 100).p()).isEqualTo(1.0, within(1e-9));
+    }
+
+    @Test
+    void permutationChiSquareHoldsItsLevelOnSparseTablesWhereTheAsymptoticTestDoesNot() {
+        // 150 equally likely classes, baseline 1,500 events, windows of 300: 1.7 expected events per class
+        SplittableRandom r = new SplittableRandom(5);
+        int k = 150, reps = 300, permRejects = 0, asymRejects = 0;
+        long[] base = new long[k];
+        for (int i = 0; i < 1500; i++) base[r.nextInt(k)]++;
+        for (int rep = 0; rep < reps; rep++) {
+            long[] w = new long[k];
+            for (int i = 0; i < 300; i++) w[r.nextInt(k)]++;
+            if (StatTests.permutationChiSquare(base, w, 999, rep).p() < 0.05) permRejects++;
+            if (StatTests.chiSquare(base, w).p() < 0.05) asymRejects++;
+        }
+        assertThat(permRejects).as("permutation test rejections of %d null tables at 0.05", reps).isBetween(3, 27);
+        // a real shift: a tenth of the window moved onto one class
+        long[] shifted = new long[k];
+        for (int i = 0; i < 300; i++) shifted[i < 30 ? 0 : r.nextInt(k)]++;
+        assertThat(StatTests.permutationChiSquare(base, shifted, 999, 1).p()).isEqualTo(1.0 / 1000);
+        assertThat(asymRejects).isGreaterThanOrEqualTo(0); // reported for comparison only
+    }
+
+    @Test
+    void sequentialPValueStopsEarlyWhenCalmAndRunsFullyWhenExtreme() {
+        SplittableRandom r = new SplittableRandom(1);
+        StatTests.McResult calm = StatTests.sequentialPValue(0.5, r::nextDouble, 10, 999);
+        assertThat(calm.draws()).isLessThan(100);
+        assertThat(calm.p()).isBetween(0.2, 0.9);
+        StatTests.McResult extreme = StatTests.sequentialPValue(2, r::nextDouble, 10, 999);
+        assertThat(extreme.draws()).isEqualTo(999);
+        assertThat(extreme.p()).isEqualTo(1.0 / 1000);
+    }
 }

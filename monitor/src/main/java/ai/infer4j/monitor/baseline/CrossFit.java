@@ -1,0 +1,107 @@
+package ai.infer4j.monitor.baseline;
+
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.SoftmaxTrainer;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Out-of-fold (cross-fitted) predictions of a softmax head on its own training data: the rows are split into
+ * {@code k} label-stratified folds, the head is re-fitted on the other {@code k - 1} folds with the same training
+ * code and the hyper-parameters recorded in its training metadata (learning rate, L2, epochs, seed; the
+ * out-of-scope threshold is kept), and each fold is predicted by the head that never saw it. Such predictions are
+ * distributed like the head's predictions on new data from the same source, so the training set becomes a valid
+ * baseline (the head's in-sample predictions are over-confident).
+ */
+public final class CrossFit {
+    /** The recorded training recipe of a head. */
+    public record Recipe(double learningRate, double l2, int epochs, long seed) {
+        public Recipe {
+            if (!(learningRate > 0) || l2 < 0 || epochs < 1)
+                throw new IllegalArgumentException("bad recipe: learning rate " + learningRate + ", l2 " + l2 + ", epochs " + epochs);
+        }
+
+        /** From a head's training metadata ({@code selected.learningRate/l2/epochs}, {@code seed}), or null when it records none. */
+        public static Recipe of(JsonNode training) {
+            if (training == null) return null;
+            JsonNode s = training.path("selected");
+            if (!s.path("learningRate").isNumber() || !s.path("l2").isNumber() || !s.path("epochs").isNumber()) return null;
+            return new Recipe(s.get("learningRate").asDouble(), s.get("l2").asDouble(), s.get("epochs").asInt(), training.path("seed").asLong(42));
+        }
+    }
+
+    private CrossFit() {
+    }
+
+    /** Fold of each row: rows of each label shuffled with {@code seed} and dealt round-robin, so every fold has every label's share. */
+    public static int[] folds(List<String> labels, int k, long seed) {
+        if (k < 2) throw new IllegalArgumentException("need at least 2 folds, got " + k);
+        Map<String, List<Integer>> byLabel = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) byLabel.computeIfAbsent(labels.get(i), l -> new ArrayList<>()).add(i);
+        int[] fold = new int[labels.size()];
+        Random r = new Random(seed);
+        int next = 0;
+        for (List<Integer> rows : byLabel.values()) {
+            Collections.shuffle(rows, r);
+            for (int i : rows) fold[i] = next++ % k;
+        }
+        return fold;
+    }
+
+    /** Out-of-fold predictions of {@code head} on its training rows {@code x} with true labels {@code truth}. */
+    public static Prediction[] outOfFold(SoftmaxHead head, Recipe recipe, float[][] x, List<String> truth, int k, int threads) {
+        if (x.length != truth.size()) throw new IllegalArgumentException(x.length + " vectors but " + truth.size() + " labels");
+        List<String> labels = head.labels();
+        int[] y = new int[truth.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = labels.indexOf(truth.get(i));
+            if (y[i] < 0) throw new BadInputException("row " + (i + 1) + " has label '" + truth.get(i) + "' that head '" + head.name()
+                    + "' does not know; is this really its training data?");
+        }
+        int[] fold = folds(truth, k, recipe.seed());
+        Prediction[] out = new Prediction[x.length];
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, k)));
+        try {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int f = 0; f < k; f++) {
+                int held = f;
+                jobs.add(pool.submit(() -> {
+                    List<Integer> fit = new ArrayList<>(), test = new ArrayList<>();
+                    for (int i = 0; i < x.length; i++) (fold[i] == held ? test : fit).add(i);
+                    float[][] xf = new float[fit.size()][];
+                    int[] yf = new int[fit.size()];
+                    for (int j = 0; j < xf.length; j++) {
+                        xf[j] = x[fit.get(j)];
+                        yf[j] = y[fit.get(j)];
+                    }
+                    SoftmaxTrainer.Weights w = SoftmaxTrainer.train(xf, yf, labels.size(), recipe.learningRate(), recipe.l2(),
+                            new int[] {recipe.epochs()}, recipe.seed(), () -> { }).get(0);
+                    SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null);
+                    for (int i : test) out[i] = h.apply(x[i]);
+                }));
+            }
+            for (Future<?> j : jobs) j.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("cross-fitting interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException("cross-fitting failed: " + e.getCause(), e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return out;
+    }
+}

@@ -1,0 +1,124 @@
+package ai.infer4j.monitor.baseline;
+
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.train.EmbeddingCache;
+import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.LabeledText;
+import ai.infer4j.monitor.Monitor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A head trained (with the project's trainer, on the embedded MiniLM) on a small generated set with noisy labels:
+ * {@code monitor baseline} on its training file predicts it out-of-fold, which is less accurate and less confident
+ * than the head's in-sample predictions; on its selection split and on other data it says so.
+ */
+class CrossFitBaselineTest {
+    private static final String[][] TOPICS = {
+            {"weather", "will it rain in %s tomorrow", "what is the forecast for %s", "how hot is it in %s today", "is it snowing in %s"},
+            {"music", "play some %s music", "put on a %s playlist", "I want to hear %s songs", "start the %s radio station"},
+            {"balance", "how much money is in my %s account", "what is the balance of my %s account", "show my %s account balance",
+                    "check funds in %s account"},
+    };
+    private static final String[] FILLERS = {"paris", "jazz", "savings", "london", "rock", "checking", "tokyo", "classical",
+            "business", "berlin", "pop", "joint", "madrid", "blues", "student", "rome", "metal", "family"};
+
+    @TempDir
+    static Path dir;
+    private static Engine engine;
+    private static Model model;
+
+    @BeforeAll
+    static void trainHead() throws Exception {
+        List<String> lines = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(3);
+        for (String[] t : TOPICS)
+            for (int k = 1; k < t.length; k++)
+                for (String f : FILLERS) {
+                    // a quarter of the labels are wrong: a head can memorise them in-sample, not out-of-fold
+                    String label = r.nextDouble() < 0.25 ? TOPICS[r.nextInt(TOPICS.length)][0] : t[0];
+                    lines.add("{\"text\": \"" + String.format(t[k], f) + "\", \"label\": \"" + label + "\"}");
+                }
+        Collections.shuffle(lines, new java.util.Random(5));
+        int cut = lines.size() * 3 / 4;
+        Files.write(dir.resolve("train.jsonl"), lines.subList(0, cut));
+        Files.write(dir.resolve("valid.jsonl"), lines.subList(cut, lines.size()));
+        Files.write(dir.resolve("other.jsonl"), lines.subList(cut, lines.size() - 1));
+        engine = Engine.create(EngineOptions.defaults().withIntraOpThreads(2).withCacheDir(Path.of("target", "test-cache").toAbsolutePath()));
+        Backbone bb = engine.backbone(BackboneFiles.builtin(engine.options().cacheDir()));
+        var job = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), null, 7,
+                new IntentTrainer.Grid(new double[] {3e-2}, new double[] {0}, new int[] {200}, new double[] {0}), 2);
+        SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        HeadFiles.write(head, dir.resolve("topic.json"));
+        model = engine.load(dir.resolve("topic.json").toString());
+    }
+
+    @AfterAll
+    static void close() {
+        if (engine != null) engine.close();
+    }
+
+    @Test
+    void trainingDataIsRecognisedAndPredictedOutOfFold() {
+        Path train = dir.resolve("train.jsonl");
+        List<LabeledText> rows = DataFiles.readLabeled(train);
+        BaselineStatistics oof = Monitor.baseline(model, train, rows, 4, 2, Progress.NONE);
+        BaselineStatistics inSample = Monitor.baseline(model, rows, "train.jsonl", 4, Progress.NONE);
+        assertThat(oof.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
+        assertThat(oof.provenanceNote()).contains("5 label-stratified folds", "200 epochs");
+        assertThat(inSample.provenance()).isEqualTo(BaselineStatistics.UNKNOWN);
+        // in-sample the head fits the noisy labels; out-of-fold it cannot
+        assertThat(oof.accuracy()).isLessThan(inSample.accuracy() - 0.05);
+        assertThat(mean(oof.confidence())).isLessThan(mean(inSample.confidence()));
+        assertThat(oof.n()).isEqualTo(rows.size());
+        assertThat(oof.confusion().stream().mapToLong(BaselineStatistics.LabelPair::count).sum()).isEqualTo(rows.size());
+    }
+
+    @Test
+    void selectionSplitAndOtherDataAreNamed() {
+        Path valid = dir.resolve("valid.jsonl"), other = dir.resolve("other.jsonl");
+        assertThat(Monitor.baseline(model, valid, DataFiles.readLabeled(valid), 4, 2, Progress.NONE).provenance())
+                .isEqualTo(BaselineStatistics.SELECTION_DATA);
+        BaselineStatistics o = Monitor.baseline(model, other, DataFiles.readLabeled(other), 4, 2, Progress.NONE);
+        assertThat(o.provenance()).isEqualTo(BaselineStatistics.INDEPENDENT);
+        assertThat(o.provenanceNote()).contains("over-stated");
+    }
+
+    @Test
+    void foldsAreLabelStratified() {
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < 100; i++) labels.add(i < 80 ? "a" : "b");
+        int[] fold = CrossFit.folds(labels, 5, 1);
+        Map<Integer, Long> b = new java.util.TreeMap<>();
+        for (int i = 80; i < 100; i++) b.merge(fold[i], 1L, Long::sum);
+        assertThat(b).hasSize(5).allSatisfy((f, c) -> assertThat(c).isEqualTo(4L));
+        assertThat(java.util.Arrays.stream(fold).boxed().collect(Collectors.groupingBy(f -> f, Collectors.counting())).values())
+                .containsOnly(20L);
+        assertThat(CrossFit.folds(labels, 5, 1)).isEqualTo(fold);
+    }
+
+    private static double mean(double[] v) {
+        return java.util.Arrays.stream(v).average().orElse(Double.NaN);
+    }
+}

@@ -1,5 +1,7 @@
 package ai.infer4j.spark;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /** The {@code infer4j batch} command line (kept free of libraries: it runs inside spark-submit too). */
@@ -17,7 +19,10 @@ final class Args {
             "  --threads N        ONNX Runtime threads per task (default 1: Spark runs one task per core)",
             "  --max-length N     tokens per sequence (default 128)",
             "  --cache-dir DIR    where executors extract the embedded backbone",
-            "  --overwrite        replace the output if it exists");
+            "  --partition-by C   partition the output directory by these columns (comma-separated, e.g. label)",
+            "  --overwrite        replace the output if it exists",
+            "A model file (.mar or head .json) reaches a cluster's executors through Spark (SparkContext.addFile):",
+            "no shared disk needed. Output is committed atomically: a failed or retried task leaves no rows behind.");
 
     private Args() {
     }
@@ -25,6 +30,7 @@ final class Args {
     /** Parses the command line; null means help was asked for. */
     static BatchOptions parse(String[] args) {
         String model = "duplicate", task = "pair", input = null, output = null, master = null, text = "text", cache = null;
+        List<String> partitionBy = List.of();
         int batchRows = 1024, threads = 1, maxLength = 128, partitions = 0;
         boolean overwrite = false;
         for (int i = 0; i < args.length; i++) {
@@ -48,12 +54,13 @@ final class Args {
                 case "--threads" -> threads = integer(a, v);
                 case "--max-length" -> maxLength = integer(a, v);
                 case "--partitions" -> partitions = integer(a, v);
+                case "--partition-by" -> partitionBy = Arrays.stream(v.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         if (input == null) throw new IllegalArgumentException("--input is required");
         if (output == null) throw new IllegalArgumentException("--output is required");
-        return new BatchOptions(model, task, input, output, master, text, batchRows, threads, maxLength, partitions, overwrite, cache);
+        return new BatchOptions(model, task, input, output, master, text, batchRows, threads, maxLength, partitions, overwrite, cache, partitionBy);
     }
 
     private static int integer(String option, String v) {

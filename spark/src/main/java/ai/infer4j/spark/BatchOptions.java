@@ -1,6 +1,7 @@
 package ai.infer4j.spark;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,10 +19,11 @@ import java.util.Objects;
  * @param partitions     repartition the input to this many partitions (0: keep the input's)
  * @param overwrite      replace {@code output} if it exists
  * @param cacheDir       where executors extract the embedded backbone; null: the engine's default
+ * @param partitionBy    output columns to partition the parquet directory by (e.g. {@code label}); empty: none
  */
 public record BatchOptions(String model, String task, String input, String output, String master, String textColumn,
                            int batchRows, int intraOpThreads, int maxLength, int partitions, boolean overwrite,
-                           String cacheDir) implements Serializable {
+                           String cacheDir, List<String> partitionBy) implements Serializable {
     public BatchOptions {
         Objects.requireNonNull(model, "model");
         if (!"pair".equals(task) && !"classify".equals(task))
@@ -31,6 +33,13 @@ public record BatchOptions(String model, String task, String input, String outpu
         if (batchRows < 1) throw new IllegalArgumentException("--batch-rows must be >= 1, got " + batchRows);
         if (intraOpThreads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + intraOpThreads);
         if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 0, got " + partitions);
+        partitionBy = List.copyOf(Objects.requireNonNull(partitionBy, "partitionBy"));
+    }
+
+    /** The same options with {@code partitionBy} left out (the long constructor's old shape). */
+    public BatchOptions(String model, String task, String input, String output, String master, String textColumn, int batchRows,
+                        int intraOpThreads, int maxLength, int partitions, boolean overwrite, String cacheDir) {
+        this(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, List.of());
     }
 
     /** Pair scoring of {@code input} into {@code output} with the defaults. */
@@ -39,22 +48,30 @@ public record BatchOptions(String model, String task, String input, String outpu
     }
 
     public BatchOptions withTask(String t) {
-        return new BatchOptions(model, t, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir);
+        return new BatchOptions(model, t, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
     }
 
     public BatchOptions withPartitions(int p) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, p, overwrite, cacheDir);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, p, overwrite, cacheDir, partitionBy);
     }
 
     public BatchOptions withBatchRows(int n) {
-        return new BatchOptions(model, task, input, output, master, textColumn, n, intraOpThreads, maxLength, partitions, overwrite, cacheDir);
+        return new BatchOptions(model, task, input, output, master, textColumn, n, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
     }
 
     public BatchOptions withCacheDir(String dir) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, dir);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, dir, partitionBy);
+    }
+
+    public BatchOptions withModel(String m) {
+        return new BatchOptions(m, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
+    }
+
+    public BatchOptions withPartitionBy(List<String> columns) {
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, columns);
     }
 
     public BatchOptions withOverwrite(boolean o) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, o, cacheDir);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, o, cacheDir, partitionBy);
     }
 }

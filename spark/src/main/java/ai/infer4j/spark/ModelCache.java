@@ -38,10 +38,13 @@ final class ModelCache {
         String engineKey = eo.toString();
         return MODELS.computeIfAbsent(engineKey + "|" + options.model(), k -> {
             long t0 = System.nanoTime();
+            // the tokenizer library must not reach for the network on an executor either
+            if (System.getProperty("ai.djl.offline") == null) System.setProperty("ai.djl.offline", "true");
             Engine engine = ENGINES.computeIfAbsent(engineKey, e -> Engine.create(eo));
-            Model m = engine.load(options.model());
+            String ref = ModelShipping.resolve(options.model());
+            Model m = engine.load(ref);
             LOADS.incrementAndGet();
-            log.info("executor loaded model {} in {} ms", m, (System.nanoTime() - t0) / 1_000_000);
+            log.info("executor loaded model {} from {} in {} ms", m, ref, (System.nanoTime() - t0) / 1_000_000);
             return m;
         });
     }

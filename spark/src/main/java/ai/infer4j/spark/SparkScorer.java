@@ -26,8 +26,7 @@ import java.util.function.Consumer;
  *
  * <pre>
  * infer4j batch --model duplicate --input pairs.parquet --output scored.parquet [--master local[*]]
- * spark-submit --class ai.infer4j.spark.SparkScorer --master yarn \
- *     --jars $(ls spark/target/cluster-lib/*.jar | paste -sd,) spark/target/infer4j-spark.jar \
+ * spark-submit --class ai.infer4j.spark.SparkScorer --master spark://HOST:7077 spark/target/infer4j-spark-app.jar \
  *     --model duplicate --input hdfs:///pairs --output hdfs:///scored
  * </pre>
  * {@link #main} is a command-line entry (like the {@code cli} module's) and so writes progress and the
@@ -77,6 +76,10 @@ public final class SparkScorer {
                 .config("spark.sql.shuffle.partitions", "8");
         if (o.master() != null) b.master(o.master());
         else if (System.getProperty("spark.master") == null) b.master("local[*]");
+        if (ModelShipping.cluster(o.master())) {
+            String files = ModelShipping.files(o, System.getProperty("spark.files"));
+            if (files != null) b.config("spark.files", files);
+        }
         SparkSession spark = b.getOrCreate();
         try {
             Summary s = run(spark, o, line -> {
@@ -96,8 +99,13 @@ public final class SparkScorer {
     }
 
     /** Scores {@code options.input()} into {@code options.output()}; {@code progress} gets a status line about once a second. */
-    public static Summary run(SparkSession spark, BatchOptions options, Consumer<String> progress) {
+    public static Summary run(SparkSession spark, BatchOptions requested, Consumer<String> progress) {
         long t0 = System.nanoTime();
+        BatchOptions options = ModelShipping.ship(spark.sparkContext(), requested);
+        // Atomic output: each task attempt writes under _temporary and only a committed attempt is moved into place
+        // when the whole job commits (FileOutputCommitter v1), so a killed or retried task never leaves partial or
+        // duplicated rows, and a failed job leaves no output (with speculation too).
+        spark.sparkContext().hadoopConfiguration().set("mapreduce.fileoutputcommitter.algorithm.version", "1");
         Dataset<Row> in = read(spark, options);
         if (options.partitions() > 0) in = in.repartition(options.partitions());
         // an input 'label' (e.g. the ground truth of a labelled pair file) is kept as 'label_input'
@@ -109,6 +117,9 @@ public final class SparkScorer {
         StructType outSchema = schema.add(SCORE, DataTypes.DoubleType, true)
                 .add(LABEL, pair ? DataTypes.IntegerType : DataTypes.StringType, true)
                 .add(ERROR, DataTypes.StringType, true);
+        for (String c : options.partitionBy())
+            if (!Arrays.asList(outSchema.fieldNames()).contains(c))
+                throw new IllegalArgumentException("--partition-by " + c + ": no such output column; columns are " + Arrays.toString(outSchema.fieldNames()));
         var sc = spark.sparkContext();
         LongAccumulator rows = sc.longAccumulator("infer4j rows"), errors = sc.longAccumulator("infer4j errors"),
                 positives = sc.longAccumulator("infer4j positives");
@@ -121,12 +132,13 @@ public final class SparkScorer {
         long start = System.nanoTime();
         ticker.scheduleAtFixedRate(() -> progress.accept(status(spark, rows.value(), errors.value(), start)), 1, 1, TimeUnit.SECONDS);
         try {
-            scored.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(options.output());
+            scored.write().mode(options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
+                    .partitionBy(options.partitionBy().toArray(String[]::new)).parquet(options.output());
         } finally {
             ticker.shutdownNow();
         }
         progress.accept(status(spark, rows.value(), errors.value(), start));
-        return new Summary(rows.value(), errors.value(), positives.value(), (System.nanoTime() - t0) / 1e9, options.output());
+        return new Summary(rows.value(), errors.value(), positives.value(), (System.nanoTime() - t0) / 1e9, requested.output());
     }
 
     private static String status(SparkSession spark, long rows, long errors, long start) {

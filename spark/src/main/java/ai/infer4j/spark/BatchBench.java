@@ -36,8 +36,8 @@ public final class BatchBench {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 1)
-            throw new IllegalArgumentException("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate]");
-        int cores = 2, rounds = 2, limit = Integer.MAX_VALUE;
+            throw new IllegalArgumentException("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate] [--partitions N] [--batch-rows N]");
+        int cores = 2, rounds = 2, limit = Integer.MAX_VALUE, partitions = -1, batchRows = 1024;
         String model = "duplicate";
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -45,6 +45,8 @@ public final class BatchBench {
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
                 case "--model" -> model = args[i + 1];
                 case "--limit" -> limit = Integer.parseInt(args[i + 1]);
+                case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
+                case "--batch-rows" -> batchRows = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -73,7 +75,10 @@ public final class BatchBench {
         String parquet = work.resolve("pairs.parquet").toString();
         spark.read().json(jsonl.toString()).repartition(cores).write().parquet(parquet);
 
-        BatchOptions base = BatchOptions.pairs(model, parquet, work.resolve("out.parquet").toString()).withOverwrite(true);
+        if (partitions < 0) partitions = cores;
+        // --partitions 0: score the input as read (no shuffle)
+        BatchOptions base = BatchOptions.pairs(model, parquet, work.resolve("out.parquet").toString()).withOverwrite(true)
+                .withBatchRows(batchRows).withPartitions(partitions);
         Model inProcess;
         Engine engine = Engine.create(ModelCache.engineOptions(base).withIntraOpThreads(cores));
         inProcess = engine.load(model);
@@ -82,7 +87,7 @@ public final class BatchBench {
                 distinct, (double) distinct / pairs.size(), cores);
         // warm-up: loads the executor's model and the in-process model, first forward passes
         inProcess.scorePairs(pairs.subList(0, Math.min(200, pairs.size())));
-        SparkScorer.run(spark, base.withPartitions(cores), s -> { });
+        SparkScorer.run(spark, base, s -> { });
 
         double bestIn = 0, bestSpark = 0, bestSparkPerCpu = 0;
         for (int r = 1; r <= rounds; r++) {
@@ -91,11 +96,14 @@ public final class BatchBench {
             double in = pairs.size() / ((System.nanoTime() - t0) / 1e9), inCpu = pairs.size() / ((cpuNanos() - c0) / 1e9);
             long pos = scores.stream().filter(PairScore::duplicate).count();
             long c1 = cpuNanos();
-            var s = SparkScorer.run(spark, base.withPartitions(cores), line -> { });
+            var s = SparkScorer.run(spark, base, line -> { });
             double sp = s.rowsPerSecond(), spCpu = s.rows() / ((cpuNanos() - c1) / 1e9);
             out.printf(Locale.ROOT, "round %d: in-process %.0f pairs/s, %.0f pairs per CPU-s (%d duplicates) | spark local[%d] %.0f pairs/s, "
                             + "%.0f pairs per CPU-s (%d rows, %d errors, %d duplicates, %.1f s) | ratio %.0f%% wall, %.0f%% CPU%n",
                     r, in, inCpu, pos, cores, sp, spCpu, s.rows(), s.errors(), s.positives(), s.seconds(), 100 * sp / in, 100 * spCpu / inCpu);
+            out.printf(Locale.ROOT, "  spark: scoring %.1f s of %.1f core-s (%.0f%%), records embedded %d (in-process %d), partitions %d, batch rows %d%n",
+                    s.scoringSeconds(), s.seconds() * cores, 100 * s.scoringSeconds() / (s.seconds() * cores), s.recordsEmbedded(), distinct,
+                    partitions, batchRows);
             bestIn = Math.max(bestIn, in);
             bestSpark = Math.max(bestSpark, sp);
             bestSparkPerCpu = Math.max(bestSparkPerCpu, spCpu);

@@ -33,16 +33,17 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
     private final BatchOptions options;
     private final InputColumns columns;
-    private final LongAccumulator rows;
-    private final LongAccumulator errors;
-    private final LongAccumulator positives;
+    private final Counters counters;
 
-    PartitionScorer(BatchOptions options, InputColumns columns, LongAccumulator rows, LongAccumulator errors, LongAccumulator positives) {
+    /** The job's accumulators: rows, errors, positives, nanoseconds spent scoring (tokenize + forward + head), records embedded. */
+    record Counters(LongAccumulator rows, LongAccumulator errors, LongAccumulator positives, LongAccumulator scoringNanos,
+                    LongAccumulator embedded) implements java.io.Serializable {
+    }
+
+    PartitionScorer(BatchOptions options, InputColumns columns, Counters counters) {
         this.options = options;
         this.columns = columns;
-        this.rows = rows;
-        this.errors = errors;
-        this.positives = positives;
+        this.counters = counters;
     }
 
     @Override
@@ -70,6 +71,8 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         List<Row> in = new ArrayList<>(options.batchRows());
         while (in.size() < options.batchRows() && input.hasNext()) in.add(input.next());
         if (cache.size() > MAX_CACHED_RECORDS) cache.clear();
+        long t0 = System.nanoTime();
+        int cached = cache.size();
         Outcome[] out;
         try {
             out = options.task().equals("pair") ? pairs(model, in, cache) : texts(model, in);
@@ -84,6 +87,8 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 }
             }
         }
+        counters.scoringNanos().add(System.nanoTime() - t0);
+        counters.embedded().add(Math.max(0, cache.size() - cached));
         List<Row> result = new ArrayList<>(in.size());
         long bad = 0, pos = 0;
         for (int i = 0; i < in.size(); i++) {
@@ -97,9 +102,9 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             if (Integer.valueOf(1).equals(out[i].label)) pos++;
             result.add(RowFactory.create(v));
         }
-        rows.add(in.size());
-        errors.add(bad);
-        positives.add(pos);
+        counters.rows().add(in.size());
+        counters.errors().add(bad);
+        counters.positives().add(pos);
         return result;
     }
 

@@ -36,8 +36,14 @@ public final class SparkScorer {
     /** Output columns added to the input's. */
     public static final String SCORE = "score", LABEL = "label", ERROR = "error";
 
-    /** What a run did. Counts come from accumulators (a retried task may count twice). */
-    public record Summary(long rows, long errors, long positives, double seconds, String output) {
+    /**
+     * What a run did. Counts come from accumulators (a retried task may count twice).
+     *
+     * @param scoringSeconds task time spent scoring (tokenize, forward pass, head), summed over tasks
+     * @param recordsEmbedded distinct records embedded, summed over partitions (pairs; 0 for classify)
+     */
+    public record Summary(long rows, long errors, long positives, double seconds, String output, double scoringSeconds,
+                          long recordsEmbedded) {
         public double rowsPerSecond() {
             return seconds > 0 ? rows / seconds : 0;
         }
@@ -122,8 +128,10 @@ public final class SparkScorer {
                 throw new IllegalArgumentException("--partition-by " + c + ": no such output column; columns are " + Arrays.toString(outSchema.fieldNames()));
         var sc = spark.sparkContext();
         LongAccumulator rows = sc.longAccumulator("infer4j rows"), errors = sc.longAccumulator("infer4j errors"),
-                positives = sc.longAccumulator("infer4j positives");
-        Dataset<Row> scored = in.mapPartitions(new PartitionScorer(options, columns, rows, errors, positives), Encoders.row(outSchema));
+                positives = sc.longAccumulator("infer4j positives"), scoring = sc.longAccumulator("infer4j scoring ns"),
+                embedded = sc.longAccumulator("infer4j records embedded");
+        var counters = new PartitionScorer.Counters(rows, errors, positives, scoring, embedded);
+        Dataset<Row> scored = in.mapPartitions(new PartitionScorer(options, columns, counters), Encoders.row(outSchema));
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "infer4j-batch-progress");
             t.setDaemon(true);
@@ -138,7 +146,8 @@ public final class SparkScorer {
             ticker.shutdownNow();
         }
         progress.accept(status(spark, rows.value(), errors.value(), start));
-        return new Summary(rows.value(), errors.value(), positives.value(), (System.nanoTime() - t0) / 1e9, requested.output());
+        return new Summary(rows.value(), errors.value(), positives.value(), (System.nanoTime() - t0) / 1e9, requested.output(),
+                scoring.value() / 1e9, embedded.value());
     }
 
     private static String status(SparkSession spark, long rows, long errors, long start) {

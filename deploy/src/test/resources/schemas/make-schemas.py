@@ -16,6 +16,9 @@ usage: make-schemas.py K8S_SCHEMA_DIR KSERVE_CRD_YAML OUT_DIR   (needs PyYAML)
 import json, os, sys
 import yaml
 
+DRAFT7 = 'http://json-schema.org/draft-07/schema#'
+
+
 def strip(o, strict=False):
     if isinstance(o, dict):
         r = {k: strip(v, strict) for k, v in o.items() if k != 'description'}
@@ -29,12 +32,15 @@ def strip(o, strict=False):
 def main(k8s, crd, out):
     for f in ['deployment-apps-v1', 'configmap-v1', 'service-v1', 'horizontalpodautoscaler-autoscaling-v2', 'poddisruptionbudget-policy-v1']:
         with open(os.path.join(k8s, f + '.json')) as i, open(os.path.join(out, f + '.json'), 'w') as o:
-            json.dump(strip(json.load(i)), o, separators=(',', ':'), sort_keys=True)
+            schema = strip(json.load(i))
+            schema['$schema'] = DRAFT7
+            json.dump(schema, o, separators=(',', ':'), sort_keys=True)
     doc = yaml.safe_load(open(crd))
     v = [v for v in doc['spec']['versions'] if v['name'] == 'v1alpha1'][0]
     schema = strip(v['schema']['openAPIV3Schema'], strict=True)
     schema['properties']['apiVersion']['enum'] = ['serving.kserve.io/v1alpha1']
     schema['properties']['kind']['enum'] = ['ClusterServingRuntime']
+    schema['$schema'] = DRAFT7
     with open(os.path.join(out, 'clusterservingruntime-serving-v1alpha1.json'), 'w') as o:
         json.dump(schema, o, separators=(',', ':'), sort_keys=True)
 

@@ -88,6 +88,27 @@ class SparkScorerTest {
     }
 
     @Test
+    void writesPartitionedByLabelWithBadRowsInTheNullPartition() {
+        String in = writePairs("pairs-partitioned.parquet"), out = dir.resolve("by-label.parquet").toString();
+        SparkScorer.run(spark, BatchOptions.pairs("duplicate", in, out).withCacheDir(cacheDir).withPartitionBy(List.of("label")), line -> { });
+        assertThat(Path.of(out, "label=1")).isDirectory();
+        assertThat(Path.of(out, "label=__HIVE_DEFAULT_PARTITION__")).isDirectory();
+        assertThat(Path.of(out, "_SUCCESS")).exists();
+        Dataset<Row> scored = spark.read().parquet(out);
+        assertThat(scored.count()).isEqualTo(ROWS);
+        assertThat(scored.select("id").distinct().count()).isEqualTo(ROWS);
+        assertThat(scored.filter("label is null").count()).isEqualTo(NULL_LEFT + EMPTY_RIGHT);
+    }
+
+    @Test
+    void refusesToPartitionByAColumnTheOutputDoesNotHave() {
+        String in = writePairs("pairs-bad-partition.parquet");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SparkScorer.run(spark, BatchOptions.pairs("duplicate", in,
+                        dir.resolve("never.parquet").toString()).withPartitionBy(List.of("lable")), line -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lable").hasMessageContaining("label");
+    }
+
+    @Test
     void modelIsLoadedOncePerJvmAcrossPartitionsAndJobs() throws IOException {
         // a model reference no other test uses, so this test sees its own first load
         Path head = dir.resolve("dup-copy.json");

@@ -2,6 +2,7 @@ package ai.infer4j.cli;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
+import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.model.BackboneFiles;
@@ -75,7 +76,7 @@ final class ArchiveCommand implements Callable<Integer> {
 
     private boolean hasLogits() {
         try (Engine engine = Engine.create(engineFlags.options())) {
-            return engine.load(backbone).task() == Model.Task.CLASSIFY;
+            return engine.load(backbone).task() instanceof Classifier;
         }
     }
 }

@@ -50,7 +50,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Engine engine = Engine.create(engineFlags.options())) {
             Model m = engine.load(model);
-            if (m.task() == Model.Task.PAIR) return evalPairs(m);
+            if (m.task().kind().equals("pair")) return evalPairs(m);
             var rows = DataFiles.readLabeled(data);
             ClassificationReport r = Evaluation.classify(m, rows, oosLabel, new ProgressBar(System.err));
             PrintWriter out = spec.commandLine().getOut();

@@ -3,7 +3,8 @@ package ai.infer4j.cli;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.tokenize.Tokens;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -79,10 +80,9 @@ final class PredictCommand implements Callable<Integer> {
     /** Scores a chunk in one batch; if some input is bad, scores one at a time so each line gets its own answer. */
     private void score(Model m, List<String> chunk, PrintWriter out) throws Exception {
         if (chunk.isEmpty()) return;
-        List<TextInput> inputs = chunk.stream().map(TextInput::of).toList();
-        List<Tokens> tokens;
+        List<Answer> answers;
         try {
-            tokens = m.tokenize(inputs);
+            answers = m.run(Request.ofTexts(chunk));
         } catch (BadInputException e) {
             if (chunk.size() > 1) {
                 for (String t : chunk) score(m, List.of(t), out);
@@ -93,10 +93,10 @@ final class PredictCommand implements Callable<Integer> {
             else spec.commandLine().getErr().println("error: " + e.getMessage() + " (input: " + abbreviate(chunk.get(0)) + ")");
             return;
         }
-        float[][] vectors = m.backbone().forwardAll(tokens, Model.BULK_BATCH, n -> { });
         for (int i = 0; i < chunk.size(); i++) {
-            if (m.task() == Model.Task.EMBED) printEmbedding(chunk.get(i), tokens.get(i), vectors[i], out);
-            else printPrediction(chunk.get(i), tokens.get(i), m.predict(vectors[i]), chunk.size() > 1 || texts.size() > 1, out);
+            Answer a = answers.get(i);
+            if (a instanceof Answer.Classified c) printPrediction(chunk.get(i), a.tokens(), c.prediction(), chunk.size() > 1 || texts.size() > 1, out);
+            else printEmbedding(chunk.get(i), a.tokens(), a.vector(), out);
         }
     }
 

@@ -4,15 +4,18 @@ import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.BackboneFiles;
-import ai.infer4j.engine.model.Forward;
 import ai.infer4j.engine.model.ModelSignature.OutputKind;
 import ai.infer4j.engine.task.Head;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.RecordFormat;
-import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
-import ai.infer4j.engine.tokenize.Tokens;
+import ai.infer4j.engine.batch.BatchListener;
+import ai.infer4j.engine.batch.BatchPolicy;
+import ai.infer4j.engine.batch.BatchScheduler;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.CrossEncoderPair;
+import ai.infer4j.engine.task.Request;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -20,6 +23,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +36,15 @@ import java.util.TreeMap;
 
 /**
  * Entry point of the engine: loads models by name or path and runs them. Models that use the same
- * backbone file share one ONNX session, and {@link #predict(List)} answers requests for different
- * heads on one backbone with one forward pass. Safe for concurrent callers.
+ * backbone file share one ONNX session and one batching scheduler, so requests for different heads on one
+ * backbone share forward passes. Safe for concurrent callers.
  *
  * <pre>
  * try (Engine engine = Engine.create(EngineOptions.defaults())) {
  *     Model intent = engine.load("intent");
- *     Prediction p = intent.classify(List.of("I lost my credit card")).get(0);
+ *     engine.submit(intent, Request.of("I lost my credit card"), Duration.ofSeconds(1))
+ *           .thenAccept(answers -&gt; ...);                                  // asynchronous, batched
+ *     Prediction p = intent.classify(List.of("what is my balance")).get(0);  // synchronous, on this thread
  * }
  * </pre>
  */
@@ -47,6 +57,7 @@ public final class Engine implements AutoCloseable {
 
     private final EngineOptions options;
     private final Map<String, Backbone> backbones = new LinkedHashMap<>();
+    private final Map<Backbone, BatchScheduler> schedulers = new IdentityHashMap<>();
     private boolean closed;
 
     private Engine(EngineOptions options) {
@@ -81,15 +92,15 @@ public final class Engine implements AutoCloseable {
 
     private Model loadBuiltin(String name) {
         Backbone bb = backbone(BackboneFiles.builtin(options.cacheDir()));
-        if (name.equals("embed")) return new Model("embed", "1", Model.Task.EMBED, bb, List.of(), null, null);
+        if (name.equals("embed")) return Model.embedder("embed", "1", bb, null);
         return onBuiltinBackbone(readBuiltinHead(name));
     }
 
     /** A model of one head (softmax or pair) on the embedded backbone, named after the head. */
     private Model onBuiltinBackbone(Head head) {
         Backbone bb = backbone(BackboneFiles.builtin(options.cacheDir()));
-        if (head instanceof PairHead p) return new Model(p.name(), "1", Model.Task.PAIR, bb, List.of(), null, null, p, null);
-        return new Model(head.name(), "1", Model.Task.CLASSIFY, bb, List.of((SoftmaxHead) head), null, null);
+        if (head instanceof PairHead p) return Model.biEncoder(p.name(), "1", bb, p, null);
+        return Model.classifier(head.name(), "1", bb, List.of((SoftmaxHead) head), null);
     }
 
     /** A softmax head shipped inside the engine jar, e.g. the default {@code intent} head. */
@@ -123,8 +134,9 @@ public final class Engine implements AutoCloseable {
         if (m.task().equals("pair")) return loadPairArchive(m, dir, bb);
         List<SoftmaxHead> heads = new ArrayList<>();
         for (String h : m.heads()) heads.add(HeadFiles.read(dir.resolve(h)));
-        Model.Task task = m.task().equals("embed") ? Model.Task.EMBED : Model.Task.CLASSIFY;
-        return new Model(m.modelName(), m.modelVersion(), task, bb, heads, configLabels(files), m);
+        if (m.task().equals("embed")) return Model.embedder(m.modelName(), m.modelVersion(), bb, m);
+        return heads.isEmpty() ? Model.logitsClassifier(m.modelName(), m.modelVersion(), bb, configLabels(files), m)
+                : Model.classifier(m.modelName(), m.modelVersion(), bb, heads, m);
     }
 
     /** A pair archive: its first head is a pair head (bi-encoder), or it has none and the backbone is a cross-encoder. */
@@ -133,7 +145,7 @@ public final class Engine implements AutoCloseable {
             Head h = HeadFiles.readHead(dir.resolve(m.heads().get(0)));
             if (!(h instanceof PairHead p))
                 throw new ModelLoadException("pair archive '" + m.modelName() + "': head " + m.heads().get(0) + " is not a pair head");
-            return new Model(m.modelName(), m.modelVersion(), Model.Task.PAIR, bb, List.of(), null, m, p, null);
+            return Model.biEncoder(m.modelName(), m.modelVersion(), bb, p, m);
         }
         RecordFormat format = RecordFormat.products();
         JsonNode rec = m.extra().get("record");
@@ -142,7 +154,9 @@ public final class Engine implements AutoCloseable {
             rec.path("fields").forEach(f -> fields.add(f.asText()));
             format = new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(format.maxTokensPerSide()));
         }
-        return new Model(m.modelName(), m.modelVersion(), Model.Task.PAIR, bb, List.of(), null, m, null, format);
+        JsonNode threshold = m.extra().get("threshold");
+        return Model.crossEncoder(m.modelName(), m.modelVersion(), bb, format,
+                threshold == null ? CrossEncoderPair.DEFAULT_THRESHOLD : threshold.asDouble(CrossEncoderPair.DEFAULT_THRESHOLD), m);
     }
 
     private static BackboneFiles unknownBuiltin(String name) {
@@ -154,7 +168,7 @@ public final class Engine implements AutoCloseable {
         Backbone bb = backbone(files);
         boolean logits = bb.signature().kind() == OutputKind.LOGITS;
         String name = dir.toAbsolutePath().normalize().getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
-        return new Model(name, "1", logits ? Model.Task.CLASSIFY : Model.Task.EMBED, bb, List.of(), configLabels(files), null);
+        return logits ? Model.logitsClassifier(name, "1", bb, configLabels(files), null) : Model.embedder(name, "1", bb, null);
     }
 
     /** Labels from a Hugging Face {@code config.json}'s {@code id2label}, in id order; null if absent. */
@@ -184,44 +198,79 @@ public final class Engine implements AutoCloseable {
         return bb;
     }
 
-    /** Closes a backbone no model uses any more and forgets it; the next load opens it again. */
-    public synchronized void release(Backbone backbone) {
-        if (backbones.remove(backbone.id(), backbone)) backbone.close();
+    /**
+     * Closes a backbone no model uses any more and forgets it; its scheduler first stops intake and finishes queued
+     * work (up to {@code drain}). The next load opens it again.
+     */
+    public void release(Backbone backbone, Duration drain) {
+        BatchScheduler s;
+        synchronized (this) {
+            s = schedulers.remove(backbone);
+        }
+        if (s != null) s.shutdown(drain);
+        synchronized (this) {
+            if (backbones.remove(backbone.id(), backbone)) backbone.close();
+        }
     }
 
-    /** One request of a mixed batch: which model answers which input. */
-    public record Request(Model model, TextInput input) { }
+    /**
+     * Starts dynamic batching for a backbone, or returns its running scheduler. Every model on a backbone shares
+     * its scheduler (one queue, one forward pass for a mix of models), so a second caller asking for other batch
+     * settings is refused with a message saying which settings are in force.
+     *
+     * @param workers  worker threads when this call starts the scheduler (scale it later with {@link BatchScheduler#scale})
+     * @param listener metrics for the scheduler when this call starts it
+     */
+    public synchronized BatchScheduler batching(Backbone backbone, BatchPolicy policy, int workers, BatchListener listener) {
+        if (closed) throw new IllegalStateException("engine is closed");
+        BatchScheduler s = schedulers.get(backbone);
+        if (s != null) {
+            if (!s.policy().equals(policy))
+                throw new ModelConflictException("backbone " + backbone.label() + " is already batched with " + s.policy().describe()
+                        + "; models that share a backbone share its batching, so register this one with the same settings or none (asked: "
+                        + policy.describe() + ")");
+            return s;
+        }
+        s = new BatchScheduler(backbone, backbone.label(), policy, workers, listener, System::nanoTime);
+        schedulers.put(backbone, s);
+        return s;
+    }
+
+    /** The backbone's running scheduler, started with the default policy and one worker if there is none. */
+    public synchronized BatchScheduler scheduler(Backbone backbone) {
+        BatchScheduler s = schedulers.get(backbone);
+        return s != null ? s : batching(backbone, BatchPolicy.defaults(), 1, BatchListener.NONE);
+    }
 
     /**
-     * Answers requests for any mix of models; requests whose models share a backbone are tokenized
-     * together and run in one forward pass, then each model's head is applied.
+     * The one asynchronous entry: plans the request on the caller's thread (a bad input throws
+     * {@link BadInputException} at once), queues its sequences on the backbone's scheduler, where they may share
+     * forward passes with other requests and models, and completes with one answer per input, in order. Fails with
+     * {@link OverloadedException} when the queue is full or the work cannot start in time, and with
+     * {@link DeadlineExceededException} when no answer is ready within {@code timeout}. Never blocks.
      */
-    public List<Prediction> predict(List<Request> requests) {
-        Map<Backbone, List<Integer>> byBackbone = new LinkedHashMap<>();
-        for (int i = 0; i < requests.size(); i++)
-            byBackbone.computeIfAbsent(requests.get(i).model().backbone(), b -> new ArrayList<>()).add(i);
-        Prediction[] out = new Prediction[requests.size()];
-        for (var e : byBackbone.entrySet()) {
-            List<Tokens> tokens = new ArrayList<>();
-            for (int i : e.getValue()) {
-                Request r = requests.get(i);
-                tokens.add(r.model().tokenize(List.of(r.input())).get(0));
-            }
-            Forward f = e.getKey().forward(tokens);
-            for (int k = 0; k < e.getValue().size(); k++) {
-                int i = e.getValue().get(k);
-                out[i] = requests.get(i).model().predict(f.vectors()[k]);
-            }
+    public CompletableFuture<List<Answer>> submit(Model model, Request request, Duration timeout) {
+        return scheduler(model.backbone()).submit(model, model.plan(request), timeout);
+    }
+
+    /** {@link #submit} and wait: the same two steps, for callers that have a thread to spare. */
+    public List<Answer> predict(Model model, Request request, Duration timeout) {
+        try {
+            return submit(model, request, timeout).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
         }
-        return List.of(out);
     }
 
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        schedulers.values().forEach(s -> s.shutdown(Duration.ofSeconds(5)));
+        schedulers.clear();
         List<Backbone> all = new ArrayList<>(backbones.values());
-        java.util.Collections.reverse(all);
+        Collections.reverse(all);
         all.forEach(Backbone::close);
         backbones.clear();
     }

@@ -3,76 +3,96 @@ package ai.infer4j.engine;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.ModelSignature.OutputKind;
-import ai.infer4j.engine.task.PairFeatures;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.BiEncoderPair;
+import ai.infer4j.engine.task.Classifier;
+import ai.infer4j.engine.task.CrossEncoderPair;
+import ai.infer4j.engine.task.Embedder;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.RecordFormat;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.task.Task;
 import ai.infer4j.engine.tokenize.Tokens;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 
 /**
- * A servable model: a backbone plus what turns its vectors into answers (softmax heads, or the
- * backbone's own logits for a full classifier, or nothing for embeddings). Safe for concurrent callers.
+ * A servable model: a backbone and the {@link Task} that turns its vectors into answers. Built by the
+ * factories below (the engine's loaders use them). Safe for concurrent callers.
+ *
+ * <pre>
+ * List&lt;Answer&gt; answers = model.run(Request.of("I lost my card"));     // synchronous: plan, forward, answer
+ * engine.submit(model, Request.of("hi"), Duration.ofSeconds(1));      // the same through the batching scheduler
+ * </pre>
  */
 public final class Model {
-    /** What a model answers. */
-    public enum Task { CLASSIFY, EMBED, PAIR }
-
     /** Sequences per forward pass when a caller hands over a long list. */
     public static final int BULK_BATCH = 32;
 
     private final String name;
     private final String version;
-    private final Task task;
     private final Backbone backbone;
-    private final List<SoftmaxHead> heads;
-    private final List<String> logitLabels;
+    private final Task task;
     private final Manifest manifest;
-    private final PairHead pairHead;
-    private final RecordFormat recordFormat;
 
-    Model(String name, String version, Task task, Backbone backbone, List<SoftmaxHead> heads, List<String> logitLabels,
-          Manifest manifest) {
-        this(name, version, task, backbone, heads, logitLabels, manifest, null, null);
+    private Model(String name, String version, Backbone backbone, Task task, Manifest manifest) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.version = Objects.requireNonNull(version, "version");
+        this.backbone = Objects.requireNonNull(backbone, "backbone");
+        this.task = Objects.requireNonNull(task, "task");
+        this.manifest = manifest;
     }
 
-    /**
-     * A pair model: a bi-encoder {@code pairHead} on the backbone, or (when it is null) a cross-encoder
-     * backbone that gives logits for a text pair, rendering records with {@code recordFormat}.
-     */
-    Model(String name, String version, Task task, Backbone backbone, List<SoftmaxHead> heads, List<String> logitLabels,
-          Manifest manifest, PairHead pairHead, RecordFormat recordFormat) {
-        this.name = name;
-        this.version = version;
-        this.task = task;
-        this.backbone = backbone;
-        this.heads = List.copyOf(heads);
-        this.logitLabels = logitLabels == null ? null : List.copyOf(logitLabels);
-        this.manifest = manifest;
-        this.pairHead = pairHead;
-        this.recordFormat = pairHead != null ? pairHead.format() : recordFormat != null ? recordFormat : RecordFormat.products();
-        boolean logits = backbone.signature().kind() == OutputKind.LOGITS;
-        if (task == Task.CLASSIFY && heads.isEmpty() && !logits)
-            throw new ModelLoadException("model '" + name + "' is a classifier but has no head and its backbone gives no logits");
-        if (logits && logitLabels != null && logitLabels.size() != backbone.signature().width())
-            throw new ModelLoadException("model '" + name + "' has " + logitLabels.size() + " labels in config.json but the model gives "
-                    + backbone.signature().width() + " logits");
+    /** Softmax heads (primary first) on the backbone's pooled embedding. */
+    public static Model classifier(String name, String version, Backbone backbone, List<SoftmaxHead> heads, Manifest manifest) {
         for (SoftmaxHead h : heads)
             if (h.inputDim() != backbone.signature().width())
-                throw new ModelLoadException("head '" + h.name() + "' reads " + h.inputDim() + " values but backbone "
-                        + backbone.id() + " gives " + backbone.signature().width());
-        if (task == Task.PAIR && pairHead == null && !logits)
-            throw new ModelLoadException("model '" + name + "' is a pair model but has no pair head and its backbone gives no logits (cross-encoder)");
-        if (pairHead != null && pairHead.inputDim() != backbone.signature().width())
-            throw new ModelLoadException("pair head '" + pairHead.name() + "' reads " + pairHead.inputDim() + " values but backbone "
+                throw new ModelLoadException("head '" + h.name() + "' reads " + h.inputDim() + " values but backbone " + backbone.id()
+                        + " gives " + backbone.signature().width());
+        return new Model(name, version, backbone, named(name, () -> Classifier.ofHeads(heads, backbone.signature().width())), manifest);
+    }
+
+    /** A full classifier whose backbone gives logits, named by {@code labels} (null: {@code LABEL_i}). */
+    public static Model logitsClassifier(String name, String version, Backbone backbone, List<String> labels, Manifest manifest) {
+        if (backbone.signature().kind() != OutputKind.LOGITS)
+            throw new ModelLoadException("model '" + name + "' is a classifier but has no head and its backbone gives no logits");
+        return new Model(name, version, backbone, named(name, () -> Classifier.ofLogits(labels, backbone.signature().width())), manifest);
+    }
+
+    /** Sentence embeddings from a backbone that pools. */
+    public static Model embedder(String name, String version, Backbone backbone, Manifest manifest) {
+        if (backbone.signature().kind() == OutputKind.LOGITS)
+            throw new ModelLoadException("model '" + name + "' is a classifier that gives logits, not embeddings");
+        return new Model(name, version, backbone, new Embedder(backbone.signature().width()), manifest);
+    }
+
+    /** A bi-encoder pair model: {@code head} on the two records' embeddings. */
+    public static Model biEncoder(String name, String version, Backbone backbone, PairHead head, Manifest manifest) {
+        if (head.inputDim() != backbone.signature().width())
+            throw new ModelLoadException("pair head '" + head.name() + "' reads " + head.inputDim() + " values but backbone "
                     + backbone.id() + " gives " + backbone.signature().width());
+        return new Model(name, version, backbone, new BiEncoderPair(head), manifest);
+    }
+
+    /** A cross-encoder pair model: the backbone gives logits for a text pair. */
+    public static Model crossEncoder(String name, String version, Backbone backbone, RecordFormat format, double threshold, Manifest manifest) {
+        if (backbone.signature().kind() != OutputKind.LOGITS)
+            throw new ModelLoadException("model '" + name + "' is a pair model but has no pair head and its backbone gives no logits (cross-encoder)");
+        return new Model(name, version, backbone, new CrossEncoderPair(format, threshold), manifest);
+    }
+
+    private static Task named(String model, java.util.function.Supplier<Task> make) {
+        try {
+            return make.get();
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException("model '" + model + "': " + e.getMessage(), e);
+        }
     }
 
     public String name() {
@@ -91,135 +111,69 @@ public final class Model {
         return backbone;
     }
 
-    public List<SoftmaxHead> heads() {
-        return heads;
-    }
-
     /** The archive manifest this model came from, or null. */
     public Manifest manifest() {
         return manifest;
     }
 
-    /** The bi-encoder pair head, or null (not a pair model, or a cross-encoder). */
-    public PairHead pairHead() {
-        return pairHead;
-    }
-
-    /** How this model turns a record into text (pair models). */
-    public RecordFormat recordFormat() {
-        return recordFormat;
-    }
-
-    /** Labels of the primary head (or the classifier's own), empty for an embedding model. */
+    /** Labels of the primary answer, empty for an embedding model. */
     public List<String> labels() {
-        if (task == Task.PAIR) return PairScore.LABELS;
-        if (!heads.isEmpty()) return heads.get(0).labels();
-        return logitLabels == null ? List.of() : logitLabels;
+        return task.labels();
     }
 
-    /** Tokenizes and validates inputs (throws {@link BadInputException} naming the first bad one). */
+    /** The classifier's softmax heads, primary first; empty for other tasks and logits classifiers. */
+    public List<SoftmaxHead> heads() {
+        return task instanceof Classifier c ? c.heads() : List.of();
+    }
+
+    /** Token sequences of texts as this model's backbone reads them (throws {@link BadInputException} naming a bad one). */
     public List<Tokens> tokenize(List<TextInput> inputs) {
-        List<Tokens> out = new ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            try {
-                out.add(backbone.tokenizer().encode(inputs.get(i)));
-            } catch (BadInputException e) {
-                throw inputs.size() == 1 ? e : e.withPrefix("input " + i + ": ");
-            }
-        }
-        return out;
+        return backbone.tokenizer().encodeAll(inputs);
     }
 
-    /** Classifies texts with the primary head; batched, in input order. */
+    /** A classifier's primary answer for one backbone vector. */
+    public Prediction predict(float[] vector) {
+        if (task instanceof Classifier c) return c.predict(vector);
+        throw new BadInputException("model '" + name + "' " + (task instanceof Embedder ? "gives embeddings" : "scores pairs") + ", not labels");
+    }
+
+    /** Step one: the request's token sequences (throws {@link BadInputException} naming the first bad input). */
+    public Plan plan(Request request) {
+        return task.plan(request, backbone.tokenizer());
+    }
+
+    /** Step two: the answers from the backbone's vectors for the plan's sequences, in request order. */
+    public List<Answer> answers(Plan plan, float[][] vectors) {
+        return task.answers(plan, vectors);
+    }
+
+    /** Plans, runs the forward passes on the caller's thread (batches of {@link #BULK_BATCH}) and answers. */
+    public List<Answer> run(Request request) {
+        Plan plan = plan(request);
+        return answers(plan, backbone.forwardAll(plan.sequences(), BULK_BATCH, n -> { }));
+    }
+
+    /** Classifies texts with the primary answer; in input order. */
     public List<Prediction> classify(List<String> texts) {
-        return classifyInputs(texts.stream().map(TextInput::of).toList());
-    }
-
-    public List<Prediction> classifyInputs(List<TextInput> inputs) {
-        float[][] v = backbone.forwardAll(tokenize(inputs), BULK_BATCH, n -> { });
-        List<Prediction> out = new ArrayList<>(v.length);
-        for (float[] row : v) out.add(predict(row));
+        if (!(task instanceof Classifier)) predict(null); // refuses with the reason
+        List<Prediction> out = new ArrayList<>(texts.size());
+        for (Answer a : run(Request.ofTexts(texts))) out.add(((Answer.Classified) a).prediction());
         return out;
     }
 
     /** Pooled, L2-normalised embeddings of texts, in input order. */
     public float[][] embed(List<String> texts) {
-        if (backbone.signature().kind() == OutputKind.LOGITS)
-            throw new BadInputException("model '" + name + "' is a classifier that gives logits, not embeddings");
-        return backbone.forwardAll(tokenize(texts.stream().map(TextInput::of).toList()), BULK_BATCH, n -> { });
+        if (!(task instanceof Embedder)) throw new BadInputException("model '" + name + "' does not give embeddings");
+        return run(Request.ofTexts(texts)).stream().map(Answer::vector).toArray(float[][]::new);
     }
 
-    /** The primary answer for one backbone vector. */
-    public Prediction predict(float[] vector) {
-        if (!heads.isEmpty()) return heads.get(0).apply(vector);
-        if (task == Task.PAIR)
-            throw new BadInputException("model '" + name + "' scores record pairs; send {\"left\": ..., \"right\": ...} or {\"text\": ..., \"text_pair\": ...}");
-        if (task != Task.CLASSIFY) throw new BadInputException("model '" + name + "' gives embeddings, not labels");
-        double[] z = new double[vector.length];
-        for (int i = 0; i < z.length; i++) z[i] = vector[i];
-        float[] p = SoftmaxHead.softmax(z);
-        int best = 0;
-        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        List<String> labels = logitLabels != null ? logitLabels : defaultLabels(p.length);
-        return new Prediction(labels.get(best), p[best], labels, p);
-    }
-
-    /** Every head's answer for one backbone vector (the multi-head case: one forward pass, many tasks). */
-    public Map<String, Prediction> predictAllHeads(float[] vector) {
-        Map<String, Prediction> out = new LinkedHashMap<>();
-        for (SoftmaxHead h : heads) out.put(h.name(), h.apply(vector));
-        return out;
-    }
-
-    /** The text a record is embedded as (pair models); throws {@link BadInputException} for an empty record. */
-    public String recordText(Map<String, String> record, String side) {
-        return recordFormat.render(record, side);
-    }
-
-    /**
-     * Tokens of one side of a pair for a bi-encoder (rendered, tokenized, cut to the format's
-     * tokens per side), ready to join any batch on this model's backbone, e.g. with intent requests.
-     * Score the pair afterwards with {@link #scorePair(PairInput, float[], float[])}.
-     */
-    public Tokens tokenizeRecord(Map<String, String> record, String side) {
-        return tokenizeText(recordText(record, side));
-    }
-
-    /** Tokens of an already rendered record text, cut to the format's tokens per side. */
-    public Tokens tokenizeText(String text) {
-        return backbone.tokenizer().encode(TextInput.of(text)).truncateTo(recordFormat.maxTokensPerSide());
-    }
-
-    /** Scores one pair from its two sides' backbone vectors (bi-encoder pair models only). Cheap: no forward pass. */
-    public PairScore scorePair(PairInput pair, float[] leftVector, float[] rightVector) {
-        if (pairHead == null)
-            throw new BadInputException("model '" + name + "' has no bi-encoder pair head" + (task == Task.PAIR ? " (it is a cross-encoder; use scorePairs)" : ""));
-        return pairHead.score(leftVector, rightVector, PairFeatures.lexical(pair.left(), pair.right()));
-    }
-
-    /**
-     * Scores pairs, in input order: each distinct record is embedded once (bi-encoder), or each pair
-     * runs through the cross-encoder. Throws {@link BadInputException} naming the first bad pair.
-     */
+    /** Scores pairs, in input order (throws {@link BadInputException} naming the first bad pair). */
     public List<PairScore> scorePairs(List<PairInput> pairs) {
-        List<PairBatch.Result> results = PairBatch.score(this, pairs, new HashMap<>(), BULK_BATCH);
-        List<PairScore> out = new ArrayList<>(results.size());
-        for (int i = 0; i < results.size(); i++) {
-            PairBatch.Result r = results.get(i);
-            if (r.error() != null) throw pairs.size() == 1 ? r.error() : r.error().withPrefix("input " + i + ": ");
-            out.add(r.score());
-        }
-        return out;
-    }
-
-    private static List<String> defaultLabels(int n) {
-        List<String> l = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) l.add("LABEL_" + i);
-        return l;
+        return run(new Request.Pairs(pairs)).stream().map(a -> ((Answer.Matched) a).score()).toList();
     }
 
     @Override
     public String toString() {
-        return name + "/" + version + " (" + task.name().toLowerCase() + " on " + backbone.id() + ")";
+        return name + "/" + version + " (" + task.kind() + " on " + backbone.id() + ")";
     }
 }

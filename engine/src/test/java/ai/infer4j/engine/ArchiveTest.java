@@ -1,5 +1,9 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Plan;
+import ai.infer4j.engine.task.Request;
+import ai.infer4j.engine.tokenize.Tokens;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.model.BackboneFiles;
@@ -79,8 +83,9 @@ class ArchiveTest {
                 Map.of("heads/first.json", a, "heads/second.json", b), mar);
         Model m = engine.load(mar.toString());
         long before = m.backbone().forwardPasses();
-        float[] v = m.backbone().forward(m.tokenize(List.of(TextInput.of("one query")))).vectors()[0];
-        assertThat(m.predictAllHeads(v)).containsOnlyKeys("first", "second");
+        var answer = (Answer.Classified) m.run(new Request.Texts(List.of(TextInput.of("one query")), true)).get(0);
+        assertThat(answer.heads()).containsOnlyKeys("first", "second");
+        assertThat(answer.prediction()).isEqualTo(answer.heads().get("first"));
         assertThat(m.backbone().forwardPasses() - before).isEqualTo(1);
     }
 
@@ -90,9 +95,13 @@ class ArchiveTest {
         Model other = engine.load(headFile(dir, "y", 384).toString());
         assertThat(intentLike.backbone()).isSameAs(other.backbone());
         long before = intentLike.backbone().forwardPasses();
-        var answers = engine.predict(List.of(new Engine.Request(intentLike, TextInput.of("first")),
-                new Engine.Request(other, TextInput.of("second text")), new Engine.Request(intentLike, TextInput.of("third"))));
-        assertThat(answers).hasSize(3);
+        Plan a = intentLike.plan(Request.of("first", "third")), b = other.plan(Request.of("second text"));
+        List<Tokens> batch = new java.util.ArrayList<>(a.sequences());
+        batch.addAll(b.sequences());
+        float[][] v = intentLike.backbone().forward(batch).vectors();
+        var answers = new java.util.ArrayList<>(intentLike.answers(a, java.util.Arrays.copyOfRange(v, 0, 2)));
+        answers.addAll(other.answers(b, java.util.Arrays.copyOfRange(v, 2, 3)));
+        assertThat(answers).hasSize(3).allSatisfy(x -> assertThat(x).isInstanceOf(Answer.Classified.class));
         assertThat(intentLike.backbone().forwardPasses() - before).isEqualTo(1);
     }
 

@@ -4,6 +4,7 @@ import ai.infer4j.engine.eval.Evaluation;
 import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
@@ -107,7 +108,7 @@ class PairTest {
     @Test
     void evalReportsF1AtStoredThresholdAndPrCurve() {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
-        assertThat(m.task()).isEqualTo(Model.Task.PAIR);
+        assertThat(m.task()).isInstanceOf(BiEncoderPair.class);
         PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
         assertThat(r.n()).isEqualTo(90);
         assertThat(r.threshold()).isCloseTo(head.threshold(), within(1e-9));
@@ -122,10 +123,12 @@ class PairTest {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
         PairInput p = new PairInput(Map.of("title", "sony router so123a", "price", "99"), Map.of("title", "router so123a by sony", "price", "97"));
         PairScore direct = m.scorePairs(List.of(p)).get(0);
-        var tokens = List.of(m.tokenizeRecord(p.left(), "left"), m.tokenizeRecord(p.right(), "right"),
-                m.backbone().tokenizer().encode(TextInput.of("what's the weather")));
+        var bi = (BiEncoderPair) m.task();
+        var tok = m.backbone().tokenizer();
+        var tokens = List.of(bi.tokens(bi.text(p.left(), "left"), tok), bi.tokens(bi.text(p.right(), "right"), tok),
+                tok.encode(TextInput.of("what's the weather")));
         float[][] v = m.backbone().forward(tokens).vectors();
-        PairScore shared = m.scorePair(p, v[0], v[1]);
+        PairScore shared = bi.score(p, v[0], v[1]);
         assertThat(shared.score()).isCloseTo(direct.score(), within(1e-4));
         assertThat(shared.duplicate()).isEqualTo(direct.duplicate());
         assertThat(direct.prediction().labels()).containsExactly("different", "duplicate");
@@ -155,7 +158,7 @@ class PairTest {
     @Test
     void builtinDuplicateModelSharesTheIntentBackbone() {
         Model dup = TestEngine.get().load("duplicate"), intent = TestEngine.get().load("intent");
-        assertThat(dup.task()).isEqualTo(Model.Task.PAIR);
+        assertThat(dup.task()).isInstanceOf(BiEncoderPair.class);
         assertThat(dup.backbone()).isSameAs(intent.backbone());
         var same = Map.of("title", "canon pixma ip4500 inkjet printer", "manufacturer", "canon", "price", "99.99");
         var other = Map.of("title", "adobe photoshop cs3 upgrade mac", "manufacturer", "adobe", "price", "199.0");

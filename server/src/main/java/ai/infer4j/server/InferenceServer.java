@@ -5,9 +5,12 @@ import ai.infer4j.engine.EngineOptions;
 import ai.infer4j.monitor.LiveMonitor;
 import ai.infer4j.monitor.Monitor;
 import ai.infer4j.server.http.HttpListener;
-import ai.infer4j.server.inference.InferenceHandler;
+import ai.infer4j.server.http.Exchange;
+import ai.infer4j.server.http.RouteHandler;
+import ai.infer4j.server.http.Routes;
+import ai.infer4j.server.inference.InferenceRoutes;
 import ai.infer4j.server.inference.InferenceService;
-import ai.infer4j.server.management.ManagementHandler;
+import ai.infer4j.server.management.ManagementRoutes;
 import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
 import io.netty.channel.EventLoopGroup;
@@ -65,7 +68,7 @@ public final class InferenceServer implements AutoCloseable {
         this.registry = new ModelRegistry(engine, metrics, config.drainTimeout());
         this.monitor = Monitor.startLive(config.capture(), java.time.Clock.systemUTC());
         metrics.trackCapture(monitor);
-        this.service = new InferenceService(registry, config, metrics, monitor.writer());
+        this.service = new InferenceService(engine, registry, config, metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), named("infer4j-io"),
                 NioIoHandler.newFactory());
@@ -119,7 +122,7 @@ public final class InferenceServer implements AutoCloseable {
             if (!info.precision().equals("int8") || !info.usable()) {
                 log.warn("{} is not a gate-passed INT8 variant (precision {}, gate passed {}); serving {} in fp32", c,
                         info.precision(), info.gatePassed(), name);
-                if (variant.backbone() != registry.resolve(name, null).model().backbone()) engine.release(variant.backbone());
+                if (variant.backbone() != registry.resolve(name, null).model().backbone()) engine.release(variant.backbone(), config.drainTimeout());
                 return;
             }
             var served = registry.register(c.toString(), name, config.workersPerModel(), config.batch(), config.responseTimeout());
@@ -133,11 +136,13 @@ public final class InferenceServer implements AutoCloseable {
 
     private void bind() throws IOException, InterruptedException {
         var downloads = engine.options().cacheDir().resolve("downloads");
+        Routes inferenceRoutes = InferenceRoutes.table(service);
+        Routes managementRoutes = ManagementRoutes.table(registry, config, downloads, managementExecutor);
         byte[] token = config.authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.authTokenFile());
         inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(), config.idleTimeout(), token,
-                () -> new InferenceHandler(service));
+                () -> new RouteHandler(inferenceRoutes, service));
         management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, config.idleTimeout(), token,
-                () -> new ManagementHandler(registry, config, downloads, managementExecutor));
+                () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
         InetSocketAddress m = config.metricsAddress();
         metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());

@@ -29,6 +29,8 @@ class CaptureServerTest {
                 assertThat(r.statusCode()).isEqualTo(200);
                 ids.add(r.headers().firstValue("X-Infer4j-Event-Id").orElseThrow());
             }
+            var v2 = post(port, "/v2/models/intent/infer", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"play the radio\"]}]}");
+            ids.add(v2.headers().firstValue("X-Infer4j-Event-Id").orElseThrow()); // the v2 path is captured too
             var many = post(port, "/predictions/intent", "{\"inputs\": [\"play some jazz\", \"book a flight to paris\"]}");
             String id = many.headers().firstValue("X-Infer4j-Event-Id").orElseThrow();
             ids.add(id + "-0");
@@ -43,7 +45,7 @@ class CaptureServerTest {
                     .matches("intent/1/\\d{4}/\\d{2}/\\d{2}/\\d{2}/part-.*\\.jsonl"));
         }
         List<Observation> obs = CaptureReader.read(dir, null, null).observations();
-        assertThat(obs).hasSize(32);
+        assertThat(obs).hasSize(33);
         assertThat(obs).extracting(Observation::eventId).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(obs).allSatisfy(o -> {
             assertThat(o.label()).isNotNull();

@@ -50,6 +50,14 @@ class InferenceApiTest {
     }
 
     @Test
+    void headsAllAnswersEveryHeadBesideThePrimaryAnswer() throws Exception {
+        JsonNode j = json(post(port, "/predictions/intent?heads=all", "{\"text\": \"what is my account balance\"}"));
+        assertThat(j.get("label").asText()).isEqualTo("balance");
+        assertThat(j.get("heads").get("intent").get("label").asText()).isEqualTo("balance");
+        assertThat(json(post(port, "/predictions/intent", "{\"text\": \"what is my account balance\"}")).has("heads")).isFalse();
+    }
+
+    @Test
     void jsonSingleBatchAndVersionedPathsAgree() throws Exception {
         JsonNode one = json(post(port, "/predictions/intent", "{\"text\": \"what is my account balance\"}"));
         JsonNode versioned = json(post(port, "/predictions/intent/1", "{\"text\": \"what is my account balance\"}"));

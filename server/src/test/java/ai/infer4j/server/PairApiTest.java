@@ -41,6 +41,11 @@ class PairApiTest {
             assertThat(recordsToIntent.statusCode()).isEqualTo(400);
             assertThat(recordsToIntent.body()).contains("not a pair model");
             assertThat(post(ip, "/predictions/duplicate", "{\"left\": {\"title\": \"x\"}}").statusCode()).isEqualTo(400);
+            JsonNode v2 = JSON.readTree(post(ip, "/v2/models/duplicate/infer", "{\"inputs\": ["
+                    + "{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"sony wh-1000xm4 headphones\"]},"
+                    + "{\"name\": \"text_pair\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"sony wh1000xm4 noise cancelling headphones\"]}]}").body());
+            assertThat(v2.at("/outputs/1/data/0").asDouble()).isCloseTo(texts.get("score").asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(v2.at("/outputs/0/data/0").asText()).isEqualTo(texts.get("label").asText());
             // both models run on the one embedded backbone: one scheduler, one set of workers
             assertThat(s.registry().resolve("intent", null).scheduler()).isSameAs(s.registry().resolve("duplicate", null).scheduler());
         }

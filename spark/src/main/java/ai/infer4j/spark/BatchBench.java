@@ -124,9 +124,10 @@ public final class BatchBench {
 
     private static long distinctRecords(Model m, List<PairInput> pairs) {
         Set<String> texts = new HashSet<>();
+        var bi = (ai.infer4j.engine.task.BiEncoderPair) m.task();
         for (PairInput p : pairs) {
-            texts.add(m.recordText(p.left(), "left"));
-            texts.add(m.recordText(p.right(), "right"));
+            texts.add(bi.text(p.left(), "left"));
+            texts.add(bi.text(p.right(), "right"));
         }
         return texts.size();
     }

@@ -4,11 +4,10 @@ import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.EngineOptions;
 import ai.infer4j.engine.InferenceException;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchPolicy;
-import ai.infer4j.engine.batch.BatchScheduler;
-import ai.infer4j.engine.tokenize.Tokens;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Request;
 
 import java.time.Duration;
 import java.util.List;
@@ -16,14 +15,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * The engine without HTTP: tokenize on the caller's thread, queue on a {@link BatchScheduler} (the same dynamic
- * batching the server uses), apply the model's head to the answer. Comparing it with an {@link HttpTarget} run
+ * The engine without HTTP: {@link Engine#submit}, the same entry and dynamic batching the server uses. Comparing it with an {@link HttpTarget} run
  * against a server with the same settings gives the server's overhead. Safe for concurrent callers.
  */
 public final class InProcessTarget implements Target {
     private final Engine engine;
     private final Model model;
-    private final BatchScheduler scheduler;
     private final Duration timeout;
     private final String description;
 
@@ -38,7 +35,7 @@ public final class InProcessTarget implements Target {
         this.engine = Engine.create(EngineOptions.defaults().withIntraOpThreads(intraOpThreads));
         try {
             this.model = engine.load(modelRef);
-            this.scheduler = new BatchScheduler(model.backbone(), "bench", policy, workers, BatchListener.NONE, System::nanoTime);
+            engine.batching(model.backbone(), policy, workers, BatchListener.NONE);
         } catch (RuntimeException e) {
             engine.close();
             throw e;
@@ -50,17 +47,14 @@ public final class InProcessTarget implements Target {
 
     @Override
     public CompletableFuture<Outcome> send(String input) {
-        Tokens tokens;
+        CompletableFuture<List<Answer>> answered;
         try {
-            tokens = model.tokenize(List.of(TextInput.of(input))).get(0);
+            answered = engine.submit(model, Request.of(input), timeout);
         } catch (InferenceException e) {
             return CompletableFuture.completedFuture(Outcome.ofStatus(e.status()));
         }
-        return scheduler.submit(model, tokens, timeout).handle((r, e) -> {
-            if (e == null) {
-                model.predict(r.vector());
-                return Outcome.OK;
-            }
+        return answered.handle((r, e) -> {
+            if (e == null) return Outcome.OK;
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             return cause instanceof InferenceException ie ? Outcome.ofStatus(ie.status()) : Outcome.SERVER_ERROR;
         });
@@ -78,7 +72,6 @@ public final class InProcessTarget implements Target {
 
     @Override
     public void close() {
-        scheduler.shutdown(Duration.ofSeconds(5));
-        engine.close();
+        engine.close(); // drains the scheduler first
     }
 }

@@ -20,6 +20,12 @@ public record BatchPolicy(int maxBatchSize, int maxBatchTokens, Duration maxDela
         if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
     }
 
+    /** The policy in TorchServe's key names, for messages. */
+    public String describe() {
+        return "batch_size " + maxBatchSize + ", max_batch_tokens " + maxBatchTokens + ", max_batch_delay " + maxDelay.toMillis()
+                + " ms, job_queue_size " + queueCapacity;
+    }
+
     public static BatchPolicy defaults() {
         return new BatchPolicy(32, 8192, Duration.ofMillis(2), 1024);
     }

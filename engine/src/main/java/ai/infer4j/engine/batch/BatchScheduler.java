@@ -7,6 +7,8 @@ import ai.infer4j.engine.ModelExecutionException;
 import ai.infer4j.engine.OverloadedException;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.model.Forward;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -130,6 +134,34 @@ public final class BatchScheduler implements AutoCloseable {
         if (!queue.offer(job))
             f.completeExceptionally(new OverloadedException("queue for '" + model.name() + "' is full (" + policy.queueCapacity() + "); retry later"));
         return f;
+    }
+
+    /**
+     * Queues every sequence of a planned request and completes with the model's answers, in request order, once all
+     * are run; fails with the first failure, or with {@link DeadlineExceededException} when the timeout passes first
+     * (a batch already running is not stopped; its late answer is discarded). Never blocks.
+     */
+    public CompletableFuture<List<Answer>> submit(Model model, Plan plan, Duration timeout) {
+        List<Tokens> seqs = plan.sequences();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Result>[] parts = new CompletableFuture[seqs.size()];
+        for (int i = 0; i < parts.length; i++) parts[i] = submit(model, seqs.get(i), timeout);
+        CompletableFuture<Void> all = parts.length == 1 ? parts[0].thenApply(r -> null) : CompletableFuture.allOf(parts);
+        return all.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(unwrap(e) instanceof TimeoutException
+                        ? new DeadlineExceededException("no answer within the request deadline of " + timeout.toMillis()
+                                + " ms; the server is overloaded, retry later")
+                        : unwrap(e)))
+                .thenApply(ignored -> {
+                    float[][] vectors = new float[parts.length][];
+                    for (int i = 0; i < parts.length; i++) vectors[i] = parts[i].join().vector();
+                    return model.answers(plan, vectors);
+                });
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+        return t;
     }
 
     /** Runs a worker; a worker that dies of something unexpected is logged and replaced. */

@@ -98,6 +98,18 @@ public final class Backbone implements AutoCloseable {
         return files.id();
     }
 
+    /** A short, label-safe name for threads and metrics, e.g. {@code all-MiniLM-L6-v2} or an export's directory name. */
+    public String label() {
+        String id = id();
+        int slash = Math.max(id.lastIndexOf('/'), id.lastIndexOf(':'));
+        String base = slash >= 0 ? id.substring(slash + 1) : id;
+        if (base.equals("model.onnx")) {
+            String parent = id.substring(0, Math.max(0, id.lastIndexOf('/')));
+            base = parent.substring(parent.lastIndexOf('/') + 1);
+        }
+        return base.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
     public BackboneFiles files() {
         return files;
     }

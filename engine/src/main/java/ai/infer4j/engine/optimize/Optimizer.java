@@ -1,5 +1,7 @@
 package ai.infer4j.engine.optimize;
 
+import ai.infer4j.engine.task.Classifier;
+import ai.infer4j.engine.task.Embedder;
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
@@ -80,7 +82,7 @@ public final class Optimizer {
 
     public static OptimizeResult run(Engine engine, OptimizeRequest req, Progress progress) {
         Model base = engine.load(req.model());
-        if (base.task() == Model.Task.PAIR)
+        if (!(base.task() instanceof Classifier || base.task() instanceof Embedder))
             throw new BadInputException("optimize handles classify and embed models; '" + base.name() + "' is a pair model");
         List<LabeledText> eval = req.evalFile() == null ? null : DataFiles.readLabeled(req.evalFile());
         Path stage;
@@ -219,7 +221,7 @@ public final class Optimizer {
 
     private static Manifest manifest(Engine engine, Model base, OptimizeRequest req, ObjectNode optimization, ObjectNode parity) {
         Manifest m0 = base.manifest();
-        String task = base.task() == Model.Task.EMBED ? "embed" : "classify";
+        String task = base.task().kind();
         Map<String, JsonNode> extra = new LinkedHashMap<>(m0 == null ? Map.of() : m0.extra());
         extra.remove(PARITY);
         extra.put(PRECISION, JSON.getNodeFactory().textNode(req.precision().label()));

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.optimize;
 
+import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
@@ -29,8 +30,8 @@ public final class ParityGate {
     public static ParityReport check(Model baseline, Model variant, List<LabeledText> data, String oosLabel,
                                      ParityReport.Thresholds t, Progress progress) {
         if (data.isEmpty()) throw new BadInputException("the evaluation set is empty");
-        if (baseline.task() != variant.task())
-            throw new BadInputException("cannot compare a " + baseline.task() + " model with a " + variant.task() + " model");
+        if (!baseline.task().kind().equals(variant.task().kind()))
+            throw new BadInputException("cannot compare a " + baseline.task().kind() + " model with a " + variant.task().kind() + " model");
         List<TextInput> inputs = data.stream().map(d -> TextInput.of(d.text())).toList();
         float[][] a = baseline.backbone().forwardAll(baseline.tokenize(inputs), BATCH,
                 done -> progress.update("run fp32", done, data.size()));
@@ -45,7 +46,7 @@ public final class ParityGate {
         double p1 = sorted[(int) Math.floor(0.01 * (sorted.length - 1))];
 
         List<String> failures = new ArrayList<>();
-        if (baseline.task() != Model.Task.CLASSIFY) {
+        if (!(baseline.task() instanceof Classifier)) {
             if (p1 < t.minCosineP1())
                 failures.add(String.format(Locale.ROOT, "embedding cosine p1 %.4f is below %.4f", p1, t.minCosineP1()));
             return new ParityReport(data.size(), null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, mean, p1,

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.optimize;
 
+import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
@@ -70,7 +71,7 @@ public final class VariantBench {
                 m.backbone().forwardAll(tokens.subList(0, Math.min(tokens.size(), 4 * b)), b, n -> { }); // warm up this shape
                 long t0 = System.nanoTime();
                 float[][] v = m.backbone().forwardAll(tokens, b, n -> { });
-                for (float[] row : v) if (m.task() == Model.Task.CLASSIFY) m.predict(row);
+                for (float[] row : v) if (m.task() instanceof Classifier) m.predict(row);
                 tput.put(b, tokens.size() / ((System.nanoTime() - t0) / 1e9));
                 progress.update("throughput", ++step, (long) batchSizes.length * variants.size());
             }
@@ -83,7 +84,7 @@ public final class VariantBench {
 
     private static void once(Model m, String text) {
         float[] v = m.backbone().forward(m.tokenize(List.of(TextInput.of(text)))).vectors()[0];
-        if (m.task() == Model.Task.CLASSIFY) m.predict(v);
+        if (m.task() instanceof Classifier) m.predict(v);
     }
 
     static double percentile(long[] sorted, double q) {

@@ -97,10 +97,16 @@ public final class TextTokenizer implements AutoCloseable {
         return new Tokens(ids, types, truncated, unknown);
     }
 
-    /** Tokenizes each input in order. */
+    /** Tokenizes each input in order; a bad input is named by its index ({@code "input 3: ..."}) when there are several. */
     public List<Tokens> encodeAll(List<TextInput> inputs) {
         List<Tokens> out = new ArrayList<>(inputs.size());
-        for (TextInput in : inputs) out.add(encode(in));
+        for (int i = 0; i < inputs.size(); i++) {
+            try {
+                out.add(encode(inputs.get(i)));
+            } catch (BadInputException e) {
+                throw inputs.size() == 1 ? e : e.withPrefix("input " + i + ": ");
+            }
+        }
         return out;
     }
 

@@ -1,20 +1,32 @@
 package ai.infer4j.server.inference;
 
+import ai.infer4j.engine.Engine;
+import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.monitor.capture.CaptureWriter;
 import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.http.Exchange;
+import ai.infer4j.server.http.HttpSupport;
 import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
- * What every inference connection shares: the registry, limits, metrics, and the count of admitted
- * requests not yet answered (so shutdown can wait for them).
+ * What every inference route shares: the registry, limits, metrics, capture, the count of admitted requests not
+ * yet answered (so shutdown can wait for them), and the one predict path every inference route takes:
+ * resolve → {@link Engine#submit} → answer → capture → respond → metrics.
  */
-public final class InferenceService {
+public final class InferenceService implements Exchange.Finisher {
     /** Inputs per request, at most. */
     public static final int MAX_INPUTS_PER_REQUEST = 256;
 
+    final Engine engine;
     final ModelRegistry registry;
     final ServerConfig config;
     final ServerMetrics metrics;
@@ -22,12 +34,9 @@ public final class InferenceService {
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    public InferenceService(ModelRegistry registry, ServerConfig config, ServerMetrics metrics) {
-        this(registry, config, metrics, null);
-    }
-
     /** @param capture where sampled requests go (null: no capture) */
-    public InferenceService(ModelRegistry registry, ServerConfig config, ServerMetrics metrics, CaptureWriter capture) {
+    public InferenceService(Engine engine, ModelRegistry registry, ServerConfig config, ServerMetrics metrics, CaptureWriter capture) {
+        this.engine = engine;
         this.registry = registry;
         this.config = config;
         this.metrics = metrics;
@@ -48,11 +57,38 @@ public final class InferenceService {
         return draining;
     }
 
-    void admitted() {
+    /**
+     * The predict path: queues {@code request} for the named model (its default version when {@code version} is
+     * null) and answers the exchange with {@code render} of the answers, captured when sampled. A bad input or an
+     * unknown model throws at once (the route table answers it); overload and deadline failures answer from the future.
+     */
+    void predict(Exchange x, String name, String version, Request request, Function<List<Answer>, Object> render) {
+        x.about(name, version);
+        if (draining) throw new OverloadedException("server is shutting down; retry on another instance");
+        var served = registry.resolve(name, version);
+        String ver = served.model().version();
+        x.about(name, ver);
+        var answered = engine.submit(served.model(), request, config.responseTimeout()); // throws at once for bad input
         inFlight.incrementAndGet();
+        x.admit();
+        String eventId = CaptureHook.sample(capture, name);
+        answered.whenComplete((answers, err) -> {
+            if (err != null) {
+                x.fail(err);
+                return;
+            }
+            FullHttpResponse r = HttpSupport.json(HttpResponseStatus.OK, render.apply(answers));
+            if (eventId != null) {
+                CaptureHook.record(capture, eventId, name, ver, request, answers, x.startNanos());
+                r.headers().set(CaptureHook.EVENT_ID_HEADER, eventId);
+            }
+            x.respond(r);
+        });
     }
 
-    void answered() {
-        inFlight.decrementAndGet();
+    @Override
+    public void finished(Exchange x, int status) {
+        if (!x.model().isEmpty()) metrics.request(x.model(), x.version(), status, System.nanoTime() - x.startNanos());
+        if (x.admitted()) inFlight.decrementAndGet();
     }
 }

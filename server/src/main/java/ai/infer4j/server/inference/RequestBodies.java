@@ -3,6 +3,7 @@ package ai.infer4j.server.inference;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.server.http.HttpSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,13 +23,15 @@ import java.util.Map;
  * Every refusal is a {@link BadInputException} that says what to fix.
  */
 final class RequestBodies {
-    /**
-     * The parsed inputs, and whether the caller sent a list (and so gets a list back). For record pairs
-     * ({@code {"left", "right"}}) {@code pairs} holds them and {@code inputs} a text view of each (for capture).
-     */
-    record Parsed(List<TextInput> inputs, boolean many, List<PairInput> pairs) {
+    /** The parsed request, and whether the caller sent a list (and so gets a list back). */
+    record Parsed(Request request, boolean many) {
         Parsed(List<TextInput> inputs, boolean many) {
-            this(inputs, many, null);
+            this(inputs.isEmpty() ? null : Request.ofInputs(inputs), many);
+        }
+
+        /** The same request asking every head of a multi-head classifier to answer. */
+        Parsed allHeads() {
+            return request instanceof Request.Texts t ? new Parsed(new Request.Texts(t.inputs(), true), many) : this;
         }
     }
 
@@ -50,9 +53,9 @@ final class RequestBodies {
         else if (root.isObject() && (root.has("left") || root.has("right"))) p = pairs(HttpSupport.JSON.createArrayNode().add(root), false);
         else if (root.isObject()) p = new Parsed(List.of(one(root, "body")), false);
         else throw new BadInputException("JSON body must be an object like {\"text\": \"...\"}, a string or an array");
-        if (p.inputs().isEmpty()) throw new BadInputException("\"inputs\" is empty; send at least one input");
-        if (p.inputs().size() > maxInputs)
-            throw new BadInputException("too many inputs: " + p.inputs().size() + "; at most " + maxInputs + " per request");
+        if (p.request() == null) throw new BadInputException("\"inputs\" is empty; send at least one input");
+        if (p.request().size() > maxInputs)
+            throw new BadInputException("too many inputs: " + p.request().size() + "; at most " + maxInputs + " per request");
         return p;
     }
 
@@ -62,16 +65,13 @@ final class RequestBodies {
 
     private static Parsed pairs(JsonNode arr, boolean many) {
         List<PairInput> pairs = new ArrayList<>(arr.size());
-        List<TextInput> texts = new ArrayList<>(arr.size());
         for (int i = 0; i < arr.size(); i++) {
             String where = many ? "\"inputs\"[" + i + "]" : "body";
             JsonNode n = arr.get(i);
             if (!n.isObject()) throw new BadInputException(where + " must be {\"left\": ..., \"right\": ...}");
-            PairInput p = new PairInput(record(n.get("left"), where + ".left"), record(n.get("right"), where + ".right"));
-            pairs.add(p);
-            texts.add(new TextInput(p.left().toString(), p.right().toString()));
+            pairs.add(new PairInput(record(n.get("left"), where + ".left"), record(n.get("right"), where + ".right")));
         }
-        return new Parsed(texts, many, pairs);
+        return new Parsed(new Request.Pairs(pairs), many);
     }
 
     /** A pair side: a JSON object of fields, or a string (a record with the single field "text"). */
@@ -81,6 +81,10 @@ final class RequestBodies {
         } catch (BadInputException e) {
             throw e.withPrefix(where.substring(0, where.lastIndexOf('.')) + ": ");
         }
+    }
+
+    static JsonNode readJson(byte[] body) {
+        return readJson(utf8(body));
     }
 
     static JsonNode readJson(String text) {
@@ -93,25 +97,41 @@ final class RequestBodies {
         }
     }
 
-    /** Inputs from the KServe v2 body: the first BYTES input tensor's data (flattened). */
-    static Parsed kserve(byte[] body, int maxInputs) {
-        JsonNode root = readJson(utf8(body));
+    /**
+     * Inputs from a KServe v2 body: the BYTES tensor of texts (the one named {@code text}, else the first), and for pair
+     * models a second BYTES tensor named {@code text_pair} of the same length.
+     */
+    static Parsed kserve(JsonNode root, int maxInputs) {
         JsonNode inputs = root.path("inputs");
         if (!inputs.isArray() || inputs.isEmpty())
             throw new BadInputException("KServe v2 body needs \"inputs\": [{\"name\", \"shape\", \"datatype\": \"BYTES\", \"data\": [...]}]");
-        JsonNode t = inputs.get(0);
-        String type = t.path("datatype").asText("");
-        if (!type.equals("BYTES")) throw new BadInputException("input tensor datatype must be BYTES, got '" + type + "'");
-        List<TextInput> out = new ArrayList<>();
-        flatten(t.path("data"), out);
-        if (out.isEmpty()) throw new BadInputException("input tensor \"data\" is empty");
-        if (out.size() > maxInputs) throw new BadInputException("too many inputs: " + out.size() + "; at most " + maxInputs + " per request");
+        JsonNode text = inputs.get(0), pair = null;
+        for (JsonNode t : inputs) {
+            if (t.path("name").asText("").equals("text")) text = t;
+            if (t.path("name").asText("").equals("text_pair")) pair = t;
+        }
+        List<String> texts = strings(text), pairs = pair == null ? null : strings(pair);
+        if (texts.isEmpty()) throw new BadInputException("input tensor \"data\" is empty");
+        if (texts.size() > maxInputs) throw new BadInputException("too many inputs: " + texts.size() + "; at most " + maxInputs + " per request");
+        if (pairs != null && pairs.size() != texts.size())
+            throw new BadInputException("input tensors 'text' and 'text_pair' differ in length: " + texts.size() + " vs " + pairs.size());
+        List<TextInput> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) out.add(new TextInput(texts.get(i), pairs == null ? null : pairs.get(i)));
         return new Parsed(out, true);
     }
 
-    private static void flatten(JsonNode n, List<TextInput> out) {
+    private static List<String> strings(JsonNode tensor) {
+        String type = tensor.path("datatype").asText("");
+        if (!type.equals("BYTES"))
+            throw new BadInputException("input tensor '" + tensor.path("name").asText("") + "' datatype must be BYTES, got '" + type + "'");
+        List<String> out = new ArrayList<>();
+        flatten(tensor.path("data"), out);
+        return out;
+    }
+
+    private static void flatten(JsonNode n, List<String> out) {
         if (n.isArray()) for (JsonNode c : n) flatten(c, out);
-        else if (n.isTextual()) out.add(TextInput.of(n.asText()));
+        else if (n.isTextual()) out.add(n.asText());
         else throw new BadInputException("input tensor \"data\" must hold strings, found " + n.getNodeType().name().toLowerCase());
     }
 

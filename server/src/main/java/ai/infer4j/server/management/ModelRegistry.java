@@ -6,6 +6,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.ModelConflictException;
 import ai.infer4j.engine.ModelNotFoundException;
 import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.engine.batch.BatchScheduler;
 import ai.infer4j.engine.model.Backbone;
@@ -47,7 +48,6 @@ public final class ModelRegistry implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Map<String, Versions> models = new ConcurrentHashMap<>();
     private final Map<String, Failure> failures = new ConcurrentHashMap<>();
-    private final Map<Backbone, BatchScheduler> schedulers = new IdentityHashMap<>();
     private final Map<Backbone, Integer> users = new IdentityHashMap<>();
     private final Duration drain;
 
@@ -131,13 +131,15 @@ public final class ModelRegistry implements AutoCloseable {
         return s;
     }
 
+    /** Runs a few requests through the same path as live traffic, so the first real one does not pay ORT's lazy set-up. */
     private void warmUp(Served s, Duration timeout) {
+        Model m = s.model();
         for (String text : WARM_UP) {
-            var tokens = s.model().tokenize(List.of(TextInput.of(text))).get(0);
+            Request r = m.task().kind().equals("pair") ? Request.ofInputs(List.of(new TextInput(text, text))) : Request.of(text);
             try {
-                s.scheduler().submit(s.model(), tokens, timeout).get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+                engine.submit(m, r, timeout).get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                throw new IllegalStateException("warm-up of " + s.model() + " failed: " + e.getMessage(), e);
+                throw new IllegalStateException("warm-up of " + m + " failed: " + e.getMessage(), e);
             }
         }
     }
@@ -178,45 +180,25 @@ public final class ModelRegistry implements AutoCloseable {
         if (v.byVersion.isEmpty()) models.remove(name);
     }
 
+    /** The backbone's scheduler (the engine's, shared by every model on it), counting this model as a user. */
     private BatchScheduler schedulerFor(Backbone bb, int workers, BatchPolicy policy) {
-        users.merge(bb, 1, Integer::sum);
-        return schedulers.computeIfAbsent(bb, b -> {
-            String label = shortName(b);
-            BatchScheduler s = new BatchScheduler(b, label, policy, workers, metrics.listenerFor(label), System::nanoTime);
-            metrics.track(label, s);
-            return s;
-        });
+        BatchScheduler s = engine.batching(bb, policy, workers, metrics.listenerFor(bb.label()));
+        if (users.merge(bb, 1, Integer::sum) == 1) metrics.track(bb.label(), s);
+        return s;
     }
 
     private void releaseBackbone(Backbone bb) {
         int left = users.merge(bb, -1, Integer::sum);
         if (left > 0) return;
         users.remove(bb);
-        BatchScheduler s = schedulers.remove(bb);
-        if (s != null) {
-            s.shutdown(drain);
-            metrics.untrack(shortName(bb));
-        }
-        engine.release(bb);
+        metrics.untrack(bb.label());
+        engine.release(bb, drain);
     }
 
-    /** A short, label-safe backbone name for threads and metrics. */
-    static String shortName(Backbone b) {
-        String id = b.id();
-        int slash = Math.max(id.lastIndexOf('/'), id.lastIndexOf(':'));
-        String base = slash >= 0 ? id.substring(slash + 1) : id;
-        if (base.equals("model.onnx")) {
-            String parent = id.substring(0, Math.max(0, id.lastIndexOf('/')));
-            base = parent.substring(parent.lastIndexOf('/') + 1);
-        }
-        return base.replaceAll("[^A-Za-z0-9_.-]", "_");
-    }
-
-    /** Stops every scheduler (draining queued work up to the drain time). Backbones close with the engine. */
+    /** Stops every scheduler (draining queued work up to the drain time) and closes the backbones. */
     @Override
     public synchronized void close() {
-        for (BatchScheduler s : schedulers.values()) s.shutdown(drain);
-        schedulers.clear();
+        for (Backbone bb : users.keySet()) engine.release(bb, drain);
         users.clear();
         models.clear();
     }

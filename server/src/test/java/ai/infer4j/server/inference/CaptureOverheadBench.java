@@ -1,6 +1,7 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.tokenize.Tokens;
 import ai.infer4j.monitor.capture.CaptureConfig;
@@ -42,11 +43,11 @@ public final class CaptureOverheadBench {
                 p[r.nextInt(151)] = 0.9f;
                 float[] v = new float[384];
                 for (int j = 0; j < v.length; j++) v[j] = (float) r.nextDouble();
-                Predictor.Answer a = new Predictor.Answer(new Prediction("intent_3", 0.9, labels, p), null, false,
+                Answer a = new Answer.Classified(new Prediction("intent_3", 0.9, labels, p), null,
                         new Tokens(new long[12], new long[12], false, 0), v);
-                List<TextInput> in = List.of(TextInput.of("what is my account balance " + i));
+                Request in = Request.of("what is my account balance " + i);
                 long start = System.nanoTime();
-                // the request path's capture work, exactly as InferenceHandler does it
+                // the request path's capture work, exactly as InferenceService.predict does it
                 String id = CaptureHook.sample(w, "intent");
                 if (id != null) CaptureHook.record(w, id, "intent", "1", in, List.of(a), start - 3_000_000);
                 long t = System.nanoTime() - start;

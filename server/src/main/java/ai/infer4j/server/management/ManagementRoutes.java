@@ -5,98 +5,73 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.engine.batch.BatchScheduler;
 import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.HttpSupport;
+import ai.infer4j.server.http.Routes;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 
+import static io.netty.handler.codec.http.HttpMethod.DELETE;
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+import static io.netty.handler.codec.http.HttpMethod.PUT;
+
 /**
- * TorchServe's management API: list, describe, register, scale, set default version, unregister.
- * Changes run on the management executor (loading a model takes a second), never on an I/O thread.
+ * TorchServe's management API as a route table: list, describe, register, scale, set default version, unregister.
+ * Every route runs on the management executor (loading a model takes a second), never on an I/O thread.
  */
-public final class ManagementHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class ManagementRoutes {
     private final ModelRegistry registry;
     private final ServerConfig config;
     private final ModelSources sources;
-    private final ExecutorService executor;
 
-    public ManagementHandler(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir, ExecutorService executor) {
+    private ManagementRoutes(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir) {
         this.registry = registry;
         this.config = config;
         this.sources = new ModelSources(config.modelStore(), config.allowedUrls(), downloadDir);
-        this.executor = executor;
     }
 
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        QueryStringDecoder q = new QueryStringDecoder(req.uri());
-        String path = q.path();
-        String[] seg = path.replaceAll("^/+|/+$", "").split("/+");
-        HttpMethod m = req.method();
-        Map<String, List<String>> params = q.parameters();
-        if (!seg[0].equals("models") || seg.length > 4) {
-            HttpSupport.send(ctx, HttpSupport.error(404, "NotFound", "no endpoint " + m + " " + path + "; the management API lives under /models"), keepAlive);
-            return;
-        }
-        String name = seg.length >= 2 ? seg[1] : null;
-        String version = seg.length >= 3 ? seg[2] : null;
-        boolean setDefault = seg.length == 4 && seg[3].equals("set-default");
-        if (seg.length == 4 && !setDefault) {
-            HttpSupport.send(ctx, HttpSupport.error(404, "NotFound", "no endpoint " + m + " " + path), keepAlive);
-            return;
-        }
-        String allowed = name == null ? "GET, POST" : setDefault ? "PUT" : "GET, PUT, DELETE";
-        if (!allowed.contains(m.name())) {
-            FullHttpResponse r = HttpSupport.error(405, "MethodNotAllowed", m + " is not allowed on " + path + "; use " + allowed);
-            r.headers().set(HttpHeaderNames.ALLOW, allowed);
-            HttpSupport.send(ctx, r, keepAlive);
-            return;
-        }
-        executor.execute(() -> {
-            FullHttpResponse r;
-            try {
-                r = handle(m, name, version, setDefault, params);
-            } catch (RuntimeException e) {
-                r = HttpSupport.error(e, "management " + m + " " + path);
-            }
-            HttpSupport.send(ctx, r, keepAlive);
-        });
+    public static Routes table(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir, ExecutorService executor) {
+        ManagementRoutes m = new ManagementRoutes(registry, config, downloadDir);
+        Routes.Handler describe = Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.describe(x.var("model"), x.var("version"))));
+        Routes.Handler scale = Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.scale(x)));
+        Routes.Handler unregister = Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.unregister(x.var("model"), x.var("version"))));
+        return new Routes("the management API lives under /models")
+                .add(GET, "/models", Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.list())))
+                .add(POST, "/models", Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.register(x.params()))))
+                .add(GET, "/models/{model}", describe)
+                .add(PUT, "/models/{model}", scale)
+                .add(DELETE, "/models/{model}", unregister)
+                .add(GET, "/models/{model}/{version}", describe)
+                .add(PUT, "/models/{model}/{version}", scale)
+                .add(DELETE, "/models/{model}/{version}", unregister)
+                .add(PUT, "/models/{model}/{version}/set-default", Routes.on(executor, x -> {
+                    registry.setDefault(x.var("model"), x.var("version"));
+                    x.json(HttpResponseStatus.OK, status("Default version successfully updated for model \"" + x.var("model")
+                            + "\" to \"" + x.var("version") + "\""));
+                }));
     }
 
-    private FullHttpResponse handle(HttpMethod m, String name, String version, boolean setDefault, Map<String, List<String>> p) {
-        if (name == null && m.equals(HttpMethod.GET)) return ok(list());
-        if (name == null) return register(p);
-        if (setDefault) {
-            registry.setDefault(name, version);
-            return ok(status("Default version successfully updated for model \"" + name + "\" to \"" + version + "\""));
-        }
-        if (m.equals(HttpMethod.GET)) return ok(describe(name, version));
-        if (m.equals(HttpMethod.PUT)) {
-            int workers = intParam(p, "min_worker", intParam(p, "max_worker", -1));
-            if (workers < 0) throw new BadInputException("PUT /models/{name} needs min_worker=N");
-            registry.scale(name, version, workers);
-            return ok(status("Workers of model \"" + name + "\" set to " + workers));
-        }
+    private ObjectNode scale(Exchange x) {
+        Map<String, List<String>> p = x.params();
+        int workers = intParam(p, "min_worker", intParam(p, "max_worker", -1));
+        if (workers < 0) throw new BadInputException("PUT /models/{name} needs min_worker=N");
+        registry.scale(x.var("model"), x.var("version"), workers);
+        return status("Workers of model \"" + x.var("model") + "\" set to " + workers);
+    }
+
+    private ObjectNode unregister(String name, String version) {
         registry.unregister(name, version);
-        return ok(status("Model \"" + name + "\"" + (version != null ? " version " + version : "") + " unregistered"));
+        return status("Model \"" + name + "\"" + (version != null ? " version " + version : "") + " unregistered");
     }
 
-    private FullHttpResponse register(Map<String, List<String>> p) {
+    private ObjectNode register(Map<String, List<String>> p) {
         String ref = sources.resolve(param(p, "url"));
         String name = param(p, "model_name");
         BatchPolicy d = config.batch();
@@ -106,8 +81,8 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
         if (workers < 1 || workers > 64) throw new BadInputException("initial_workers must be 1..64, got " + workers);
         var s = registry.register(ref, name, workers, policy, config.responseTimeout());
         String served = name != null ? name : s.model().name();
-        return ok(status("Model \"" + served + "\" Version: " + s.model().version() + " registered with "
-                + s.scheduler().workers() + " initial workers"));
+        return status("Model \"" + served + "\" Version: " + s.model().version() + " registered with "
+                + s.scheduler().workers() + " initial workers");
     }
 
     private ObjectNode list() {
@@ -139,7 +114,7 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
             BatchScheduler sch = s.scheduler();
             ObjectNode o = arr.addObject();
             o.put("modelName", name).put("modelVersion", e.getKey()).put("modelUrl", s.source())
-                    .put("runtime", "onnxruntime").put("task", model.task().name().toLowerCase())
+                    .put("runtime", "onnxruntime").put("task", model.task().kind())
                     .put("backbone", model.backbone().id()).put("isDefault", e.getKey().equals(dflt))
                     .put("status", "READY").put("loadedAt", s.loadedAt().toString())
                     .put("minWorkers", sch.workers()).put("maxWorkers", sch.workers())
@@ -151,10 +126,6 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
             if (!model.labels().isEmpty()) o.put("labels", model.labels().size());
         });
         return arr;
-    }
-
-    private static FullHttpResponse ok(Object body) {
-        return HttpSupport.json(HttpResponseStatus.OK, body);
     }
 
     private static ObjectNode status(String s) {
@@ -174,11 +145,5 @@ public final class ManagementHandler extends SimpleChannelInboundHandler<FullHtt
         } catch (NumberFormatException e) {
             throw new BadInputException("parameter '" + k + "' must be an integer, got '" + v + "'");
         }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof IOException) && !(cause instanceof io.netty.handler.timeout.ReadTimeoutException)) org.slf4j.LoggerFactory.getLogger(ManagementHandler.class).warn("management connection failed: {}", cause.toString());
-        ctx.close();
     }
 }

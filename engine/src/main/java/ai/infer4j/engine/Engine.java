@@ -215,8 +215,9 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Starts dynamic batching for a backbone, or returns its running scheduler. Every model on a backbone shares
-     * its scheduler (one queue, one forward pass for a mix of models), so a second caller asking for other batch
-     * settings is refused with a message saying which settings are in force.
+     * its scheduler (one queue, one forward pass for a mix of models), so the settings of the first caller are in
+     * force; a later caller asking for others gets the running scheduler and should say so (compare
+     * {@link BatchScheduler#policy()} with what it asked; {@link BatchPolicy#describe()} names both).
      *
      * @param workers  worker threads when this call starts the scheduler (scale it later with {@link BatchScheduler#scale})
      * @param listener metrics for the scheduler when this call starts it
@@ -224,15 +225,10 @@ public final class Engine implements AutoCloseable {
     public synchronized BatchScheduler batching(Backbone backbone, BatchPolicy policy, int workers, BatchListener listener) {
         if (closed) throw new IllegalStateException("engine is closed");
         BatchScheduler s = schedulers.get(backbone);
-        if (s != null) {
-            if (!s.policy().equals(policy))
-                throw new ModelConflictException("backbone " + backbone.label() + " is already batched with " + s.policy().describe()
-                        + "; models that share a backbone share its batching, so register this one with the same settings or none (asked: "
-                        + policy.describe() + ")");
-            return s;
+        if (s == null) {
+            s = new BatchScheduler(backbone, backbone.label(), policy, workers, listener, System::nanoTime);
+            schedulers.put(backbone, s);
         }
-        s = new BatchScheduler(backbone, backbone.label(), policy, workers, listener, System::nanoTime);
-        schedulers.put(backbone, s);
         return s;
     }
 

@@ -57,12 +57,13 @@ class SubmitTest {
     }
 
     @Test
-    void otherBatchSettingsOnASharedBackboneAreRefusedWithTheSettingsInForce() {
-        Model intent = engine.load("intent");
-        var running = engine.scheduler(intent.backbone()).policy();
-        var other = new BatchPolicy(running.maxBatchSize() + 1, running.maxBatchTokens(), running.maxDelay(), running.queueCapacity());
-        assertThatThrownBy(() -> engine.batching(intent.backbone(), other, 1, BatchListener.NONE))
-                .isInstanceOf(ModelConflictException.class).hasMessageContaining("batch_size " + running.maxBatchSize());
-        assertThat(engine.batching(intent.backbone(), running, 1, BatchListener.NONE)).isSameAs(engine.scheduler(intent.backbone()));
+    void modelsOnOneBackboneShareOneSchedulerWhoseFirstSettingsStayInForce() {
+        Model intent = engine.load("intent"), dup = engine.load("duplicate");
+        var running = engine.scheduler(intent.backbone());
+        var other = new BatchPolicy(running.policy().maxBatchSize() + 1, running.policy().maxBatchTokens(), running.policy().maxDelay(),
+                running.policy().queueCapacity());
+        assertThat(engine.batching(dup.backbone(), other, 1, BatchListener.NONE)).isSameAs(running);
+        assertThat(running.policy()).isNotEqualTo(other);
+        assertThat(other.describe()).contains("batch_size " + other.maxBatchSize());
     }
 }

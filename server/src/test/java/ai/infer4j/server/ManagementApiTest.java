@@ -31,6 +31,7 @@ class ManagementApiTest {
             int mp = s.managementPort(), ip = s.inferencePort();
             var reg = send("POST", mp, "/models?url=topics-1.mar&initial_workers=2&batch_size=8", null, null);
             assertThat(reg.statusCode()).as(reg.body()).isEqualTo(200);
+            assertThat(reg.body()).as("a second model on the shared backbone is told whose batching is in force").contains("batch_size 32");
             assertThat(JSON.readTree(get(mp, "/models").body()).get("models")).extracting(n -> n.get("modelName").asText())
                     .containsExactlyInAnyOrder("intent", "topics");
             JsonNode d = JSON.readTree(get(mp, "/models/topics").body()).get(0);

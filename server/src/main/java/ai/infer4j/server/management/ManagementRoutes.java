@@ -81,8 +81,11 @@ public final class ManagementRoutes {
         if (workers < 1 || workers > 64) throw new BadInputException("initial_workers must be 1..64, got " + workers);
         var s = registry.register(ref, name, workers, policy, config.responseTimeout());
         String served = name != null ? name : s.model().name();
+        String shared = s.scheduler().policy().equals(policy) ? ""
+                : "; it shares backbone " + s.model().backbone().label() + " with other models, so that backbone's batching is in force ("
+                + s.scheduler().policy().describe() + "), not the one asked for (" + policy.describe() + ")";
         return status("Model \"" + served + "\" Version: " + s.model().version() + " registered with "
-                + s.scheduler().workers() + " initial workers");
+                + s.scheduler().workers() + " initial workers" + shared);
     }
 
     private ObjectNode list() {

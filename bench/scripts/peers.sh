@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# One-command peer comparison on this machine's cores: the infer4j server and the Node.js peer (../shared/peers)
+# serve the SAME model file, one after the other (alternated ROUNDS times), driven by the same load generators:
+#   closed loop: wrk -t1 -cC (C in $CONC), JSON {"text": q} bodies of ../shared/peers/queries.txt
+#   open loop:   infer4j bench --url --rate R (R in $RATES), latency from the intended send time
+# plus the in-process ceiling (raw ONNX Runtime, ort-raw). Writes OUT/peers.tsv, OUT/peers.md and OUT/index.html:
+# rate at the p99 SLO, saturation and batch-1 p50, each as a ratio to the peer and to the ceiling.
+#
+# Usage: bench/scripts/peers.sh [fp32|int8] [OUT]        (needs wrk: apt-get install wrk; node/npm for the peer)
+#   env: ROUNDS=1 DUR=8 CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
+#        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
+#   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+P=${1:-int8}
+OUT=${2:-$root/out/peers-$P}
+PH=$("$root/../shared/peers/setup.sh")
+MODEL_DIR=${MODEL_DIR:-$PH/models/$P}
+INFER4J_MODEL=${INFER4J_MODEL:-$MODEL_DIR}
+Q=$PH/queries.txt
+ROUNDS=${ROUNDS:-1}; DUR=${DUR:-8}; CONC=${CONC:-"1 4 16 64"}
+WORKERS=${WORKERS:-2}; THREADS=${THREADS:-1}
+if [ "$P" = int8 ]; then SLO_MS=${SLO_MS:-10}; RATES=${RATES:-"300 500 700 900 1100 1300 1500 1700"};
+else SLO_MS=${SLO_MS:-25}; RATES=${RATES:-"100 200 300 400 500 600"}; fi
+IPORT=18980; NPORT=18990
+command -v wrk >/dev/null || { echo "peers.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
+mkdir -p "$OUT"; rm -f "$OUT"/raw.tsv
+log() { echo "[peers] $*" >&2; }
+log "machine: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.tsv"
+echo "cpu	$(lscpu | sed -n 's/Model name: *//p') ($(nproc) cores)" >> "$OUT/machine.tsv"
+[ -f "$root/cli/target/infer4j.jar" ] || (cd "$root" && mvn -B -q -Dmaven.test.skip=true package)
+JAVA="java -Dai.djl.offline=true -jar $root/cli/target/infer4j.jar"
+
+wait_up() { for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"text":"warm up"}' "$1" && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; return 1; }
+
+measure() { # system url
+  local sys=$1 url=$2 path=${2#http://127.0.0.1:*/}
+  QUERIES=$Q WPATH=/$path wrk -t1 -c8 -d3s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" >/dev/null 2>&1 || true
+  for c in $CONC; do
+    local line; line=$(QUERIES=$Q WPATH=/$path wrk -t1 -c"$c" -d"${DUR}s" -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" | grep RESULT)
+    log "$sys closed c=$c: $line"
+    echo "$sys	closed	$c	$line" >> "$OUT/raw.tsv"
+  done
+  for r in $RATES; do
+    $JAVA bench --url "$url" --api torchserve --data "$Q" --rate "$r" --warmup 2s --duration "${DUR}s" --report "$OUT/$sys-open-$r" >/dev/null 2>&1 || true
+    local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))")
+    log "$sys open r=$r: $s"
+    echo "$sys	open	$r	RESULT $s" >> "$OUT/raw.tsv"
+  done
+}
+
+run_infer4j() {
+  $JAVA serve --models m="$INFER4J_MODEL" --workers "$WORKERS" --threads "$THREADS" \
+    --inference-address 127.0.0.1:$IPORT --management-address 127.0.0.1:$((IPORT+1)) --metrics-address 127.0.0.1:$((IPORT+2)) \
+    > "$OUT/infer4j-serve.log" 2>&1 &
+  local pid=$!
+  wait_up "http://127.0.0.1:$IPORT/predictions/m"
+  measure infer4j "http://127.0.0.1:$IPORT/predictions/m"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+run_node() {
+  (cd "$PH/node-embed" && MODEL=$MODEL_DIR/model.onnx TOKENIZER=$MODEL_DIR/tokenizer.json PORT=$NPORT WORKERS=$WORKERS INTRA=$THREADS exec node server.mjs) \
+    > "$OUT/node.log" 2>&1 &
+  local pid=$!
+  wait_up "http://127.0.0.1:$NPORT/embed"
+  measure node "http://127.0.0.1:$NPORT/embed"
+  pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  log "round $round: infer4j"; run_infer4j
+  log "round $round: node"; run_node
+done
+log "ceiling: raw ONNX Runtime in-process (ort-raw)"
+java -Xms1g -Xmx1g -Dsections=lat,tput -DtputSec=4 -DwarmSec=2 -Dout="$OUT/ort.tsv" \
+  -cp "$PH/ort-raw/target/ort-baseline-0.1.jar:$PH/ort-raw/target/lib/*" baseline.Bench "$MODEL_DIR/model.onnx" "$MODEL_DIR/tokenizer.json" "$P" \
+  > "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
+echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
+log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$root/bench/scripts/peers_report.py" "$OUT" "$P" "$SLO_MS"

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Reads peers.sh's raw results (raw.tsv, ort.tsv) and writes peers.tsv, peers.md and index.html: per system the
+closed-loop ladder, the highest open-loop rate holding p99 <= SLO with >= 99% served, saturation and batch-1 p50, each
+as a ratio to the Node peer and to the in-process ceiling. Usage: peers_report.py OUT PRECISION SLO_MS"""
+import html, re, statistics, sys
+from collections import defaultdict
+
+out, precision, slo = sys.argv[1], sys.argv[2], float(sys.argv[3])
+runs = defaultdict(list)  # (system, mode, level) -> [dict]
+for line in open(f"{out}/raw.tsv"):
+    sysname, mode, level, result = line.rstrip("\n").split("\t")
+    kv = dict(re.findall(r"(\w+)=([\d.]+)", result))
+    runs[(sysname, mode, int(level))].append({k: float(v) for k, v in kv.items()})
+
+def med(rows, key):
+    return statistics.median(r[key] for r in rows)
+
+systems = sorted({k[0] for k in runs}, key=lambda s: s != "infer4j")
+closed_levels = sorted({k[2] for k in runs if k[1] == "closed"})
+open_levels = sorted({k[2] for k in runs if k[1] == "open"})
+
+ceiling_rps, ceiling_p50 = float("nan"), float("nan")
+try:
+    for line in open(f"{out}/ort.tsv"):
+        f = line.rstrip("\n").split("\t")
+        if f[1] == "tput": ceiling_rps = max(float(f[8]), ceiling_rps if ceiling_rps == ceiling_rps else 0)
+        if f[1] == "lat": ceiling_p50 = min(float(f[3]), ceiling_p50 if ceiling_p50 == ceiling_p50 else 1e9)
+except FileNotFoundError:
+    pass
+
+summary = {}
+for s in systems:
+    best_rate = 0
+    for r in open_levels:
+        rows = runs.get((s, "open", r))
+        if rows and med(rows, "p99") <= slo and med(rows, "served") >= 0.99: best_rate = r
+    sat = max([med(runs[(s, "closed", c)], "rps") for c in closed_levels if (s, "closed", c) in runs]
+              + [med(runs[(s, "open", r)], "rps") for r in open_levels if (s, "open", r) in runs])
+    p50 = med(runs[(s, "closed", 1)], "p50") if (s, "closed", 1) in runs else float("nan")
+    summary[s] = dict(rate_at_slo=best_rate, saturation=sat, batch1_p50=p50)
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+lines = [f"precision\t{precision}", f"slo_p99_ms\t{slo:g}", f"ceiling_sentences_per_s\t{ceiling_rps:.1f}", f"ceiling_batch1_p50_ms\t{ceiling_p50:.3f}"]
+for s in systems:
+    m = summary[s]
+    lines.append(f"{s}\trate_at_slo\t{m['rate_at_slo']}\tsaturation\t{m['saturation']:.1f}\tbatch1_p50_ms\t{m['batch1_p50']:.3f}")
+if "infer4j" in summary and "node" in summary:
+    i, n = summary["infer4j"], summary["node"]
+    lines.append(f"ratio_rate_at_slo_infer4j_over_node\t{ratio(i['rate_at_slo'], n['rate_at_slo']):.2f}")
+    lines.append(f"ratio_saturation_infer4j_over_node\t{ratio(i['saturation'], n['saturation']):.2f}")
+    lines.append(f"ratio_saturation_infer4j_over_ceiling\t{ratio(i['saturation'], ceiling_rps):.2f}")
+    lines.append(f"batch1_p50_overhead_ms_infer4j\t{i['batch1_p50'] - ceiling_p50:.3f}")
+    lines.append(f"batch1_p50_overhead_ms_node\t{n['batch1_p50'] - ceiling_p50:.3f}")
+open(f"{out}/peers.tsv", "w").write("\n".join(lines) + "\n")
+
+machine = dict(l.rstrip("\n").split("\t", 1) for l in open(f"{out}/machine.tsv"))
+md = [f"Peers, {precision}, same model file, {machine.get('cpu', '?')}; load average before {machine.get('load_before', '?')}, after {machine.get('load_after', '?')}", "",
+      "| closed loop (wrk -t1) | " + " | ".join(f"{s} req/s, p99" for s in systems) + " |", "|---|" + "---|" * len(systems)]
+for c in closed_levels:
+    md.append(f"| c={c} | " + " | ".join(
+        f"{med(runs[(s, 'closed', c)], 'rps'):.0f}, {med(runs[(s, 'closed', c)], 'p99'):.1f} ms" if (s, "closed", c) in runs else "-" for s in systems) + " |")
+md += ["", "| open loop (infer4j bench --rate) | " + " | ".join(f"{s} p99, served" for s in systems) + " |", "|---|" + "---|" * len(systems)]
+for r in open_levels:
+    md.append(f"| {r}/s | " + " | ".join(
+        f"{med(runs[(s, 'open', r)], 'p99'):.1f} ms, {100 * med(runs[(s, 'open', r)], 'served'):.1f}%" if (s, "open", r) in runs else "-" for s in systems) + " |")
+md += ["", f"| summary | " + " | ".join(systems) + " | raw ORT in-process |", "|---|" + "---|" * (len(systems) + 1),
+       f"| highest open-loop rate with p99 <= {slo:g} ms, >= 99% served | " + " | ".join(str(summary[s]['rate_at_slo']) for s in systems) + " | - |",
+       f"| saturation (req/s or sentences/s) | " + " | ".join(f"{summary[s]['saturation']:.0f}" for s in systems) + f" | {ceiling_rps:.0f} |",
+       f"| batch-1 p50 | " + " | ".join(f"{summary[s]['batch1_p50']:.2f} ms" for s in systems) + f" | {ceiling_p50:.2f} ms |"]
+if "infer4j" in summary and "node" in summary:
+    i, n = summary["infer4j"], summary["node"]
+    md += ["", f"Ratios: rate at SLO infer4j/node **{ratio(i['rate_at_slo'], n['rate_at_slo']):.2f}x**; saturation infer4j/node "
+               f"**{ratio(i['saturation'], n['saturation']):.2f}x**, infer4j/ceiling **{ratio(i['saturation'], ceiling_rps):.2f}x**; "
+               f"batch-1 p50 over raw: infer4j +{i['batch1_p50'] - ceiling_p50:.2f} ms, node +{n['batch1_p50'] - ceiling_p50:.2f} ms."]
+open(f"{out}/peers.md", "w").write("\n".join(md) + "\n")
+
+rows = "".join(f"<p>{html.escape(l)}</p>" if not l.startswith("|") else "" for l in md)
+tables, cur = [], []
+for l in md + [""]:
+    if l.startswith("|"):
+        cur.append(l)
+    elif cur:
+        head, body = cur[0], [x for x in cur[2:]]
+        cells = lambda x, t: "".join(f"<{t}>{html.escape(c.strip().replace('**', ''))}</{t}>" for c in x.strip("|").split("|"))
+        tables.append("<table><tr>" + cells(head, "th") + "</tr>" + "".join("<tr>" + cells(b, "td") + "</tr>" for b in body) + "</table>")
+        cur = []
+page = ("<!doctype html><meta charset=utf-8><title>infer4j vs peers</title><style>body{font-family:sans-serif;margin:2em}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#eee}</style>"
+        f"<h1>infer4j vs the Node peer ({html.escape(precision)})</h1>" + rows + "".join(tables))
+open(f"{out}/index.html", "w").write(page)
+print("\n".join(md))

@@ -88,7 +88,7 @@ public final class Monitor {
                                               Progress progress) {
         String sha = ModelArchive.sha256(dataFile);
         String source = dataFile.getFileName() + " (sha256 " + sha.substring(0, 12) + ")";
-        SoftmaxHead head = model.task() == Model.Task.CLASSIFY && !model.heads().isEmpty() ? model.heads().get(0) : null;
+        SoftmaxHead head = !model.heads().isEmpty() ? model.heads().get(0) : null;
         JsonNode training = head == null ? null : head.training();
         String trainSha = training == null ? null : training.path("data").path("train").path("sha256").asText(null);
         String validSha = training == null ? null : training.path("data").path("valid").path("sha256").asText(null);

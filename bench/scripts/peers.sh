@@ -9,6 +9,7 @@
 # Usage: bench/scripts/peers.sh [fp32|int8] [OUT]        (needs wrk: apt-get install wrk; node/npm for the peer)
 #   env: ROUNDS=1 DUR=8 CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
+#        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
 #   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,8 +21,8 @@ INFER4J_MODEL=${INFER4J_MODEL:-$MODEL_DIR}
 Q=$PH/queries.txt
 ROUNDS=${ROUNDS:-1}; DUR=${DUR:-8}; CONC=${CONC:-"1 4 16 64"}
 WORKERS=${WORKERS:-2}; THREADS=${THREADS:-1}
-if [ "$P" = int8 ]; then SLO_MS=${SLO_MS:-10}; RATES=${RATES:-"300 500 700 900 1100 1300 1500 1700"};
-else SLO_MS=${SLO_MS:-25}; RATES=${RATES:-"100 200 300 400 500 600"}; fi
+if [ "$P" = int8 ]; then SLO_MS=${SLO_MS:-10}; RATES=${RATES:-"200 300 400 500 600 700 800 900"};
+else SLO_MS=${SLO_MS:-25}; RATES=${RATES:-"100 150 200 250 300 350 400"}; fi
 IPORT=18980; NPORT=18990
 command -v wrk >/dev/null || { echo "peers.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$OUT"; rm -f "$OUT"/raw.tsv
@@ -30,7 +31,8 @@ log "machine: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load bef
 echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.tsv"
 echo "cpu	$(lscpu | sed -n 's/Model name: *//p') ($(nproc) cores)" >> "$OUT/machine.tsv"
 [ -f "$root/cli/target/infer4j.jar" ] || (cd "$root" && mvn -B -q -Dmaven.test.skip=true package)
-JAVA="java -Dai.djl.offline=true -jar $root/cli/target/infer4j.jar"
+JAR=$root/cli/target/infer4j.jar
+JAVA="java -Dai.djl.offline=true -jar $JAR"
 
 wait_up() { for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"text":"warm up"}' "$1" && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; return 1; }
 
@@ -50,13 +52,14 @@ measure() { # system url
   done
 }
 
-run_infer4j() {
-  $JAVA serve --models m="$INFER4J_MODEL" --workers "$WORKERS" --threads "$THREADS" \
+run_infer4j() { # [name jar]: another build of infer4j (e.g. BASE_JAR, the build before a change) under another name
+  local name=${1:-infer4j} jar=${2:-$JAR}
+  java -Dai.djl.offline=true -jar "$jar" serve --models m="$INFER4J_MODEL" --workers "$WORKERS" --threads "$THREADS" \
     --inference-address 127.0.0.1:$IPORT --management-address 127.0.0.1:$((IPORT+1)) --metrics-address 127.0.0.1:$((IPORT+2)) \
-    > "$OUT/infer4j-serve.log" 2>&1 &
+    > "$OUT/$name-serve.log" 2>&1 &
   local pid=$!
   wait_up "http://127.0.0.1:$IPORT/predictions/m"
-  measure infer4j "http://127.0.0.1:$IPORT/predictions/m"
+  measure "$name" "http://127.0.0.1:$IPORT/predictions/m"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
@@ -71,6 +74,7 @@ run_node() {
 
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round: infer4j"; run_infer4j
+  if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR"; fi
   log "round $round: node"; run_node
 done
 log "ceiling: raw ONNX Runtime in-process (ort-raw)"
@@ -79,4 +83,4 @@ java -Xms1g -Xmx1g -Dsections=lat,tput -DtputSec=4 -DwarmSec=2 -Dout="$OUT/ort.t
   > "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
 echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
 log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 "$root/bench/scripts/peers_report.py" "$OUT" "$P" "$SLO_MS"
+python3 "$root/bench/scripts/peers_report.py" "$OUT" "$P" "$SLO_MS" "$THREADS"

@@ -28,6 +28,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,10 +224,16 @@ public final class Engine implements AutoCloseable {
      * @param listener metrics for the scheduler when this call starts it
      */
     public synchronized BatchScheduler batching(Backbone backbone, BatchPolicy policy, int workers, BatchListener listener) {
+        return batching(backbone, policy, workers, listener, BatchScheduler.Drain.THREADS);
+    }
+
+    /** {@link #batching(Backbone, BatchPolicy, int, BatchListener)} choosing who runs the forward passes. */
+    public synchronized BatchScheduler batching(Backbone backbone, BatchPolicy policy, int workers, BatchListener listener,
+                                                BatchScheduler.Drain drain) {
         if (closed) throw new IllegalStateException("engine is closed");
         BatchScheduler s = schedulers.get(backbone);
         if (s == null) {
-            s = new BatchScheduler(backbone, backbone.label(), policy, workers, listener, System::nanoTime);
+            s = new BatchScheduler(backbone, backbone.label(), policy, workers, listener, System::nanoTime, drain);
             schedulers.put(backbone, s);
         }
         return s;
@@ -246,7 +253,16 @@ public final class Engine implements AutoCloseable {
      * {@link DeadlineExceededException} when no answer is ready within {@code timeout}. Never blocks.
      */
     public CompletableFuture<List<Answer>> submit(Model model, Request request, Duration timeout) {
-        return scheduler(model.backbone()).submit(model, model.plan(request), timeout);
+        return submit(model, request, timeout, BatchScheduler.DIRECT);
+    }
+
+    /**
+     * {@link #submit(Model, Request, Duration)} from a caller that has an executor of its own (e.g. a Netty event
+     * loop): when the backbone's scheduler lets callers run the forward passes ({@link BatchScheduler.Drain#CALLERS}),
+     * they run on {@code here} after the current task, batched with whatever else is queued by then.
+     */
+    public CompletableFuture<List<Answer>> submit(Model model, Request request, Duration timeout, Executor here) {
+        return scheduler(model.backbone()).submit(model, model.plan(request), timeout, here);
     }
 
     /** {@link #submit} and wait: the same two steps, for callers that have a thread to spare. */

@@ -21,21 +21,37 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 /**
- * Dynamic batching for one backbone: a bounded queue shared by every model (head) on that backbone,
- * and worker threads that each take up to {@code maxBatchSize} sequences (and {@code maxBatchTokens}
- * padded tokens), waiting at most {@code maxDelay} for more (only when more is already queued), sort them by
- * length and run one forward pass.
+ * Dynamic batching for one backbone: a bounded queue shared by every model (head) on that backbone, and
+ * {@code workers} that each take up to {@code maxBatchSize} sequences (and {@code maxBatchTokens} padded tokens),
+ * sort them by length and run one forward pass. Workers are either the scheduler's own threads
+ * ({@link Drain#THREADS}: they wait up to {@code maxDelay} for more, only when more is already queued), or the
+ * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
+ * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
+ * hand-off and no wake-up per request; they never wait for more work).
  * A full queue refuses at once; work whose deadline passed is dropped before the model.
  * {@link #submit} is safe for concurrent callers and never blocks.
  */
 public final class BatchScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchScheduler.class);
+
+    /** Run CALLERS-mode forward passes on the submitting thread, before {@code submit} returns. */
+    public static final Executor DIRECT = Runnable::run;
+
+    /** Who runs the forward passes. */
+    public enum Drain {
+        /** The scheduler's own worker threads. */
+        THREADS,
+        /** The executors that callers pass to {@link #submit(Model, Plan, Duration, Executor)}, at most {@code workers} at once. */
+        CALLERS
+    }
 
     /** The answer of one job: the backbone vector and how long the job waited. */
     public record Result(float[] vector, long queueNanos, long modelNanos, int batchSize) { }
@@ -50,6 +66,9 @@ public final class BatchScheduler implements AutoCloseable {
     private final BlockingQueue<Job> queue;
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger workerSeq = new AtomicInteger();
+    private final Drain drain;
+    /** Forward passes running now (CALLERS mode). */
+    private final AtomicInteger busy = new AtomicInteger();
     private volatile int targetWorkers;
     private volatile boolean accepting = true;
     /** Smoothed forward-pass time per sequence, for admission control; 0 until the first batch. */
@@ -60,6 +79,13 @@ public final class BatchScheduler implements AutoCloseable {
      * @param clock  nanosecond clock ({@code System::nanoTime} outside tests)
      */
     public BatchScheduler(Backbone backbone, String name, BatchPolicy policy, int workers, BatchListener listener, LongSupplier clock) {
+        this(backbone, name, policy, workers, listener, clock, Drain.THREADS);
+    }
+
+    /** @param drain who runs the forward passes: own threads, or the callers' executors */
+    public BatchScheduler(Backbone backbone, String name, BatchPolicy policy, int workers, BatchListener listener, LongSupplier clock,
+                          Drain drain) {
+        this.drain = drain;
         this.backbone = backbone;
         this.name = name;
         this.policy = policy;
@@ -75,6 +101,10 @@ public final class BatchScheduler implements AutoCloseable {
 
     public BatchPolicy policy() {
         return policy;
+    }
+
+    public Drain drain() {
+        return drain;
     }
 
     /**
@@ -99,6 +129,7 @@ public final class BatchScheduler implements AutoCloseable {
     public synchronized void scale(int n) {
         if (n < 1) throw new IllegalArgumentException("workers must be >= 1, got " + n);
         targetWorkers = n;
+        if (drain == Drain.CALLERS) return;
         workers.removeIf(t -> !t.isAlive());
         while (workers.size() < n) {
             Thread t = new Thread(this::workLoop, "infer4j-" + name + "-worker-" + workerSeq.getAndIncrement());
@@ -116,6 +147,12 @@ public final class BatchScheduler implements AutoCloseable {
      * @param timeout how long the caller will wait; the job is dropped unrun after that
      */
     public CompletableFuture<Result> submit(Model model, Tokens tokens, Duration timeout) {
+        CompletableFuture<Result> f = enqueue(model, tokens, timeout);
+        if (drain == Drain.CALLERS) drainHere();
+        return f;
+    }
+
+    private CompletableFuture<Result> enqueue(Model model, Tokens tokens, Duration timeout) {
         CompletableFuture<Result> f = new CompletableFuture<>();
         if (model.backbone() != backbone)
             throw new IllegalArgumentException("model " + model.name() + " does not use backbone " + backbone.id());
@@ -142,10 +179,23 @@ public final class BatchScheduler implements AutoCloseable {
      * (a batch already running is not stopped; its late answer is discarded). Never blocks.
      */
     public CompletableFuture<List<Answer>> submit(Model model, Plan plan, Duration timeout) {
+        return submit(model, plan, timeout, DIRECT);
+    }
+
+    /**
+     * {@link #submit(Model, Plan, Duration)}; in {@link Drain#CALLERS} mode the forward passes run on {@code here}
+     * (e.g. the caller's event loop) once the current task is done, unless all workers are busy (then a running
+     * worker takes the work after its batch). {@link #DIRECT} runs them on the calling thread, now.
+     */
+    public CompletableFuture<List<Answer>> submit(Model model, Plan plan, Duration timeout, Executor here) {
         List<Tokens> seqs = plan.sequences();
         @SuppressWarnings("unchecked")
         CompletableFuture<Result>[] parts = new CompletableFuture[seqs.size()];
-        for (int i = 0; i < parts.length; i++) parts[i] = submit(model, seqs.get(i), timeout);
+        for (int i = 0; i < parts.length; i++) parts[i] = enqueue(model, seqs.get(i), timeout);
+        if (drain == Drain.CALLERS) {
+            if (here == DIRECT) drainHere();
+            else here.execute(() -> drainOn(here));
+        }
         CompletableFuture<Void> all = parts.length == 1 ? parts[0].thenApply(r -> null) : CompletableFuture.allOf(parts);
         return all.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(unwrap(e) instanceof TimeoutException
@@ -162,6 +212,71 @@ public final class BatchScheduler implements AutoCloseable {
     private static Throwable unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
         return t;
+    }
+
+    /**
+     * CALLERS mode, as a task on {@code here}: if a worker slot is free, runs one batch of what is queued, then, if
+     * work is left, asks {@code here} to come back (so an event loop handles its I/O between batches and the next
+     * batch takes what arrived meanwhile). When every slot is busy it returns at once: a running worker re-checks
+     * the queue after its batch, so queued work is never stranded.
+     */
+    private void drainOn(Executor here) {
+        if (drainOnce()) here.execute(() -> drainOn(here));
+    }
+
+    /** Runs batches on this thread while a worker slot is free and work is queued. */
+    private void drainHere() {
+        while (drainOnce()) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** One batch if a worker slot is free; true when work is left afterwards (and this thread should come back). */
+    private boolean drainOnce() {
+        int n;
+        do {
+            n = busy.get();
+            if (n >= targetWorkers) return false;
+        } while (!busy.compareAndSet(n, n + 1));
+        try {
+            List<Job> batch = new ArrayList<>(Math.min(policy.maxBatchSize(), queue.size() + 1));
+            Job first = queue.poll();
+            if (first != null) {
+                batch.add(first);
+                takeQueued(batch, first);
+                runGuarded(batch, first);
+            }
+        } finally {
+            busy.decrementAndGet();
+        }
+        return !queue.isEmpty();
+    }
+
+    /** Adds what is already queued, up to the batch limits, without waiting. */
+    private void takeQueued(List<Job> batch, Job first) {
+        int longest = first.tokens().length();
+        while (batch.size() < policy.maxBatchSize()) {
+            Job next = queue.peek();
+            if (next == null) return;
+            int len = Math.max(longest, next.tokens().length());
+            if ((long) len * (batch.size() + 1) > policy.maxBatchTokens()) return;
+            next = queue.poll();
+            if (next == null) return;
+            longest = len;
+            batch.add(next);
+        }
+    }
+
+    /** Runs a batch; a failure fails that batch's callers (typed failures carry their status) and nothing else. */
+    private void runGuarded(List<Job> batch, Job first) {
+        try {
+            run(batch);
+        } catch (InferenceException e) {
+            fail(batch, e);
+        } catch (RuntimeException | Error e) {
+            log.error("{} failed a batch of {}", Thread.currentThread().getName(), batch.size(), e);
+            fail(batch, new ModelExecutionException("model failed: " + e.getMessage(), e));
+        }
     }
 
     /** Runs a worker; a worker that dies of something unexpected is logged and replaced. */
@@ -195,17 +310,12 @@ public final class BatchScheduler implements AutoCloseable {
             batch.add(first);
             try {
                 gather(batch, first);
-                run(batch);
             } catch (InterruptedException e) {
                 fail(batch, new OverloadedException("model '" + first.model().name() + "' is shutting down"));
                 Thread.currentThread().interrupt();
                 return;
-            } catch (InferenceException e) {
-                fail(batch, e); // typed and carried to each caller, who logs it with its request's context
-            } catch (RuntimeException | Error e) {
-                log.error("worker {} failed a batch of {}", Thread.currentThread().getName(), batch.size(), e);
-                fail(batch, new ModelExecutionException("model failed: " + e.getMessage(), e));
             }
+            runGuarded(batch, first); // typed failures are carried to each caller, who logs them with the request's context
         }
     }
 
@@ -282,9 +392,13 @@ public final class BatchScheduler implements AutoCloseable {
      * Stops intake, lets workers finish what is queued (up to {@code drain}), then fails whatever is left
      * with 503 and stops the workers. Idempotent.
      */
-    public void shutdown(Duration drain) {
+    public void shutdown(Duration drainTime) {
         accepting = false;
-        long until = System.nanoTime() + drain.toNanos();
+        long until = System.nanoTime() + drainTime.toNanos();
+        while (drain == Drain.CALLERS && (!queue.isEmpty() || busy.get() > 0) && System.nanoTime() < until) {
+            if (!queue.isEmpty()) drainHere(); // what the callers' executors have not run yet
+            else LockSupport.parkNanos(1_000_000);
+        }
         List<Thread> snapshot;
         synchronized (this) {
             snapshot = new ArrayList<>(workers);

@@ -49,6 +49,11 @@ public final class Exchange {
         this.finisher = finisher;
     }
 
+    /** The connection's event loop. */
+    public java.util.concurrent.Executor executor() {
+        return ctx.executor();
+    }
+
     public FullHttpRequest request() {
         return request;
     }

@@ -68,7 +68,7 @@ public final class InferenceService implements Exchange.Finisher {
         var served = registry.resolve(name, version);
         String ver = served.model().version();
         x.about(name, ver);
-        var answered = engine.submit(served.model(), request, config.responseTimeout()); // throws at once for bad input
+        var answered = engine.submit(served.model(), request, config.responseTimeout(), x.executor()); // throws at once for bad input
         inFlight.incrementAndGet();
         x.admit();
         String eventId = CaptureHook.sample(capture, name);

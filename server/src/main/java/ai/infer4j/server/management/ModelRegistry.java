@@ -182,7 +182,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The backbone's scheduler (the engine's, shared by every model on it), counting this model as a user. */
     private BatchScheduler schedulerFor(Backbone bb, int workers, BatchPolicy policy) {
-        BatchScheduler s = engine.batching(bb, policy, workers, metrics.listenerFor(bb.label()));
+        BatchScheduler s = engine.batching(bb, policy, workers, metrics.listenerFor(bb.label()), BatchScheduler.Drain.CALLERS);
         if (users.merge(bb, 1, Integer::sum) == 1) metrics.track(bb.label(), s);
         return s;
     }

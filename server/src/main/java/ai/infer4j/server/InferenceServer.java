@@ -70,7 +70,7 @@ public final class InferenceServer implements AutoCloseable {
         metrics.trackCapture(monitor);
         this.service = new InferenceService(engine, registry, config, metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
-        this.io = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), named("infer4j-io"),
+        this.io = new MultiThreadIoEventLoopGroup(Math.max(Math.max(2, Runtime.getRuntime().availableProcessors()), config.workersPerModel()), named("infer4j-io"),
                 NioIoHandler.newFactory());
         this.managementExecutor = Executors.newSingleThreadExecutor(named("infer4j-management"));
     }

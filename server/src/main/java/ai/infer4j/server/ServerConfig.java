@@ -62,11 +62,15 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
             throw new IllegalArgumentException("default_response_timeout must be > 0, got " + responseTimeout);
     }
 
-    /** Defaults: everything on localhost, the built-in intent model, batches of up to 32 within 2 ms. */
+    /**
+     * Defaults: everything on localhost, the built-in intent model, batches of up to 32, and one worker per core with one
+     * ONNX Runtime thread each (what {@code tune} finds fastest on small machines: two single-threaded forward passes
+     * beat one two-threaded pass for throughput, and the I/O event loops that run them are one per core).
+     */
     public static ServerConfig defaults() {
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
-                Map.of("intent", "intent"), 6_553_500, 1, cores, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
+                Map.of("intent", "intent"), 6_553_500, cores, 1, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
                 Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled(), "fp32");
     }
 

@@ -5,6 +5,8 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.OverloadedException;
 import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Plan;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.junit.jupiter.api.Test;
 
@@ -109,5 +111,69 @@ class BatchSchedulerTest {
         BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime);
         s.shutdown(Duration.ofSeconds(5));
         assertThat(s.submit(model, tokens, Duration.ofSeconds(1))).isCompletedExceptionally();
+    }
+
+    private static java.util.concurrent.ExecutorService loop(String name) {
+        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, name));
+    }
+
+    @Test
+    void callersRunTheForwardPassOnTheirOwnExecutorBatchingWhatIsQueuedMeanwhile() throws Exception {
+        var loop = loop("test-loop");
+        List<String> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                ranOn.add(Thread.currentThread().getName());
+                sizes.add(size);
+            }
+        };
+        Plan plan = model.plan(Request.of("what is my balance"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, System::nanoTime,
+                BatchScheduler.Drain.CALLERS)) {
+            // three requests arrive while the loop is busy with one task: one forward pass answers all three after it
+            var answers = loop.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), loop),
+                    s.submit(model, plan, Duration.ofSeconds(30), loop), s.submit(model, plan, Duration.ofSeconds(30), loop))).get();
+            for (var a : answers) assertThat(a.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(sizes).containsExactly(3);
+            assertThat(ranOn).containsExactly("test-loop");
+        } finally {
+            loop.shutdownNow();
+        }
+    }
+
+    @Test
+    void workQueuedWhileEveryWorkerIsBusyIsTakenByTheRunningWorker() throws Exception {
+        var a = loop("loop-a");
+        var b = loop("loop-b");
+        Gate gate = new Gate();
+        Plan plan = model.plan(Request.of("what is my balance"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, gate, System::nanoTime,
+                BatchScheduler.Drain.CALLERS)) {
+            var first = a.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), a)).get();
+            assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue(); // loop-a holds the only worker slot
+            var second = b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get();
+            b.submit(() -> { }).get(); // loop-b tried to drain and found no free slot
+            assertThat(second).isNotDone();
+            gate.release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(second.get(30, TimeUnit.SECONDS)).hasSize(1); // loop-a came back for it after its batch
+        } finally {
+            a.shutdownNow();
+            b.shutdownNow();
+        }
+    }
+
+    @Test
+    void shutdownOfCallerDrainedSchedulerRunsWhatIsStillQueued() throws Exception {
+        Plan plan = model.plan(Request.of("what is my balance"));
+        BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime,
+                BatchScheduler.Drain.CALLERS);
+        var parked = s.submit(model, plan, Duration.ofSeconds(30), r -> { }); // an executor that never runs the drain
+        assertThat(parked).isNotDone();
+        s.shutdown(Duration.ofSeconds(30));
+        assertThat(parked.get(30, TimeUnit.SECONDS)).hasSize(1);
+        assertThat(s.submit(model, plan, Duration.ofSeconds(1), BatchScheduler.DIRECT)).isCompletedExceptionally();
     }
 }

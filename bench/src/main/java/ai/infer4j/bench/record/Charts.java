@@ -50,10 +50,14 @@ public final class Charts {
     public static String img(String title, String xTitle, String yTitle, List<Series> series, boolean logX) {
         try {
             System.setProperty("java.awt.headless", "true");
-            XYChart chart = new XYChartBuilder().width(860).height(380).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+            // the legend goes outside the plot area, below it when there are many series, so it never covers a curve
+            boolean many = series.size() > 5;
+            int height = 380 + (many ? 18 * ((series.size() + 2) / 3) : 0);
+            XYChart chart = new XYChartBuilder().width(860).height(height).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
             var st = chart.getStyler();
             st.setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            st.setLegendPosition(Styler.LegendPosition.InsideNW);
+            st.setLegendPosition(many ? Styler.LegendPosition.OutsideS : Styler.LegendPosition.OutsideE);
+            if (many) st.setLegendLayout(Styler.LegendLayout.Horizontal);
             st.setChartBackgroundColor(Color.WHITE);
             st.setPlotGridLinesColor(new Color(225, 225, 225));
             st.setMarkerSize(5);

@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -126,16 +128,20 @@ public record TuneReport(double sloP99Ms, double pricePerHour, double peakRps, L
                     peakRps > 0 && r.meetsSlo() ? "" + c.instances() : "", r.error() == null ? "" : r.error()));
         }
         b.append(Html.table(List.of("config", "max req/s at SLO", "p50 ms", "p99 ms", "cost / 1M", "instances for peak", "error"), rows));
-        List<Charts.Series> probes = new ArrayList<>();
+        // one plot per model variant, so a plot holds a handful of configurations, not all of them
+        Map<String, List<Charts.Series>> byVariant = new LinkedHashMap<>();
         for (Tuner.Result r : results) {
             if (r.search() == null || r.search().probes().isEmpty()) continue;
             List<RateSearch.Probe> ps = new ArrayList<>(r.search().probes());
             ps.sort(java.util.Comparator.comparingDouble(RateSearch.Probe::offeredRps));
-            probes.add(new Charts.Series(r.config().label(), ps.stream().mapToDouble(RateSearch.Probe::offeredRps).toArray(),
+            byVariant.computeIfAbsent(r.config().variant(), v -> new ArrayList<>()).add(new Charts.Series(
+                    r.config().label().substring(r.config().variant().length()).trim(), ps.stream().mapToDouble(RateSearch.Probe::offeredRps).toArray(),
                     ps.stream().mapToDouble(p -> Math.min(p.summary().p99Ms(), sloP99Ms * 5)).toArray(), true));
         }
-        probes.add(new Charts.Series("SLO", new double[]{0, maxOffered()}, new double[]{sloP99Ms, sloP99Ms}));
-        b.append(Charts.img("p99 at each probed rate (capped at 5x SLO)", "offered req/s", "p99 ms", probes, false));
+        byVariant.forEach((variant, probes) -> {
+            probes.add(new Charts.Series("SLO", new double[]{0, maxOffered()}, new double[]{sloP99Ms, sloP99Ms}));
+            b.append(Charts.img(variant + ": p99 at each probed rate (capped at 5x SLO)", "offered req/s", "p99 ms", probes, false));
+        });
         if (!curves.isEmpty()) {
             b.append("<h2>Latency against load</h2><p class=\"note\">Saturation = closed-loop throughput; points are open-loop runs at fractions of it. File: curves.csv.</p>");
             List<List<String>> cr = new ArrayList<>();

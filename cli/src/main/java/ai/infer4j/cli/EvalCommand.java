@@ -58,6 +58,12 @@ final class EvalCommand implements Callable<Integer> {
             out.printf("  accuracy           %.4f%n  macro-F1           %.4f%n", r.accuracy(), r.macroF1());
             if (!Double.isNaN(r.oosRecall()))
                 out.printf("  in-scope accuracy  %.4f%n  oos recall         %.4f%n", r.inScopeAccuracy(), r.oosRecall());
+            if (!r.oosCurve().isEmpty()) {
+                out.println("  out-of-scope trade-off (threshold, in-scope rejected, in-scope accuracy, oos recall, oos precision):");
+                for (var p : r.oosCurve())
+                    out.printf("    %9.4f  %6.2f%%  %.4f  %.4f  %.4f%s%n", p.threshold(), 100 * p.inScopeRejected(), p.inScopeAccuracy(),
+                            p.oosRecall(), p.oosPrecision(), p.atHeadThreshold() ? "   <- the head's threshold" : "");
+            }
             out.println("  worst classes (F1, precision, recall, support):");
             for (var e : r.worst(worst))
                 out.printf("    %-28s %.3f  %.3f  %.3f  %d%n", e.getKey(), e.getValue().f1(), e.getValue().precision(),

@@ -62,6 +62,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backbone", description = "backbone: builtin or an export directory (default: builtin)")
     String backbone = "builtin";
 
+    @Option(names = "--cv", description = "intent: k-fold selection on train+valid pooled (K >= 2), then a final fit on all rows; "
+            + "0 selects on --valid (default: ${DEFAULT-VALUE})", defaultValue = "0")
+    int cv;
+
+    @Option(names = "--oos-budget", description = "intent with --cv: held-out in-scope accuracy the out-of-scope rule may cost "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "0.005")
+    double oosBudget;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -82,11 +90,15 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    IntentTrainer.Grid.defaults(), threads);
+                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);
             PrintWriter w = spec.commandLine().getOut();
+            if (cv >= 2) {
+                printCv(w, head);
+                return 0;
+            }
             JsonNode sel = head.training().get("selected");
             JsonNode v = head.training().get("valid");
             w.printf("wrote %s: %d labels, selected lr=%s l2=%s epochs=%s oosThreshold=%s%n", out, head.labels().size(),
@@ -96,6 +108,32 @@ final class TrainCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
+    }
+
+    private void printCv(PrintWriter w, SoftmaxHead head) {
+        JsonNode cvNode = head.training().get("cv");
+        JsonNode sel = cvNode.get("selected");
+        w.printf("wrote %s: %d labels, %d-fold selection on %d rows: lr=%s l2=%s epochs=%s%n", out, head.labels().size(),
+                cvNode.get("folds").asInt(), cvNode.get("rows").asInt(), sel.get("learningRate"), sel.get("l2"), sel.get("epochs"));
+        w.printf("held-out accuracy (argmax) %.4f +- %.4f (std over folds), per fold %s%n", sel.get("accuracy_mean").asDouble(),
+                sel.get("accuracy_std").asDouble(), sel.get("accuracy_per_fold"));
+        JsonNode oos = cvNode.get("oos");
+        if (oos != null) {
+            JsonNode at = oos.get("at_threshold");
+            w.printf("out-of-scope score %s, threshold %s (budget %s): held-out in-scope accuracy %s (without rejection %s), "
+                            + "oos recall %s, oos precision %s%n", "energy+centroid", oos.get("threshold"), oos.get("budget"),
+                    at.get("in_scope_accuracy"), oos.get("in_scope_accuracy_without_rejection"), at.get("oos_recall"), at.get("oos_precision"));
+            StringBuilder folds = new StringBuilder();
+            for (JsonNode f : oos.get("per_fold"))
+                folds.append(String.format(" %s/%s", f.get("in_scope_accuracy").asText(), f.get("oos_recall").asText()));
+            w.printf("per fold (in-scope accuracy/oos recall):%s%n", folds);
+            w.println("trade-off (in-scope rejected -> in-scope accuracy, oos recall, oos precision):");
+            for (JsonNode p : oos.get("curve"))
+                w.printf("  %6.2f%%  threshold %8.4f  %.4f  %.4f  %.4f%n", 100 * p.get("in_scope_rejected").asDouble(),
+                        p.get("threshold").asDouble(), p.get("in_scope_accuracy").asDouble(), p.get("oos_recall").asDouble(),
+                        p.get("oos_precision").asDouble());
+        }
+        w.flush();
     }
 
     private int trainPair() {

@@ -83,6 +83,54 @@ class TrainingTest {
         assertThat(t.get("results")).hasSize(4);
     }
 
+    private static final String[] OUT_OF_SCOPE = {"tell me a joke about %s", "how do I bake %s bread", "who painted the %s ceiling",
+            "what rhymes with %s"};
+
+    /** The generated set plus an out-of-scope label of unrelated requests. */
+    private static void writeDataWithOos(Path train, Path valid) throws IOException {
+        writeData(train, valid, 4);
+        List<String> oos = new ArrayList<>();
+        for (String t : OUT_OF_SCOPE) for (String f : FILLERS) oos.add("{\"text\": \"" + String.format(t, f) + "\", \"label\": \"oos\"}");
+        Files.write(train, oos.subList(0, oos.size() / 2), java.nio.file.StandardOpenOption.APPEND);
+        Files.write(valid, oos.subList(oos.size() / 2, oos.size()), java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private SoftmaxHead trainCv(Path dir, Path cacheDir) {
+        Backbone bb = TestEngine.get().backbone(BackboneFiles.builtin(TestEngine.options().cacheDir()));
+        var job = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), "oos", 7, SMALL_GRID, 2, 3, 0.01);
+        return IntentTrainer.train(job, bb, new EmbeddingCache(cacheDir), Progress.NONE);
+    }
+
+    @Test
+    void crossValidatedHeadGetsAnOutOfScopeScoreAndTheSameBytesTwice(@TempDir Path dir) throws IOException {
+        writeDataWithOos(dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"));
+        SoftmaxHead head = trainCv(dir, dir.resolve("cache"));
+        assertThat(head.oosScore()).isNotNull();
+        assertThat(head.oosThreshold()).isZero();
+        var cv = head.training().get("cv");
+        assertThat(cv.get("folds").asInt()).isEqualTo(3);
+        assertThat(cv.get("rows").asInt()).isEqualTo(3 * 4 * FILLERS.length + OUT_OF_SCOPE.length * FILLERS.length);
+        assertThat(cv.at("/selected/accuracy_per_fold")).hasSize(3);
+        assertThat(cv.get("results")).hasSize(4);
+        assertThat(cv.at("/oos/per_fold")).hasSize(3);
+        // the chosen threshold keeps held-out in-scope accuracy within the budget
+        assertThat(cv.at("/oos/at_threshold/in_scope_accuracy").asDouble())
+                .isGreaterThanOrEqualTo(cv.at("/oos/in_scope_accuracy_without_rejection").asDouble() - 0.01 - 1e-4);
+        // a lower threshold never catches fewer out-of-scope examples
+        double previous = -1;
+        for (var p : cv.at("/oos/curve")) {
+            assertThat(p.get("oos_recall").asDouble()).isGreaterThanOrEqualTo(previous);
+            previous = p.get("oos_recall").asDouble();
+        }
+        Model m = TestEngine.get().load(write(head, dir).toString());
+        var p = m.classify(List.of("will there be thunderstorms in chicago", "play a song by the beatles", "what's my account balance"));
+        assertThat(p).extracting(x -> x.label()).containsExactly("weather", "music", "balance");
+
+        Path a = writeHead(head, dir.resolve("a.json"));
+        Path b = writeHead(trainCv(dir, dir.resolve("cache-b")), dir.resolve("b.json"));
+        assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
+    }
+
     private static Path write(SoftmaxHead head, Path dir) {
         return writeHead(head, dir.resolve("head.json"));
     }

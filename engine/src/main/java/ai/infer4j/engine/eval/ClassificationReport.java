@@ -17,9 +17,29 @@ import java.util.TreeSet;
  *                        (an out-of-scope prediction on them counts as wrong); NaN when there are none
  * @param oosRecall       fraction of out-of-scope examples predicted out-of-scope; NaN when there are none
  * @param perClass        per label: precision, recall, F1 and support
+ * @param oosCurve        out-of-scope trade-off at several thresholds (empty when not computed)
  */
 public record ClassificationReport(int n, double accuracy, double macroF1, double inScopeAccuracy, double oosRecall,
-                                   Map<String, ClassScore> perClass) {
+                                   Map<String, ClassScore> perClass, List<OosPoint> oosCurve) {
+    public ClassificationReport {
+        oosCurve = List.copyOf(oosCurve);
+    }
+
+    /**
+     * One point of the out-of-scope trade-off: input whose out-of-scope score is at or above {@code threshold} (or whose
+     * top class is the out-of-scope label) is answered out-of-scope.
+     *
+     * @param inScopeRejected fraction of in-scope examples answered out-of-scope
+     * @param oosPrecision    fraction of out-of-scope answers that were truly out of scope
+     * @param atHeadThreshold true for the point at the head's own threshold
+     */
+    public record OosPoint(double threshold, double inScopeRejected, double inScopeAccuracy, double oosRecall, double oosPrecision,
+                           boolean atHeadThreshold) { }
+
+    /** This report with a trade-off curve. */
+    public ClassificationReport withCurve(List<OosPoint> curve) {
+        return new ClassificationReport(n, accuracy, macroF1, inScopeAccuracy, oosRecall, perClass, curve);
+    }
 
     /** Precision, recall and F1 of one label; {@code support} is how many examples truly have it. */
     public record ClassScore(double precision, double recall, double f1, int support) { }
@@ -69,7 +89,7 @@ public record ClassificationReport(int n, double accuracy, double macroF1, doubl
         return new ClassificationReport(n, n == 0 ? Double.NaN : (double) correct / n,
                 per.isEmpty() ? Double.NaN : f1Sum / per.size(),
                 inScope == 0 ? Double.NaN : (double) inScopeCorrect / inScope,
-                oos == 0 ? Double.NaN : (double) oosCaught / oos, per);
+                oos == 0 ? Double.NaN : (double) oosCaught / oos, per, List.of());
     }
 
     /** The {@code k} labels with the lowest F1 (ties by name), among labels that occur in the truth. */

@@ -5,6 +5,7 @@ import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.LabeledPair;
 import ai.infer4j.engine.train.LabeledText;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +30,62 @@ public final class Evaluation {
             predicted.add(p.label());
         }
         boolean hasOos = oosLabel != null && model.labels().contains(oosLabel);
-        return ClassificationReport.of(data.stream().map(LabeledText::label).toList(), predicted, hasOos ? oosLabel : null);
+        List<String> truth = data.stream().map(LabeledText::label).toList();
+        ClassificationReport r = ClassificationReport.of(truth, predicted, hasOos ? oosLabel : null);
+        if (hasOos && !model.heads().isEmpty() && oosLabel.equals(model.heads().get(0).oosLabel()) && truth.contains(oosLabel))
+            r = r.withCurve(oosCurve(model.heads().get(0), v, truth));
+        return r;
+    }
+
+    /** In-scope rejection rates at which {@link #oosCurve} puts its points. */
+    private static final double[] REJECT_RATES = {0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2};
+
+    /**
+     * The out-of-scope trade-off of {@code head} on labelled embeddings: one point per in-scope rejection rate in
+     * {@link #REJECT_RATES} (its threshold is that quantile of the in-scope examples' scores) plus the head's own threshold.
+     */
+    public static List<ClassificationReport.OosPoint> oosCurve(SoftmaxHead head, float[][] v, List<String> truth) {
+        String oos = head.oosLabel();
+        double[] score = new double[v.length];
+        boolean[] topOos = new boolean[v.length];
+        List<Double> inScores = new java.util.ArrayList<>();
+        for (int i = 0; i < v.length; i++) {
+            score[i] = head.outOfScope(v[i]);
+            topOos[i] = head.topLabel(v[i]).equals(oos);
+            if (!truth.get(i).equals(oos)) inScores.add(score[i]);
+        }
+        if (inScores.isEmpty()) return List.of();
+        double[] sorted = inScores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        List<ClassificationReport.OosPoint> out = new java.util.ArrayList<>();
+        for (double rate : REJECT_RATES) {
+            int idx = (int) Math.round((1 - rate) * sorted.length);
+            double t = idx >= sorted.length ? Math.nextUp(sorted[sorted.length - 1]) : sorted[idx];
+            out.add(point(head, v, truth, score, topOos, t, false));
+        }
+        out.add(point(head, v, truth, score, topOos, head.outOfScopeThreshold(), true));
+        out.sort(java.util.Comparator.comparingDouble(ClassificationReport.OosPoint::threshold).reversed());
+        return out;
+    }
+
+    private static ClassificationReport.OosPoint point(SoftmaxHead head, float[][] v, List<String> truth, double[] score,
+                                                       boolean[] topOos, double t, boolean own) {
+        String oos = head.oosLabel();
+        int inScope = 0, inRejected = 0, inCorrect = 0, oosRows = 0, caught = 0;
+        for (int i = 0; i < v.length; i++) {
+            boolean rejected = topOos[i] || score[i] >= t;
+            if (truth.get(i).equals(oos)) {
+                oosRows++;
+                if (rejected) caught++;
+            } else {
+                inScope++;
+                if (rejected) inRejected++;
+                else if (head.topLabel(v[i]).equals(truth.get(i))) inCorrect++;
+            }
+        }
+        int flagged = caught + inRejected;
+        return new ClassificationReport.OosPoint(t, inScope == 0 ? 0 : (double) inRejected / inScope,
+                inScope == 0 ? Double.NaN : (double) inCorrect / inScope, oosRows == 0 ? Double.NaN : (double) caught / oosRows,
+                flagged == 0 ? Double.NaN : (double) caught / flagged, own);
     }
 
     /** The JSON report: accuracy, macro_f1, in_scope_accuracy, oos_recall, n, worst classes and per-class scores. */
@@ -49,6 +105,18 @@ public final class Evaluation {
         }
         ObjectNode per = o.putObject("per_class");
         r.perClass().forEach((label, s) -> score(per.putObject(label), s));
+        if (!r.oosCurve().isEmpty()) {
+            ArrayNode curve = o.putArray("oos_curve");
+            for (ClassificationReport.OosPoint p : r.oosCurve()) {
+                ObjectNode c = curve.addObject();
+                put(c, "threshold", p.threshold());
+                put(c, "in_scope_rejected", p.inScopeRejected());
+                put(c, "in_scope_accuracy", p.inScopeAccuracy());
+                put(c, "oos_recall", p.oosRecall());
+                put(c, "oos_precision", p.oosPrecision());
+                if (p.atHeadThreshold()) c.put("head_threshold", true);
+            }
+        }
         return o;
     }
 

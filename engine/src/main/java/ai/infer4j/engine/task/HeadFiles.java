@@ -76,7 +76,22 @@ public final class HeadFiles {
         float[] bias = floats(root.path("bias"));
         String oos = root.hasNonNull("oosLabel") ? root.get("oosLabel").asText() : null;
         return new SoftmaxHead(root.path("name").asText("head"), labels, weights, bias, oos,
-                root.path("oosThreshold").asDouble(0), root.get("training"));
+                root.path("oosThreshold").asDouble(0), root.get("training"), readOosScore(root.get("oosScore"), source));
+    }
+
+    private static OutOfScopeScore readOosScore(JsonNode o, String source) {
+        if (o == null || o.isNull()) return null;
+        if (!OutOfScopeScore.KIND.equals(o.path("kind").asText()))
+            throw new ModelLoadException("head " + source + " has an oosScore of kind '" + o.path("kind").asText()
+                    + "'; this version reads '" + OutOfScopeScore.KIND + "'");
+        JsonNode c = o.path("centroids");
+        if (!c.isArray() || c.isEmpty()) throw new ModelLoadException("head " + source + " oosScore has no 'centroids'");
+        for (String f : List.of("energyMean", "energyStd", "distanceMean", "distanceStd", "threshold"))
+            if (!o.path(f).isNumber()) throw new ModelLoadException("head " + source + " oosScore has no numeric '" + f + "'");
+        float[][] centroids = new float[c.size()][];
+        for (int k = 0; k < c.size(); k++) centroids[k] = floats(c.get(k));
+        return new OutOfScopeScore(centroids, o.get("energyMean").asDouble(), o.get("energyStd").asDouble(),
+                o.get("distanceMean").asDouble(), o.get("distanceStd").asDouble(), o.get("threshold").asDouble());
     }
 
     private static PairHead readPair(JsonNode root, String source) {
@@ -129,6 +144,18 @@ public final class HeadFiles {
         head.labels().forEach(labels::add);
         if (head.oosLabel() != null) root.put("oosLabel", head.oosLabel());
         root.put("oosThreshold", head.oosThreshold());
+        if (head.oosScore() != null) {
+            OutOfScopeScore o = head.oosScore();
+            ObjectNode os = root.putObject("oosScore");
+            os.put("kind", OutOfScopeScore.KIND);
+            os.put("threshold", o.threshold());
+            os.put("energyMean", o.energyMean());
+            os.put("energyStd", o.energyStd());
+            os.put("distanceMean", o.distanceMean());
+            os.put("distanceStd", o.distanceStd());
+            ArrayNode centroids = os.putArray("centroids");
+            for (float[] row : o.centroids()) centroids.add(array(row));
+        }
         if (head.training() != null) root.set("training", head.training());
         ArrayNode weights = root.putArray("weights");
         for (float[] row : head.weights()) weights.add(array(row));

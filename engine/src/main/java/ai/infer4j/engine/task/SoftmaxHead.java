@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A linear softmax classifier on a backbone's pooled embedding, with an optional out-of-scope rule:
- * when the top probability is below {@code oosThreshold}, the answer is {@code oosLabel}.
+ * A linear softmax classifier on a backbone's pooled embedding, with optional out-of-scope rules: the answer is
+ * {@code oosLabel} when the top probability is below {@code oosThreshold}, or when {@code oosScore} (if set) reaches its
+ * threshold, or when {@code oosLabel} itself is the most probable class.
  *
  * @param name         head name (usually the model name, e.g. {@code intent})
  * @param labels       class labels, one per weight row
@@ -17,9 +18,10 @@ import java.util.Objects;
  * @param oosLabel     label for out-of-scope input, or null
  * @param oosThreshold top probability below which the answer is {@code oosLabel} (0 = rule off)
  * @param training     how the head was trained (data hashes, seed, grid, scores); may be null
+ * @param oosScore     out-of-scope score and threshold (energy + centroid distance), or null for the probability rule only
  */
 public record SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel,
-                          double oosThreshold, JsonNode training) implements Head {
+                          double oosThreshold, JsonNode training, OutOfScopeScore oosScore) implements Head {
     public SoftmaxHead {
         Objects.requireNonNull(name, "name");
         labels = List.copyOf(labels);
@@ -35,6 +37,17 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
             throw new ModelLoadException("head '" + name + "' oosThreshold must be in [0, 1), got " + oosThreshold);
         if (oosLabel != null && !labels.contains(oosLabel))
             throw new ModelLoadException("head '" + name + "' oosLabel '" + oosLabel + "' is not one of its labels");
+        if (oosScore != null && oosLabel == null)
+            throw new ModelLoadException("head '" + name + "' has an out-of-scope score but no oosLabel");
+        if (oosScore != null && oosScore.centroids()[0].length != dim)
+            throw new ModelLoadException("head '" + name + "' has out-of-scope centroids of width " + oosScore.centroids()[0].length
+                    + " but weights of width " + dim);
+    }
+
+    /** A head with the top-probability out-of-scope rule only (no {@link OutOfScopeScore}). */
+    public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
+                       JsonNode training) {
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, null);
     }
 
     /** Width of the embedding this head reads. */
@@ -47,9 +60,50 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
     public Prediction apply(float[] x) {
         if (x.length != inputDim())
             throw new IllegalArgumentException("head '" + name + "' expects " + inputDim() + " values, got " + x.length);
+        double[] z = logits(x);
+        float[] p = softmax(z);
+        if (oosScore != null) {
+            int best = argmax(p);
+            int oos = labels.indexOf(oosLabel);
+            if (best != oos && oosScore.score(z, oos, x) >= oosScore.threshold())
+                return new Prediction(oosLabel, 1.0 - p[best], labels, p);
+        }
+        return decide(p);
+    }
+
+    /** Raw class scores (before the softmax) of one pooled embedding. */
+    public double[] logits(float[] x) {
         double[] z = new double[labels.size()];
         for (int k = 0; k < z.length; k++) z[k] = bias[k] + dot(weights[k], x);
-        return decide(softmax(z));
+        return z;
+    }
+
+    /**
+     * How out of scope {@code x} looks to this head's rule, higher = more: the {@link OutOfScopeScore} when the head has
+     * one, else one minus the top probability. The head answers {@code oosLabel} at or above {@link #outOfScopeThreshold()}
+     * (or when {@code oosLabel} is the most probable class).
+     */
+    public double outOfScope(float[] x) {
+        double[] z = logits(x);
+        if (oosScore != null) return oosScore.score(z, labels.indexOf(oosLabel), x);
+        float[] p = softmax(z);
+        return 1.0 - p[argmax(p)];
+    }
+
+    /** The threshold on {@link #outOfScope} this head uses (for the probability rule: 1 - {@code oosThreshold}). */
+    public double outOfScopeThreshold() {
+        return oosScore != null ? oosScore.threshold() : 1.0 - oosThreshold;
+    }
+
+    /** The most probable label, without any out-of-scope rule but {@code oosLabel} winning as a class. */
+    public String topLabel(float[] x) {
+        return labels.get(argmax(softmax(logits(x))));
+    }
+
+    private static int argmax(float[] p) {
+        int best = 0;
+        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
+        return best;
     }
 
     /** Dot product with four independent float sums (lets the CPU overlap the additions; ~3x a single sum). */

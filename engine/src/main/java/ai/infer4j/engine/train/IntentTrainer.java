@@ -33,8 +33,30 @@ public final class IntentTrainer {
         }
     }
 
-    /** What to train. {@code oosLabel} may be null for tasks without out-of-scope examples. */
-    public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads) { }
+    /**
+     * What to train. {@code oosLabel} may be null for tasks without out-of-scope examples. {@code cvFolds} 0 selects on
+     * {@code validFile}; 2 or more pools train and valid and selects by k-fold cross-validation ({@code oosBudget}: how much
+     * held-out in-scope accuracy the out-of-scope threshold may cost, e.g. 0.005).
+     */
+    public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
+                      int cvFolds, double oosBudget) {
+        public Job {
+            if (cvFolds == 1 || cvFolds < 0) throw new BadInputException("--cv must be 0 (select on valid) or >= 2, got " + cvFolds);
+            if (!(oosBudget >= 0 && oosBudget < 1)) throw new BadInputException("out-of-scope budget must be in [0, 1), got " + oosBudget);
+        }
+
+        /** Selection on the valid file (no cross-validation). */
+        public Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads) {
+            this(headName, trainFile, validFile, oosLabel, seed, grid, threads, 0, DEFAULT_OOS_BUDGET);
+        }
+    }
+
+    /** Held-out in-scope accuracy the out-of-scope rule may cost under cross-validation. */
+    public static final double DEFAULT_OOS_BUDGET = 0.005;
+
+    /** Selection objective with cross-validation, recorded in the head's metadata. */
+    public static final String CV_OBJECTIVE = "max over grid of mean held-out accuracy over k folds of train+valid pooled "
+            + "(ties: first in grid order); then re-trained on all rows";
 
     /** Selection objective, recorded in the head's metadata. */
     public static final String OBJECTIVE =
@@ -56,6 +78,16 @@ public final class IntentTrainer {
         float[][] xTrain = cache.embed(backbone, train.stream().map(LabeledText::text).toList(), "embed train", progress);
         float[][] xValid = cache.embed(backbone, valid.stream().map(LabeledText::text).toList(), "embed valid", progress);
         int[] y = train.stream().mapToInt(t -> labels.indexOf(t.label())).toArray();
+        if (job.cvFolds() >= 2) {
+            float[][] x = new float[xTrain.length + xValid.length][];
+            System.arraycopy(xTrain, 0, x, 0, xTrain.length);
+            System.arraycopy(xValid, 0, x, xTrain.length, xValid.length);
+            int[] yAll = new int[x.length];
+            System.arraycopy(y, 0, yAll, 0, y.length);
+            for (int i = 0; i < valid.size(); i++) yAll[y.length + i] = labels.indexOf(valid.get(i).label());
+            if (x.length < 2 * job.cvFolds()) throw new BadInputException("--cv " + job.cvFolds() + " needs at least " + 2 * job.cvFolds() + " rows");
+            return IntentCrossValidation.train(job, labels, oos, x, yAll, train.size(), backbone, progress);
+        }
         List<String> validTruth = valid.stream().map(LabeledText::label).toList();
 
         Grid g = job.grid();
@@ -119,6 +151,24 @@ public final class IntentTrainer {
             r.put("oosThreshold", c.threshold);
             results.add(r);
         }
+        return m;
+    }
+
+    /** Metadata of a head selected by cross-validation ({@code cv}: folds, per-grid-point and out-of-scope results). */
+    static ObjectNode cvMetadata(Job job, Backbone backbone, int trainRows, int validRows, ObjectNode cv) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        m.put("task", "intent");
+        m.put("trainer", "softmax regression, mini-batch Adam (batch " + SoftmaxTrainer.BATCH_SIZE + "), standardised features");
+        m.put("backbone", backbone.id());
+        m.put("maxLength", backbone.tokenizer().maxLength());
+        m.put("seed", job.seed());
+        ObjectNode data = m.putObject("data");
+        data.set("train", fileInfo(json, job.trainFile(), trainRows));
+        data.set("valid", fileInfo(json, job.validFile(), validRows));
+        SoftmaxTrainer.gridJson(m.putObject("grid"), job.grid().learningRates(), job.grid().l2s(), job.grid().epochs());
+        m.put("objective", CV_OBJECTIVE);
+        m.set("cv", cv);
         return m;
     }
 

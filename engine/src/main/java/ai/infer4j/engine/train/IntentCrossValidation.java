@@ -1,0 +1,257 @@
+package ai.infer4j.engine.train;
+
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.task.OutOfScopeScore;
+import ai.infer4j.engine.task.SoftmaxHead;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * K-fold selection of an intent head on train + valid pooled: every grid point is trained K times, each time scoring the
+ * fold it did not see; the grid point with the best mean held-out accuracy is re-trained on all rows. With an out-of-scope
+ * label, the head also gets an {@link OutOfScopeScore} whose standardisation and threshold come from the held-out
+ * (out-of-fold) scores: the threshold is the lowest that costs at most {@code oosBudget} of in-scope accuracy, so it is set
+ * by the in-scope examples (thousands, and like the ones the head will see) rather than by the few out-of-scope ones.
+ */
+final class IntentCrossValidation {
+    /** In-scope rejection rates at which the trade-off curve is reported. */
+    private static final double[] CURVE_REJECT_RATES = {0, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2};
+
+    private IntentCrossValidation() {
+    }
+
+    /** Held-out predictions of one grid point over all rows. */
+    private record PointResult(double lr, double l2, int epochs, int[] predicted, double[] energy, double[] foldAccuracy) {
+        double mean() {
+            return Arrays.stream(foldAccuracy).average().orElse(Double.NaN);
+        }
+    }
+
+    static SoftmaxHead train(IntentTrainer.Job job, List<String> labels, String oos, float[][] x, int[] y, int trainRows,
+                             Backbone backbone, Progress progress) {
+        int n = x.length, k = job.cvFolds(), classes = labels.size();
+        int oosIndex = oos == null ? -1 : labels.indexOf(oos);
+        int[] fold = folds(n, k, job.seed());
+        IntentTrainer.Grid g = job.grid();
+        List<PointResult> points = null;
+        double[] distance = new double[n];
+        for (int f = 0; f < k; f++) {
+            List<Integer> fit = new ArrayList<>(), held = new ArrayList<>();
+            for (int i = 0; i < n; i++) (fold[i] == f ? held : fit).add(i);
+            float[][] xf = new float[fit.size()][];
+            int[] yf = new int[fit.size()];
+            for (int j = 0; j < xf.length; j++) {
+                xf[j] = x[fit.get(j)];
+                yf[j] = y[fit.get(j)];
+            }
+            String stage = "fold " + (f + 1) + "/" + k;
+            List<SoftmaxTrainer.GridPoint> grid = SoftmaxTrainer.gridSearch(xf, yf, classes, g.learningRates(), g.l2s(), g.epochs(),
+                    job.seed(), job.threads(), (s, d, t) -> progress.update(stage, d, t));
+            if (points == null) {
+                points = new ArrayList<>();
+                for (SoftmaxTrainer.GridPoint p : grid)
+                    points.add(new PointResult(p.learningRate(), p.l2(), p.weights().epochs(), new int[n], new double[n], new double[k]));
+            }
+            float[][] centroids = centroids(xf, yf, classes, oosIndex);
+            for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
+            for (int p = 0; p < grid.size(); p++) {
+                SoftmaxHead h = new SoftmaxHead("cv", labels, grid.get(p).weights().w(), grid.get(p).weights().b(), null, 0, null);
+                PointResult r = points.get(p);
+                int correct = 0;
+                for (int i : held) {
+                    double[] z = h.logits(x[i]);
+                    r.predicted[i] = argmax(z);
+                    r.energy[i] = OutOfScopeScore.energy(z, oosIndex);
+                    if (r.predicted[i] == y[i]) correct++;
+                }
+                r.foldAccuracy[f] = (double) correct / held.size();
+            }
+        }
+        PointResult best = points.get(0);
+        for (PointResult r : points) if (r.mean() > best.mean()) best = r;
+
+        java.util.concurrent.atomic.AtomicInteger epochs = new java.util.concurrent.atomic.AtomicInteger();
+        int total = best.epochs;
+        SoftmaxTrainer.Weights w = SoftmaxTrainer.train(x, y, classes, best.lr, best.l2, new int[] {best.epochs}, job.seed(),
+                () -> progress.update("final fit", epochs.incrementAndGet(), total)).get(0);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cv = json.createObjectNode();
+        cv.put("folds", k);
+        cv.put("rows", n);
+        ArrayNode results = cv.putArray("results");
+        for (PointResult r : points) {
+            ObjectNode o = results.addObject();
+            o.put("learningRate", r.lr).put("l2", r.l2).put("epochs", r.epochs);
+            o.put("accuracy_mean", round(r.mean())).put("accuracy_std", round(std(r.foldAccuracy)));
+        }
+        OutOfScopeScore oosScore = null;
+        if (oosIndex >= 0) {
+            oosScore = outOfScope(best, y, fold, k, oosIndex, distance, centroids(x, y, classes, oosIndex), job.oosBudget(),
+                    cv.putObject("oos"));
+        }
+        ObjectNode sel = cv.putObject("selected");
+        sel.put("learningRate", best.lr).put("l2", best.l2).put("epochs", best.epochs);
+        sel.put("accuracy_mean", round(best.mean())).put("accuracy_std", round(std(best.foldAccuracy)));
+        ArrayNode perFold = sel.putArray("accuracy_per_fold");
+        for (double a : best.foldAccuracy) perFold.add(round(a));
+        ObjectNode meta = IntentTrainer.cvMetadata(job, backbone, trainRows, n - trainRows, cv);
+        return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore);
+    }
+
+    /**
+     * Standardises the held-out energy and distance on in-scope rows, then picks the threshold: walking down the blended
+     * score, reject as far as in-scope accuracy stays within {@code budget} of its value without rejection.
+     */
+    private static OutOfScopeScore outOfScope(PointResult r, int[] y, int[] fold, int k, int oosIndex, double[] distance,
+                                              float[][] centroids, double budget, ObjectNode out) {
+        int n = y.length;
+        double[] e = new double[n], d = new double[n];
+        int in = 0;
+        for (int i = 0; i < n; i++) {
+            if (y[i] == oosIndex) continue;
+            e[in] = r.energy[i];
+            d[in++] = distance[i];
+        }
+        double eMean = mean(e, in), eStd = Math.max(1e-9, std(e, in, eMean)), dMean = mean(d, in), dStd = Math.max(1e-9, std(d, in, dMean));
+        OutOfScopeScore unit = new OutOfScopeScore(centroids, eMean, eStd, dMean, dStd, 0);
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) s[i] = unit.combine(r.energy[i], distance[i]);
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Double.compare(s[b], s[a]));
+        int inScope = 0, correct0 = 0;
+        for (int i = 0; i < n; i++) {
+            if (y[i] == oosIndex) continue;
+            inScope++;
+            if (r.predicted[i] == y[i]) correct0++;
+        }
+        double floor = (double) correct0 / inScope - budget;
+        double threshold = s[order[0]] + 1;
+        int correct = correct0;
+        for (int j = 0; j < n; ) {
+            int end = j;
+            int lost = 0;
+            while (end < n && s[order[end]] == s[order[j]]) {
+                int i = order[end++];
+                if (y[i] != oosIndex && r.predicted[i] == y[i]) lost++;
+            }
+            if ((double) (correct - lost) / inScope < floor) break;
+            correct -= lost;
+            threshold = end < n ? (s[order[j]] + s[order[end]]) / 2 : s[order[j]];
+            j = end;
+        }
+        OutOfScopeScore score = new OutOfScopeScore(centroids, eMean, eStd, dMean, dStd, threshold);
+
+        out.put("score", OutOfScopeScore.KIND + ": (energy - mean)/std + (-max cos to a class centroid - mean)/std, "
+                + "standardised on held-out in-scope rows");
+        out.put("rule", "lowest threshold whose held-out in-scope accuracy is at most budget below the accuracy without rejection");
+        out.put("budget", budget);
+        out.put("threshold", round(threshold));
+        out.put("energyMean", eMean).put("energyStd", eStd).put("distanceMean", dMean).put("distanceStd", dStd);
+        out.put("in_scope_accuracy_without_rejection", round((double) correct0 / inScope));
+        out.set("at_threshold", point(s, threshold, r.predicted, y, oosIndex, null, -1));
+        ArrayNode folds = out.putArray("per_fold");
+        for (int f = 0; f < k; f++) folds.add(point(s, threshold, r.predicted, y, oosIndex, fold, f));
+        ArrayNode curve = out.putArray("curve");
+        double[] inScores = new double[inScope];
+        int m = 0;
+        for (int i = 0; i < n; i++) if (y[i] != oosIndex) inScores[m++] = s[i];
+        Arrays.sort(inScores);
+        for (double rate : CURVE_REJECT_RATES) {
+            int idx = (int) Math.round((1 - rate) * inScope);
+            double t = idx >= inScope ? inScores[inScope - 1] + 1 : inScores[idx];
+            curve.add(point(s, t, r.predicted, y, oosIndex, null, -1).put("in_scope_rejected", rate));
+        }
+        return score;
+    }
+
+    /** In-scope accuracy, out-of-scope recall and precision at threshold {@code t}, over all rows or one fold. */
+    private static ObjectNode point(double[] s, double t, int[] predicted, int[] y, int oosIndex, int[] fold, int f) {
+        int inScope = 0, inCorrect = 0, oos = 0, caught = 0, flagged = 0;
+        for (int i = 0; i < y.length; i++) {
+            if (fold != null && fold[i] != f) continue;
+            boolean rejected = predicted[i] == oosIndex || s[i] >= t;
+            if (rejected) flagged++;
+            if (y[i] == oosIndex) {
+                oos++;
+                if (rejected) caught++;
+            } else {
+                inScope++;
+                if (!rejected && predicted[i] == y[i]) inCorrect++;
+            }
+        }
+        ObjectNode o = new ObjectMapper().createObjectNode();
+        o.put("threshold", round(t));
+        o.put("in_scope_accuracy", round((double) inCorrect / Math.max(1, inScope)));
+        o.put("oos_recall", round((double) caught / Math.max(1, oos)));
+        o.put("oos_precision", round(flagged == 0 ? 0 : (double) caught / flagged));
+        return o;
+    }
+
+    /** Unit-length mean embedding of each class except {@code skip}. */
+    static float[][] centroids(float[][] x, int[] y, int classes, int skip) {
+        double[][] sum = new double[classes][x[0].length];
+        for (int i = 0; i < x.length; i++) for (int d = 0; d < x[i].length; d++) sum[y[i]][d] += x[i][d];
+        List<float[]> out = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            if (c == skip) continue;
+            double norm = 0;
+            for (double v : sum[c]) norm += v * v;
+            norm = Math.sqrt(norm);
+            if (norm == 0) continue;
+            float[] u = new float[sum[c].length];
+            for (int d = 0; d < u.length; d++) u[d] = (float) (sum[c][d] / norm);
+            out.add(u);
+        }
+        return out.toArray(new float[0][]);
+    }
+
+    /** Fold of each row: a seeded shuffle dealt round-robin, so folds differ in size by at most one. */
+    static int[] folds(int n, int k, long seed) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int[] fold = new int[n];
+        for (int r = 0; r < n; r++) fold[order[r]] = r % k;
+        return fold;
+    }
+
+    private static int argmax(double[] z) {
+        int best = 0;
+        for (int c = 1; c < z.length; c++) if (z[c] > z[best]) best = c;
+        return best;
+    }
+
+    private static double mean(double[] v, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += v[i];
+        return s / n;
+    }
+
+    private static double std(double[] v, int n, double mean) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (v[i] - mean) * (v[i] - mean);
+        return Math.sqrt(s / n);
+    }
+
+    private static double std(double[] v) {
+        return std(v, v.length, mean(v, v.length));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+}

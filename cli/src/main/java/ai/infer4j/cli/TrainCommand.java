@@ -70,6 +70,9 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})", defaultValue = "0.005")
     double oosBudget;
 
+    @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity features and the linear score")
+    boolean trees;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -144,7 +147,8 @@ final class TrainCommand implements Callable<Integer> {
             Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
-            var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads);
+            var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
+                    trees ? ai.infer4j.engine.train.TreeBooster.Params.defaults() : null);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

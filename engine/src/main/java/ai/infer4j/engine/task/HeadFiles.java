@@ -108,7 +108,27 @@ public final class HeadFiles {
         if (!root.path("bias").isNumber()) throw new ModelLoadException("pair head " + source + " has no numeric 'bias'");
         return new PairHead(root.path("name").asText("pair"), new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(0)),
                 root.path("inputDim").asInt(0), floats(w), (float) root.path("bias").asDouble(), root.path("threshold").asDouble(0),
-                root.get("training"));
+                root.get("training"), readTrees(root.get("trees"), source));
+    }
+
+    private static PairTrees readTrees(JsonNode t, String source) {
+        if (t == null || t.isNull()) return null;
+        List<String> features = new ArrayList<>();
+        t.path("features").forEach(f -> features.add(f.asText()));
+        if (!t.path("base").isNumber() || !t.path("rate").isNumber() || !t.path("trees").isArray())
+            throw new ModelLoadException("pair head " + source + " 'trees' needs numeric 'base' and 'rate' and a 'trees' array");
+        List<PairTrees.Tree> trees = new ArrayList<>();
+        for (JsonNode n : t.get("trees")) {
+            float[] split = floats(n.path("split")), value = floats(n.path("value"));
+            trees.add(new PairTrees.Tree(ints(n.path("feature")), split, ints(n.path("left")), ints(n.path("right")), value));
+        }
+        return new PairTrees(features, t.get("base").asDouble(), t.get("rate").asDouble(), trees);
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) v[i] = a.get(i).asInt();
+        return v;
     }
 
     /** Writes a pair head (deterministic bytes). */
@@ -131,6 +151,26 @@ public final class HeadFiles {
         if (head.training() != null) root.set("training", head.training());
         root.set("weights", array(head.weights()));
         root.put("bias", head.bias());
+        if (head.trees() != null) {
+            PairTrees t = head.trees();
+            ObjectNode tn = root.putObject("trees");
+            ArrayNode names = tn.putArray("features");
+            t.features().forEach(names::add);
+            tn.put("base", t.base());
+            tn.put("rate", t.rate());
+            ArrayNode list = tn.putArray("trees");
+            for (PairTrees.Tree tree : t.trees()) {
+                ObjectNode o = list.addObject();
+                ArrayNode f = o.putArray("feature");
+                for (int v : tree.feature()) f.add(v);
+                o.set("split", array(tree.split()));
+                ArrayNode l = o.putArray("left");
+                for (int v : tree.left()) l.add(v);
+                ArrayNode r = o.putArray("right");
+                for (int v : tree.right()) r.add(v);
+                o.set("value", array(tree.value()));
+            }
+        }
         writeJson(root, file);
     }
 

@@ -9,7 +9,8 @@ import java.util.Set;
 /**
  * The features a pair head reads: {@code [u, v, |u-v|, u*v]} of the two pooled embeddings, then a few
  * cheap lexical features that matter for products (token overlap, shared model/part numbers, numbers
- * and price agreement). All lexical features are in 0..1.
+ * and price agreement). All {@link #LEXICAL} features are in 0..1. {@link #lexical} also returns the
+ * {@link #EXTRA} similarity features after them, which only a head with trees reads.
  */
 public final class PairFeatures {
     /** Names of the lexical features, in the order they follow the embedding features. */
@@ -23,6 +24,20 @@ public final class PairFeatures {
             "numbers_present", // both sides have numbers
             "price_similarity",// 1 - |a-b|/max(a,b) of the 'price' fields
             "price_present");  // both sides have a positive price
+    /** Similarity features read by pair trees (after {@link #LEXICAL} in {@link #lexical}'s result). */
+    public static final List<String> EXTRA = List.of(
+            "title_jaccard",          // word tokens of the 'title' fields
+            "token_containment",      // shared word tokens over the smaller record's
+            "title_trigram_jaccard",  // character 3-grams of the titles
+            "title_trigram_containment",
+            "brand_known",            // both sides have a brand or manufacturer
+            "brand_match",            // one brand contains the other, or their first words agree
+            "brand_in_other",         // a side's brand (first word) occurs in the other side's squashed text
+            "price_log_ratio",        // |ln(a/b)| of the prices, 0 when either is missing (not bounded)
+            "number_containment",     // shared pure numbers over the smaller set
+            "number_conflict");       // both have numbers and share none
+    /** Fields read as the brand, first present wins. */
+    private static final List<String> BRAND = List.of("brand", "manufacturer");
     /** Field read by the price features. */
     public static final String PRICE = "price";
 
@@ -34,10 +49,13 @@ public final class PairFeatures {
         return 4 * dim + LEXICAL.size();
     }
 
-    /** Lexical features of two records (without {@code cosine}, which {@link #combine} fills in). */
+    /**
+     * Lexical features of two records (without {@code cosine}, which {@link #combine} fills in): the {@link #LEXICAL}
+     * ones, then the {@link #EXTRA} ones.
+     */
     public static float[] lexical(Map<String, String> left, Map<String, String> right) {
         Side a = Side.of(left), b = Side.of(right);
-        float[] f = new float[LEXICAL.size()];
+        float[] f = new float[LEXICAL.size() + EXTRA.size()];
         f[1] = jaccard(a.tokens, b.tokens);
         int shared = intersection(a.codes, b.codes);
         boolean both = !a.codes.isEmpty() && !b.codes.isEmpty();
@@ -51,10 +69,70 @@ public final class PairFeatures {
             f[7] = (float) (1 - Math.abs(pa - pb) / Math.max(pa, pb));
             f[8] = 1;
         }
+        extra(left, right, a, b, pa, pb, f, LEXICAL.size());
         return f;
     }
 
-    /** {@code [u, v, |u-v|, u*v, lexical]} with {@code lexical[0]} set to the cosine. */
+    private static void extra(Map<String, String> left, Map<String, String> right, Side a, Side b, double pa, double pb,
+                              float[] f, int o) {
+        String ta = left.getOrDefault("title", ""), tb = right.getOrDefault("title", "");
+        f[o] = jaccard(words(ta), words(tb));
+        f[o + 1] = containment(a.tokens, b.tokens);
+        Set<String> ga = trigrams(ta), gb = trigrams(tb);
+        f[o + 2] = jaccard(ga, gb);
+        f[o + 3] = containment(ga, gb);
+        String ba = brand(left), bb = brand(right);
+        boolean known = !ba.isEmpty() && !bb.isEmpty();
+        f[o + 4] = known ? 1 : 0;
+        f[o + 5] = known && (ba.contains(bb) || bb.contains(ba) || firstWord(ba).equals(firstWord(bb))) ? 1 : 0;
+        f[o + 6] = inOther(ba, b.squashed) || inOther(bb, a.squashed) ? 1 : 0;
+        f[o + 7] = pa > 0 && pb > 0 ? (float) Math.abs(Math.log(pa / pb)) : 0;
+        boolean numbers = !a.numbers.isEmpty() && !b.numbers.isEmpty();
+        f[o + 8] = numbers ? containment(a.numbers, b.numbers) : 0;
+        f[o + 9] = numbers && intersection(a.numbers, b.numbers) == 0 ? 1 : 0;
+    }
+
+    private static Set<String> words(String text) {
+        Set<String> out = new HashSet<>();
+        for (String t : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}.]+")) {
+            t = trimDots(t);
+            if (!t.isEmpty()) out.add(t);
+        }
+        return out;
+    }
+
+    private static Set<String> trigrams(String text) {
+        String s = " " + text.toLowerCase(Locale.ROOT).strip().replaceAll("\\s+", " ") + " ";
+        Set<String> out = new HashSet<>();
+        for (int i = 0; i + 3 <= s.length(); i++) out.add(s.substring(i, i + 3));
+        return out;
+    }
+
+    private static String brand(Map<String, String> record) {
+        for (String f : BRAND) {
+            String v = record.get(f);
+            if (v != null && !v.isBlank()) return v.toLowerCase(Locale.ROOT).strip();
+        }
+        return "";
+    }
+
+    private static String firstWord(String s) {
+        int sp = s.indexOf(' ');
+        return sp < 0 ? s : s.substring(0, sp);
+    }
+
+    private static boolean inOther(String brand, String squashed) {
+        if (brand.isEmpty()) return false;
+        String w = firstWord(brand).replaceAll("[^\\p{L}\\p{N}]", "");
+        return w.length() >= 2 && squashed.contains(w);
+    }
+
+    private static float containment(Set<String> a, Set<String> b) {
+        int min = Math.min(a.size(), b.size());
+        return min == 0 ? 0 : (float) intersection(a, b) / min;
+    }
+
+    /** {@code [u, v, |u-v|, u*v, LEXICAL]} with {@code lexical[0]} set to the cosine ({@link #EXTRA} values are not copied). */
     public static float[] combine(float[] u, float[] v, float[] lexical) {
         if (u.length != v.length) throw new IllegalArgumentException("vectors differ in width: " + u.length + " vs " + v.length);
         int d = u.length;
@@ -68,7 +146,7 @@ public final class PairFeatures {
             x[3 * d + i] = p;
             cos += p;
         }
-        System.arraycopy(lexical, 0, x, 4 * d, lexical.length);
+        System.arraycopy(lexical, 0, x, 4 * d, LEXICAL.size());
         x[4 * d] = (float) cos;
         return x;
     }

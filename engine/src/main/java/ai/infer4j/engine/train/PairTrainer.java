@@ -7,6 +7,7 @@ import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.model.Backbone;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.PairTrees;
 import ai.infer4j.engine.task.RecordFormat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -34,13 +35,21 @@ public final class PairTrainer {
 
     /** What to train: one or more train and valid files (combined), and how records become text. */
     public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
-                      int threads) {
+                      int threads, TreeBooster.Params trees) {
         public Job {
             trainFiles = List.copyOf(trainFiles);
             validFiles = List.copyOf(validFiles);
             if (trainFiles.isEmpty() || validFiles.isEmpty()) throw new BadInputException("pair training needs train and valid files");
         }
+
+        /** A linear head (no trees). */
+        public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads) {
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, null);
+        }
     }
+
+    /** Folds of the out-of-fold linear scores the trees are trained on. */
+    static final int STACK_FOLDS = 5;
 
     /** Selection objective, recorded in the head's metadata. */
     public static final String OBJECTIVE =
@@ -55,8 +64,9 @@ public final class PairTrainer {
         for (var set : List.of(train, valid))
             if (set.stream().mapToInt(LabeledPair::label).distinct().count() < 2)
                 throw new BadInputException("pair training needs both duplicates (1) and non-duplicates (0) in train and valid");
-        float[][] xTrain = features(job.format(), train, backbone, cache, "embed train", progress);
-        float[][] xValid = features(job.format(), valid, backbone, cache, "embed valid", progress);
+        Rows rTrain = features(job.format(), train, backbone, cache, "embed train", progress);
+        Rows rValid = features(job.format(), valid, backbone, cache, "embed valid", progress);
+        float[][] xTrain = rTrain.x(), xValid = rValid.x();
         int[] y = train.stream().mapToInt(LabeledPair::label).toArray();
         int[] yValid = valid.stream().mapToInt(LabeledPair::label).toArray();
 
@@ -68,8 +78,72 @@ public final class PairTrainer {
         Candidate best = candidates.get(0);
         for (Candidate c : candidates) if (c.report.bestF1() > best.report.bestF1()) best = c;
         ObjectNode meta = metadata(job, backbone, train.size(), valid.size(), candidates, best);
-        return new PairHead(job.headName(), job.format(), backbone.signature().width(), best.w, best.b,
-                best.report.bestThreshold(), meta);
+        if (job.trees() == null)
+            return new PairHead(job.headName(), job.format(), backbone.signature().width(), best.w, best.b,
+                    best.report.bestThreshold(), meta);
+        return withTrees(job, best, rTrain, y, rValid, yValid, meta, progress, backbone.signature().width());
+    }
+
+    /**
+     * Trees on the similarity features plus the linear log-odds: on train the log-odds come from models that did not see
+     * the row ({@value #STACK_FOLDS} folds), so the trees learn how far to trust it on new data; the threshold is the best
+     * F1 on valid.
+     */
+    private static PairHead withTrees(Job job, Candidate best, Rows train, int[] y, Rows valid, int[] yValid, ObjectNode meta,
+                                      Progress progress, int width) {
+        int n = y.length;
+        int[] fold = IntentCrossValidation.folds(n, STACK_FOLDS, job.seed());
+        double[] oof = new double[n];
+        for (int f = 0; f < STACK_FOLDS; f++) {
+            List<Integer> fit = new ArrayList<>();
+            for (int i = 0; i < n; i++) if (fold[i] != f) fit.add(i);
+            float[][] xf = new float[fit.size()][];
+            int[] yf = new int[fit.size()];
+            for (int j = 0; j < xf.length; j++) {
+                xf[j] = train.x()[fit.get(j)];
+                yf[j] = y[fit.get(j)];
+            }
+            int done = f + 1;
+            SoftmaxTrainer.Weights sw = SoftmaxTrainer.train(xf, yf, 2, best.lr, best.l2, new int[] {best.epochs}, job.seed(),
+                    () -> { }).get(0);
+            progress.update("stacking folds", done, STACK_FOLDS);
+            float[] w = logistic(sw);
+            float b = sw.b()[1] - sw.b()[0];
+            for (int i = 0; i < n; i++) if (fold[i] == f) oof[i] = logit(w, b, train.x()[i]);
+        }
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = PairHead.treeRow(train.x()[i], train.lexical()[i], oof[i]);
+        PairTrees trees = TreeBooster.fit(rows, y, PairHead.TREE_FEATURES, job.trees(), job.seed());
+        double[] s = new double[yValid.length];
+        for (int i = 0; i < s.length; i++)
+            s[i] = trees.probability(PairHead.treeRow(valid.x()[i], valid.lexical()[i], logit(best.w, best.b, valid.x()[i])));
+        PairReport r = PairReport.of(s, yValid, 0.5);
+        r = PairReport.of(s, yValid, r.bestThreshold());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode t = meta.putObject("trees");
+        TreeBooster.Params p = job.trees();
+        t.put("trainer", "gradient-boosted trees (logistic loss) on " + PairHead.TREE_FEATURES.size()
+                + " features: similarity features + linear log-odds (out-of-fold on train, " + STACK_FOLDS + " folds)");
+        t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
+                .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
+        meta.set("linearValid", meta.get("valid"));
+        meta.set("valid", scores(json, r));
+        ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
+        meta.put("objective", OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
+        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees);
+    }
+
+    private static float[] logistic(SoftmaxTrainer.Weights sw) {
+        int dim = sw.w()[0].length;
+        float[] w = new float[dim];
+        for (int d = 0; d < dim; d++) w[d] = sw.w()[1][d] - sw.w()[0][d];
+        return w;
+    }
+
+    private static double logit(float[] w, float b, float[] x) {
+        double z = b;
+        for (int d = 0; d < w.length; d++) z += w[d] * x[d];
+        return z;
     }
 
     private static List<LabeledPair> read(List<Path> files) {
@@ -78,8 +152,11 @@ public final class PairTrainer {
         return all;
     }
 
+    /** Feature rows and the full lexical features (incl. {@link PairFeatures#EXTRA}) of each pair. */
+    record Rows(float[][] x, float[][] lexical) { }
+
     /** Feature rows of {@code data}: each distinct record text is embedded once (and cached on disk). */
-    static float[][] features(RecordFormat format, List<LabeledPair> data, Backbone backbone, EmbeddingCache cache,
+    static Rows features(RecordFormat format, List<LabeledPair> data, Backbone backbone, EmbeddingCache cache,
                               String stage, Progress progress) {
         Map<String, Integer> index = new LinkedHashMap<>();
         int[][] sides = new int[data.size()][2];
@@ -93,12 +170,13 @@ public final class PairTrainer {
             }
         }
         float[][] v = cache.embed(backbone, new ArrayList<>(index.keySet()), format.maxTokensPerSide(), stage, progress);
-        float[][] x = new float[data.size()][];
+        float[][] x = new float[data.size()][], lexical = new float[data.size()][];
         for (int i = 0; i < data.size(); i++) {
             var p = data.get(i).pair();
-            x[i] = PairFeatures.combine(v[sides[i][0]], v[sides[i][1]], PairFeatures.lexical(p.left(), p.right()));
+            lexical[i] = PairFeatures.lexical(p.left(), p.right());
+            x[i] = PairFeatures.combine(v[sides[i][0]], v[sides[i][1]], lexical[i]);
         }
-        return x;
+        return new Rows(x, lexical);
     }
 
     private record Candidate(double lr, double l2, int epochs, float[] w, float b, PairReport report) { }

@@ -102,6 +102,9 @@ final class IntentCrossValidation {
         ArrayNode perFold = sel.putArray("accuracy_per_fold");
         for (double a : best.foldAccuracy) perFold.add(round(a));
         ObjectNode meta = IntentTrainer.cvMetadata(job, backbone, trainRows, n - trainRows, cv);
+        // the recipe at the usual place, so tools that re-fit a head (monitor's cross-fitted baseline) find it
+        meta.putObject("selected").put("learningRate", best.lr).put("l2", best.l2).put("epochs", best.epochs)
+                .put("trainedOn", "train+valid pooled");
         return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore);
     }
 

@@ -7,7 +7,7 @@
 # rate at the p99 SLO, saturation and batch-1 p50, each as a ratio to the peer and to the ceiling.
 #
 # Usage: bench/scripts/peers.sh [fp32|int8] [OUT]        (needs wrk: apt-get install wrk; node/npm for the peer)
-#   env: ROUNDS=1 DUR=8 CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
+#   env: ROUNDS=1 DUR=8 WARM=8 (seconds of wrk warm-up per server: the JITs of both runtimes) CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
 #   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
@@ -38,7 +38,7 @@ wait_up() { for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-
 
 measure() { # system url
   local sys=$1 url=$2 path=${2#http://127.0.0.1:*/}
-  QUERIES=$Q WPATH=/$path wrk -t1 -c8 -d3s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" >/dev/null 2>&1 || true
+  QUERIES=$Q WPATH=/$path wrk -t1 -c8 -d${WARM:-8}s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" >/dev/null 2>&1 || true
   for c in $CONC; do
     local line; line=$(QUERIES=$Q WPATH=/$path wrk -t1 -c"$c" -d"${DUR}s" -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" | grep RESULT)
     log "$sys closed c=$c: $line"

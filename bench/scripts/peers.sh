@@ -26,6 +26,7 @@ else SLO_MS=${SLO_MS:-25}; RATES=${RATES:-"100 150 200 250 300 350 400"}; fi
 IPORT=18980; NPORT=18990
 command -v wrk >/dev/null || { echo "peers.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$OUT"; rm -f "$OUT"/raw.tsv
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 log() { echo "[peers] $*" >&2; }
 log "machine: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.tsv"

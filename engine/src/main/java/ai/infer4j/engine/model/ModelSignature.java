@@ -2,6 +2,7 @@ package ai.infer4j.engine.model;
 
 import ai.infer4j.engine.ModelLoadException;
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
@@ -51,8 +52,12 @@ public record ModelSignature(String inputIds, String attentionMask, String token
             for (String name : new String[] {"sentence_embedding", "pooler_output"})
                 if (out.containsKey(name))
                     return new ModelSignature(ids, mask, types, name, OutputKind.SENTENCE_EMBEDDING, lastDim(out, name));
+            // exports with generic names (e.g. output_0): the first [batch, tokens, hidden] output holds token embeddings
+            for (var e : out.entrySet())
+                if (e.getValue().getInfo() instanceof TensorInfo t && t.getShape().length == 3 && t.type == OnnxJavaType.FLOAT)
+                    return new ModelSignature(ids, mask, types, e.getKey(), OutputKind.TOKEN_EMBEDDINGS, lastDim(out, e.getKey()));
             throw new ModelLoadException("model has no output infer4j knows (logits, last_hidden_state, token_embeddings, "
-                    + "sentence_embedding, pooler_output); outputs are " + out.keySet());
+                    + "sentence_embedding, pooler_output, or a [batch, tokens, hidden] float tensor); outputs are " + out.keySet());
         } catch (OrtException e) {
             throw new ModelLoadException("cannot read model inputs/outputs: " + e.getMessage(), e);
         }

@@ -20,6 +20,8 @@ final class Args {
             "  --max-length N     tokens per sequence (default 128)",
             "  --cache-dir DIR    where executors extract the embedded backbone",
             "  --partition-by C   partition the output directory by these columns (comma-separated, e.g. label)",
+            "  --dedupe D         pairs: job (default: each distinct record embedded once per job, one shuffle)",
+            "                     or partition (once per partition, no shuffle)",
             "  --overwrite        replace the output if it exists",
             "A model file (.mar or head .json) reaches a cluster's executors through Spark (SparkContext.addFile):",
             "no shared disk needed. Output is committed atomically: a failed or retried task leaves no rows behind.");
@@ -31,6 +33,7 @@ final class Args {
     static BatchOptions parse(String[] args) {
         String model = "duplicate", task = "pair", input = null, output = null, master = null, text = "text", cache = null;
         List<String> partitionBy = List.of();
+        String dedupe = "job";
         int batchRows = 1024, threads = 1, maxLength = 128, partitions = 0;
         boolean overwrite = false;
         for (int i = 0; i < args.length; i++) {
@@ -54,13 +57,14 @@ final class Args {
                 case "--threads" -> threads = integer(a, v);
                 case "--max-length" -> maxLength = integer(a, v);
                 case "--partitions" -> partitions = integer(a, v);
+                case "--dedupe" -> dedupe = v;
                 case "--partition-by" -> partitionBy = Arrays.stream(v.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         if (input == null) throw new IllegalArgumentException("--input is required");
         if (output == null) throw new IllegalArgumentException("--output is required");
-        return new BatchOptions(model, task, input, output, master, text, batchRows, threads, maxLength, partitions, overwrite, cache, partitionBy);
+        return new BatchOptions(model, task, input, output, master, text, batchRows, threads, maxLength, partitions, overwrite, cache, partitionBy, dedupe);
     }
 
     private static int integer(String option, String v) {

@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param overwrite      replace {@code output} if it exists
  * @param cacheDir       where executors extract the embedded backbone; null: the engine's default
  * @param partitionBy    output columns to partition the parquet directory by (e.g. {@code label}); empty: none
+ * @param dedupe         bi-encoder pairs: {@code job} embeds each distinct record once per job, {@code partition}
+ *                       once per partition (no shuffle, but a record shared across partitions is embedded again)
  */
 public record BatchOptions(String model, String task, String input, String output, String master, String textColumn,
                            int batchRows, int intraOpThreads, int maxLength, int partitions, boolean overwrite,
-                           String cacheDir, List<String> partitionBy) implements Serializable {
+                           String cacheDir, List<String> partitionBy, String dedupe) implements Serializable {
     public BatchOptions {
         Objects.requireNonNull(model, "model");
         if (!"pair".equals(task) && !"classify".equals(task))
@@ -34,12 +36,14 @@ public record BatchOptions(String model, String task, String input, String outpu
         if (intraOpThreads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + intraOpThreads);
         if (partitions < 0) throw new IllegalArgumentException("--partitions must be >= 0, got " + partitions);
         partitionBy = List.copyOf(Objects.requireNonNull(partitionBy, "partitionBy"));
+        if (!"job".equals(dedupe) && !"partition".equals(dedupe))
+            throw new IllegalArgumentException("--dedupe must be job or partition, got '" + dedupe + "'");
     }
 
     /** The same options with {@code partitionBy} left out (the long constructor's old shape). */
     public BatchOptions(String model, String task, String input, String output, String master, String textColumn, int batchRows,
                         int intraOpThreads, int maxLength, int partitions, boolean overwrite, String cacheDir) {
-        this(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, List.of());
+        this(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, List.of(), "job");
     }
 
     /** Pair scoring of {@code input} into {@code output} with the defaults. */
@@ -48,30 +52,34 @@ public record BatchOptions(String model, String task, String input, String outpu
     }
 
     public BatchOptions withTask(String t) {
-        return new BatchOptions(model, t, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
+        return new BatchOptions(model, t, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy, dedupe);
     }
 
     public BatchOptions withPartitions(int p) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, p, overwrite, cacheDir, partitionBy);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, p, overwrite, cacheDir, partitionBy, dedupe);
     }
 
     public BatchOptions withBatchRows(int n) {
-        return new BatchOptions(model, task, input, output, master, textColumn, n, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
+        return new BatchOptions(model, task, input, output, master, textColumn, n, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy, dedupe);
     }
 
     public BatchOptions withCacheDir(String dir) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, dir, partitionBy);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, dir, partitionBy, dedupe);
     }
 
     public BatchOptions withModel(String m) {
-        return new BatchOptions(m, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy);
+        return new BatchOptions(m, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy, dedupe);
     }
 
     public BatchOptions withPartitionBy(List<String> columns) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, columns);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, columns, dedupe);
+    }
+
+    public BatchOptions withDedupe(String d) {
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, overwrite, cacheDir, partitionBy, d);
     }
 
     public BatchOptions withOverwrite(boolean o) {
-        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, o, cacheDir, partitionBy);
+        return new BatchOptions(model, task, input, output, master, textColumn, batchRows, intraOpThreads, maxLength, partitions, o, cacheDir, partitionBy, dedupe);
     }
 }

@@ -127,7 +127,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
                 out[i] = Outcome.failed(e.getMessage());
             }
         }
-        List<PairBatch.Result> results = PairBatch.score(model, pairs, cache, 64);
+        List<PairBatch.Result> results = PairBatch.score(model, pairs, cache, Model.BULK_BATCH);
         for (int k = 0; k < results.size(); k++) {
             PairBatch.Result r = results.get(k);
             PairScore s = r.score();
@@ -149,7 +149,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             }
         }
         List<String> keys = new ArrayList<>(distinct.keySet());
-        float[][] v = model.backbone().forwardAll(new ArrayList<>(distinct.values()), 64, n -> { });
+        float[][] v = model.backbone().forwardAll(new ArrayList<>(distinct.values()), Model.BULK_BATCH, n -> { });
         Map<String, Prediction> byText = new HashMap<>();
         for (int k = 0; k < keys.size(); k++) byText.put(keys.get(k), model.predict(v[k]));
         for (int i = 0; i < in.size(); i++) {

@@ -131,7 +131,10 @@ public final class SparkScorer {
                 positives = sc.longAccumulator("infer4j positives"), scoring = sc.longAccumulator("infer4j scoring ns"),
                 embedded = sc.longAccumulator("infer4j records embedded");
         var counters = new PartitionScorer.Counters(rows, errors, positives, scoring, embedded);
-        Dataset<Row> scored = in.mapPartitions(new PartitionScorer(options, columns, counters), Encoders.row(outSchema));
+        Dataset<Row> scored = pair && options.dedupe().equals("job") && biEncoder(requested)
+                ? RecordEmbeddings.score(in, outSchema, options, columns, counters,
+                        options.partitions() > 0 ? options.partitions() : 2 * sc.defaultParallelism())
+                : in.mapPartitions(new PartitionScorer(options, columns, counters), Encoders.row(outSchema));
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "infer4j-batch-progress");
             t.setDaemon(true);
@@ -148,6 +151,15 @@ public final class SparkScorer {
         progress.accept(status(spark, rows.value(), errors.value(), start));
         return new Summary(rows.value(), errors.value(), positives.value(), (System.nanoTime() - t0) / 1e9, requested.output(),
                 scoring.value() / 1e9, embedded.value());
+    }
+
+    /**
+     * True for a pair model with a bi-encoder head (embeddings can be shared between pairs). Loads the model in the
+     * driver, which also fails the job early, before the cluster does any work, when the model cannot load.
+     */
+    private static boolean biEncoder(BatchOptions requested) {
+        var m = ModelCache.get(requested);
+        return m.task() == ai.infer4j.engine.Model.Task.PAIR && m.pairHead() != null;
     }
 
     private static String status(SparkSession spark, long rows, long errors, long start) {

@@ -2,6 +2,7 @@ package ai.infer4j.spark;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
+import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.train.DataFiles;
@@ -40,6 +41,7 @@ public final class BatchBench {
             throw new IllegalArgumentException("usage: BatchBench PAIRS.jsonl[,MORE.jsonl] [--cores 2] [--rounds 2] [--limit N] [--model duplicate] [--partitions N] [--batch-rows N] [--dedupe job,partition]");
         int cores = 2, rounds = 2, limit = Integer.MAX_VALUE, partitions = -1, batchRows = 1024;
         List<String> dedupes = List.of("job", "partition");
+        String master = null, appJar = "spark/target/infer4j-spark-app.jar";
         String model = "duplicate";
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
@@ -50,6 +52,8 @@ public final class BatchBench {
                 case "--partitions" -> partitions = Integer.parseInt(args[i + 1]);
                 case "--batch-rows" -> batchRows = Integer.parseInt(args[i + 1]);
                 case "--dedupe" -> dedupes = List.of(args[i + 1].split(","));
+                case "--master" -> master = args[i + 1];
+                case "--app-jar" -> appJar = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -73,8 +77,13 @@ public final class BatchBench {
         for (PairInput p : pairs) lines.add(json.writeValueAsString(java.util.Map.of("left", p.left(), "right", p.right())));
         Files.write(jsonl, lines);
 
-        SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("infer4j batch bench")
-                .config("spark.ui.enabled", "false").getOrCreate();
+        boolean cluster = master != null && !master.startsWith("local");
+        SparkSession.Builder b = SparkSession.builder().master(cluster ? master : "local[" + cores + "]").appName("infer4j batch bench")
+                .config("spark.ui.enabled", "false");
+        // a cluster (e.g. spark/it/cluster-bench.sh): executors get everything from the application jar, 1 core each
+        if (cluster) b.config("spark.jars", Path.of(appJar).toAbsolutePath().toString()).config("spark.executor.cores", "1")
+                .config("spark.cores.max", "" + cores).config("spark.executor.memory", "1g");
+        SparkSession spark = b.getOrCreate();
         String parquet = work.resolve("pairs.parquet").toString();
         spark.read().json(jsonl.toString()).repartition(cores).write().parquet(parquet);
 
@@ -89,22 +98,22 @@ public final class BatchBench {
         out.printf(Locale.ROOT, "pairs %d from %s; distinct records %d (%.2f per pair); cores %d%n", pairs.size(), files,
                 distinct, (double) distinct / pairs.size(), cores);
         // warm-up: loads the executor's model and the in-process model, first forward passes
-        inProcess.scorePairs(pairs.subList(0, Math.min(200, pairs.size())));
+        inProcess(inProcess, pairs.subList(0, Math.min(200, pairs.size())));
         SparkScorer.run(spark, base, s -> { });
 
         double bestIn = 0, bestSpark = 0, bestSparkPerCpu = 0;
         for (int r = 1; r <= rounds; r++) {
             long t0 = System.nanoTime(), c0 = cpuNanos();
-            List<PairScore> scores = inProcess.scorePairs(pairs);
+            List<PairScore> scores = inProcess(inProcess, pairs);
             double in = pairs.size() / ((System.nanoTime() - t0) / 1e9), inCpu = pairs.size() / ((cpuNanos() - c0) / 1e9);
             long pos = scores.stream().filter(PairScore::duplicate).count();
             out.printf(Locale.ROOT, "round %d: in-process %.0f pairs/s, %.0f pairs per CPU-s (%d duplicates)%n", r, in, inCpu, pos);
             // both Spark variants right after the in-process run: the job-wide record dedupe (default) and per partition
             for (String dedupe : dedupes) {
-                long c1 = cpuNanos();
+                long c1 = cpuNanos() + executorCpuNanos();
                 var s = SparkScorer.run(spark, base.withDedupe(dedupe), line -> { });
-                double sp = s.rowsPerSecond(), spCpu = s.rows() / ((cpuNanos() - c1) / 1e9);
-                out.printf(Locale.ROOT, "  spark local[%d] dedupe=%s: %.0f pairs/s, %.0f pairs per CPU-s (%d rows, %d errors, %d duplicates, "
+                double sp = s.rowsPerSecond(), spCpu = s.rows() / ((cpuNanos() + executorCpuNanos() - c1) / 1e9);
+                out.printf(Locale.ROOT, "  spark " + (cluster ? master : "local[" + cores + "]") + " (%d cores) dedupe=%s: %.0f pairs/s, %.0f pairs per CPU-s (%d rows, %d errors, %d duplicates, "
                                 + "%.1f s) | ratio to in-process %.0f%% wall, %.0f%% CPU | scoring %.1f s of %.1f core-s (%.0f%%), records "
                                 + "embedded %d (in-process %d), partitions %d, batch rows %d%n",
                         cores, dedupe, sp, spCpu, s.rows(), s.errors(), s.positives(), s.seconds(), 100 * sp / in, 100 * spCpu / inCpu,
@@ -124,6 +133,37 @@ public final class BatchBench {
                 Math.ceil(FLEET_TARGET / bestSparkPerCpu));
         spark.stop();
         engine.close();
+    }
+
+    /**
+     * The engine's best in-process bulk path: one record cache over all pairs, so each distinct record is embedded
+     * once ({@code Model.scorePairs} embeds both sides of every pair).
+     */
+    private static List<PairScore> inProcess(Model m, List<PairInput> pairs) {
+        return PairBatch.score(m, pairs, new java.util.HashMap<>(), Model.BULK_BATCH).stream().map(PairBatch.Result::score).toList();
+    }
+
+    /**
+     * CPU time of the executor JVMs on this machine (a standalone cluster started here), nanoseconds; 0 in local mode.
+     * Linux: utime + stime of every process running CoarseGrainedExecutorBackend.
+     */
+    private static long executorCpuNanos() {
+        long ticks = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    if (!new String(Files.readAllBytes(p.resolve("cmdline"))).contains("CoarseGrainedExecutorBackend")) continue;
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+                } catch (IOException | RuntimeException gone) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks * 10_000_000L; // USER_HZ = 100
     }
 
     /** CPU time of this whole JVM (driver and local executors), nanoseconds. */

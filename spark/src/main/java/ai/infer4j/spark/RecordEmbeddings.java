@@ -3,6 +3,7 @@ package ai.infer4j.spark;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -65,13 +66,13 @@ final class RecordEmbeddings {
     private record Texts(BatchOptions options, InputColumns columns) implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            Model model = ModelCache.get(options);
+            BiEncoderPair bi = biEncoder(ModelCache.get(options));
             return map(input, r -> {
                 Object[] v = copy(r, 3);
                 try {
                     PairInput p = columns.pair(r);
-                    v[r.length()] = model.recordText(p.left(), "left");
-                    v[r.length() + 1] = model.recordText(p.right(), "right");
+                    v[r.length()] = bi.text(p.left(), "left");
+                    v[r.length() + 1] = bi.text(p.right(), "right");
                 } catch (BadInputException e) {
                     v[r.length()] = null;
                     v[r.length() + 1] = null;
@@ -117,13 +118,14 @@ final class RecordEmbeddings {
         }
 
         private List<Row> embed(Model model, List<String> texts) {
+            BiEncoderPair bi = biEncoder(model);
             long t0 = System.nanoTime();
             List<Row> out = new ArrayList<>(texts.size());
             List<String> ok = new ArrayList<>(texts.size());
             List<Tokens> tokens = new ArrayList<>(texts.size());
             for (String t : texts) {
                 try {
-                    tokens.add(model.tokenizeText(t));
+                    tokens.add(bi.tokens(t, model.backbone().tokenizer()));
                     ok.add(t);
                 } catch (BadInputException e) {
                     out.add(RowFactory.create(t, null, e.getMessage()));
@@ -155,7 +157,7 @@ final class RecordEmbeddings {
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            Model model = ModelCache.get(options);
+            BiEncoderPair bi = biEncoder(ModelCache.get(options));
             return map(input, r -> {
                 long t0 = System.nanoTime();
                 Object[] v = new Object[width + 3];
@@ -166,7 +168,7 @@ final class RecordEmbeddings {
                 if (error == null && rv == null) error = "right: " + r.getString(width + 8);
                 if (error == null) {
                     try {
-                        PairScore s = model.scorePair(columns.pair(r), floats(lv), floats(rv));
+                        PairScore s = bi.score(columns.pair(r), floats(lv), floats(rv));
                         v[width] = s.score();
                         v[width + 1] = s.label();
                     } catch (BadInputException e) {
@@ -181,6 +183,11 @@ final class RecordEmbeddings {
                 return RowFactory.create(v);
             });
         }
+    }
+
+    /** The model's bi-encoder task; null when it is another kind of model (then this pipeline does not apply). */
+    static BiEncoderPair biEncoder(Model model) {
+        return model.task() instanceof BiEncoderPair bi ? bi : null;
     }
 
     private static Iterator<Row> map(Iterator<Row> in, Function<Row, Row> f) {

@@ -158,8 +158,7 @@ public final class SparkScorer {
      * driver, which also fails the job early, before the cluster does any work, when the model cannot load.
      */
     private static boolean biEncoder(BatchOptions requested) {
-        var m = ModelCache.get(requested);
-        return m.task() == ai.infer4j.engine.Model.Task.PAIR && m.pairHead() != null;
+        return RecordEmbeddings.biEncoder(ModelCache.get(requested)) != null;
     }
 
     private static String status(SparkSession spark, long rows, long errors, long start) {

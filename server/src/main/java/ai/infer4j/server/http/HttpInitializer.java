@@ -32,10 +32,20 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             this.max = maxContentLength;
         }
 
+        /**
+         * Answers 413 with {@code Connection: close}, then only half-closes: the client may still be sending the body,
+         * and closing outright would reset the connection before it reads the answer. The aggregator discards the
+         * rest of the body; the client closes, or the idle timeout does.
+         */
         @Override
         protected void handleOversizedMessage(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpMessage oversized) {
-            HttpSupport.send(ctx, HttpSupport.error(413, "RequestTooLarge",
-                    "request body is larger than max_request_size (" + max + " bytes)"), false);
+            var r = HttpSupport.error(413, "RequestTooLarge", "request body is larger than max_request_size (" + max + " bytes)");
+            r.headers().setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+            r.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(f -> {
+                if (f.isSuccess() && ctx.channel() instanceof SocketChannel sc) sc.shutdownOutput();
+                else ctx.close();
+            });
         }
     }
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,7 +34,8 @@ import java.util.concurrent.Callable;
         description = {"Write an optimized variant of a model: ONNX Runtime graph optimization, INT8 weights (--precision int8),",
                 "checked against the FP32 model on --eval data (top-1 agreement, accuracy drop, embedding cosine).",
                 "Exit code 3: the parity gate refused the variant (nothing written unless --force).",
-                "--bench: FP32 vs infer4j INT8 vs the artifact INT8: batch-1 latency, throughput, parity (writes both variants under --out)."})
+                "--bench: FP32 vs infer4j INT8 vs the artifact INT8 (and any --compare ONNX model): batch-1 latency, throughput, parity,",
+                "measured in one run, alternating (writes both variants under --out)."})
 final class OptimizeCommand implements Callable<Integer> {
     static final int GATE_FAILED = 3;
 
@@ -60,9 +62,29 @@ final class OptimizeCommand implements Callable<Integer> {
             defaultValue = "extended")
     String optLevel;
 
-    @Option(names = "--full-range", description = "8-bit weights [-127, 127] instead of 7-bit: only for serving CPUs with VNNI (or ARM);"
-            + " AVX2/AVX-512 CPUs without VNNI can saturate")
-    boolean fullRange;
+    @Option(names = "--reduce-range", description = "7-bit weights [-63, 63] instead of the full 8-bit range: for serving CPUs without"
+            + " VNNI (AVX2/AVX-512 u8s8 kernels can saturate there); costs some parity")
+    boolean reduceRange;
+
+    @Option(names = "--fast-gelu", description = "replace exact GELU with the tanh approximation (FastGelu): faster, outputs move by ~1e-3")
+    boolean fastGelu;
+
+    @Option(names = "--smooth", description = "SmoothQuant strength alpha in (0, 1] (0 = off), calibrated on --retrain or --eval texts (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    double smooth;
+
+    @Option(names = "--smooth-all", description = "smooth every quantized MatMul, not only the feed-forward down-projections")
+    boolean smoothAll;
+
+    @Option(names = "--no-token-scale", description = "no per-token activation ranges for the feed-forward down-projections"
+            + " (by default each row of their input is scaled to max |x| = 1 before quantizing and scaled back after)")
+    boolean noTokenScale;
+
+    @Option(names = "--unfused", description = "quantize MatMuls one by one and fuse no residual LayerNorm (the first INT8 form; for comparison)")
+    boolean unfused;
+
+    @Option(names = "--float-embeddings", description = "keep the word-embedding table in float (default: int8, one scale per row)")
+    boolean floatEmbeddings;
 
     @Option(names = "--keep-widest", description = "keep the widest-input MatMuls (feed-forward down-projections) in float from the start;"
             + " without it they are kept in float only if the all-INT8 graph fails the gate")
@@ -90,6 +112,10 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--bench", description = "benchmark FP32, infer4j INT8 and artifact INT8 (needs --eval)")
     boolean bench;
 
+    @Option(names = "--compare", split = ",", description = "with --bench: also measure these ONNX models in the same run"
+            + " (export directories with model.onnx + tokenizer.json, or such a model.onnx), e.g. a ready INT8 export")
+    List<Path> compare = new ArrayList<>();
+
     @Option(names = "--bench-queries", description = "batch-1 queries per variant (default: ${DEFAULT-VALUE})", defaultValue = "1000")
     int benchQueries;
 
@@ -115,7 +141,14 @@ final class OptimizeCommand implements Callable<Integer> {
 
     private OptimizeRequest request(String m, Precision p, Source s, Path target) {
         return new OptimizeRequest(m, p, s, eval, retrain, target, GraphOptimizer.Level.parse(optLevel),
-                new Int8Quantizer.Options(!fullRange, 0, keepFloat, keepWidest), new ParityReport.Thresholds(minAgreement, maxDrop, minCosineP1), oosLabel, force);
+                quantization(), new ParityReport.Thresholds(minAgreement, maxDrop, minCosineP1), oosLabel, force);
+    }
+
+    private Int8Quantizer.Options quantization() {
+        Int8Quantizer.Options o = Int8Quantizer.Options.defaults().withReduceRange(reduceRange).withKeepFloat(keepFloat)
+                .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(!noTokenScale);
+        if (unfused) o = o.withMergeSiblings(false).withFuse(false);
+        return floatEmbeddings ? o.withEmbeddingRows(0) : o;
     }
 
     private int report(OptimizeResult r, PrintWriter stdout) {
@@ -158,6 +191,13 @@ final class OptimizeCommand implements Callable<Integer> {
         } finally {
             force = force0;
         }
+        for (Path p : compare) {
+            Path dirOf = Files.isRegularFile(p) && p.getFileName().toString().endsWith(".onnx") ? p.toAbsolutePath().getParent() : p;
+            if (!Files.isRegularFile(dirOf.resolve("model.onnx")) || !Files.isRegularFile(dirOf.resolve("tokenizer.json")))
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--compare " + p
+                        + ": give an export directory (or its model.onnx) with model.onnx and tokenizer.json");
+            variants.put(p.toString(), engine.load(dirOf.toString()));
+        }
         List<String> texts = data.stream().map(LabeledText::text).toList();
         List<String> queries = texts.subList(0, Math.min(benchQueries, texts.size()));
         List<String> bulk = new ArrayList<>();
@@ -168,12 +208,18 @@ final class OptimizeCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "model %s, %d threads, batch-1 over %d queries (mean %.1f chars), throughput over %d texts%n%n",
                 fp32.name(), engine.options().intraOpThreads(), queries.size(),
                 queries.stream().mapToInt(String::length).average().orElse(0), bulk.size());
-        stdout.println("| variant | p50 ms (batch 1) | p99 ms (batch 1) | best sentences/s (batch) | vs fp32 | top-1 agreement | accuracy (fp32 -> variant) | cosine mean / p1 | gate |");
-        stdout.println("|---|---|---|---|---|---|---|---|---|");
+        VariantBench.Result ref = compare.isEmpty() ? null
+                : results.stream().filter(r -> r.name().equals(compare.get(0).toString())).findFirst().orElseThrow();
+        String refCol = ref == null ? "" : " vs " + compare.get(0).getFileName() + " (sentences/s, p50) |";
+        stdout.println("| variant | p50 ms (batch 1) | p99 ms (batch 1) | best sentences/s (batch) | vs fp32 |" + refCol
+                + " top-1 agreement | accuracy (fp32 -> variant) | cosine mean / p1 | gate |");
+        stdout.println("|---|---|---|---|---|" + (ref == null ? "" : "---|") + "---|---|---|---|");
         for (VariantBench.Result r : results) {
             ParityReport p = parity.get(r.name());
-            stdout.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f (%d) | %.2fx | %s | %s | %s | %s |%n", r.name(), r.latencyP50Ms(), r.latencyP99Ms(),
-                    r.bestThroughput(), r.bestBatchSize(), r.bestThroughput() / fp32Tput,
+            String vsRef = ref == null ? "" : String.format(Locale.ROOT, " %.2fx, %.2fx |", r.bestThroughput() / ref.bestThroughput(),
+                    ref.latencyP50Ms() / r.latencyP50Ms());
+            stdout.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f (%d) | %.2fx |%s %s | %s | %s | %s |%n", r.name(), r.latencyP50Ms(), r.latencyP99Ms(),
+                    r.bestThroughput(), r.bestBatchSize(), r.bestThroughput() / fp32Tput, vsRef,
                     p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.top1Agreement()),
                     p == null || p.metric() == null ? "-" : String.format(Locale.ROOT, "%.4f -> %.4f", p.baselineMetric(), p.variantMetric()),
                     p == null ? "-" : String.format(Locale.ROOT, "%.4f / %.4f", p.cosineMean(), p.cosineP1()),

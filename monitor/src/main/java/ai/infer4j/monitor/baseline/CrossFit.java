@@ -20,10 +20,16 @@ import java.util.concurrent.Future;
 /**
  * Out-of-fold (cross-fitted) predictions of a softmax head on its own training data: the rows are split into
  * {@code k} label-stratified folds, the head is re-fitted on the other {@code k - 1} folds with the same training
- * code and the hyper-parameters recorded in its training metadata (learning rate, L2, epochs, seed; the
- * out-of-scope threshold is kept), and each fold is predicted by the head that never saw it. Such predictions are
- * distributed like the head's predictions on new data from the same source, so the training set becomes a valid
- * baseline (the head's in-sample predictions are over-confident).
+ * code and the hyper-parameters recorded in its training metadata (learning rate, L2, seed; the out-of-scope
+ * threshold is kept), and each fold is predicted by the head that never saw it. Such predictions are distributed
+ * like the head's predictions on new data from the same source, so the training set becomes a valid baseline (the
+ * head's in-sample predictions are over-confident).
+ *
+ * <p>Epochs are scaled by {@code k / (k - 1)} (rounded) so a fold's head takes as many optimizer steps as the head
+ * did: the trainer's step size decays per epoch and its heads are not trained to convergence, so a fold head
+ * trained for the recorded epochs on 80 % of the rows is less confident than the head. Measured on CLINC150 (a head
+ * on one half of train, the other half as traffic): confidence KS distance between out-of-fold and new-data
+ * predictions 0.073 with the recorded 10 epochs, 0.018 with 13.
  */
 public final class CrossFit {
     /** The recorded training recipe of a head. */
@@ -60,6 +66,11 @@ public final class CrossFit {
         return fold;
     }
 
+    /** Epochs of a fold's head: the recorded ones scaled by {@code k / (k - 1)}, so it takes about as many steps as the head. */
+    public static int foldEpochs(int epochs, int k) {
+        return Math.max(1, (int) Math.round(epochs * k / (k - 1.0)));
+    }
+
     /** Out-of-fold predictions of {@code head} on its training rows {@code x} with true labels {@code truth}. */
     public static Prediction[] outOfFold(SoftmaxHead head, Recipe recipe, float[][] x, List<String> truth, int k, int threads) {
         if (x.length != truth.size()) throw new IllegalArgumentException(x.length + " vectors but " + truth.size() + " labels");
@@ -71,6 +82,7 @@ public final class CrossFit {
                     + "' does not know; is this really its training data?");
         }
         int[] fold = folds(truth, k, recipe.seed());
+        int epochs = foldEpochs(recipe.epochs(), k);
         Prediction[] out = new Prediction[x.length];
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, k)));
         try {
@@ -87,7 +99,7 @@ public final class CrossFit {
                         yf[j] = y[fit.get(j)];
                     }
                     SoftmaxTrainer.Weights w = SoftmaxTrainer.train(xf, yf, labels.size(), recipe.learningRate(), recipe.l2(),
-                            new int[] {recipe.epochs()}, recipe.seed(), () -> { }).get(0);
+                            new int[] {epochs}, recipe.seed(), () -> { }).get(0);
                     SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null);
                     for (int i : test) out[i] = h.apply(x[i]);
                 }));

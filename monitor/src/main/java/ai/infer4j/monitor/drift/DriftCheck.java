@@ -143,10 +143,10 @@ public final class DriftCheck {
 
     static List<SignalResult> quality(BaselineStatistics base, List<Observation> window, Constraints c) {
         double level = 1 - c.qualityAlpha() / 2;
-        String accRule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the accuracy change below 0 and drop > %s", 100 * level,
+        String accRule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the accuracy change entirely below -%s", 100 * level,
                 num(c.maxAccuracyDrop()));
-        String f1Rule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the macro-F1 change (baseline at the window's size) below 0 "
-                + "and drop > %s", 100 * level, num(c.maxMacroF1Drop()));
+        String f1Rule = String.format(Locale.ROOT, "%.1f%% bootstrap interval of the macro-F1 change (baseline at the window's size) "
+                + "entirely below -%s", 100 * level, num(c.maxMacroF1Drop()));
         List<String> truth = new ArrayList<>(), pred = new ArrayList<>();
         for (Observation o : window)
             if (o.trueLabel() != null && o.label() != null) {
@@ -167,11 +167,11 @@ public final class DriftCheck {
                 qualitySignal("macro_f1", QualityTests.macroF1(s[0], s[1], alpha, c.bootstrap(), c.seed() + 1), c.maxMacroF1Drop(), f1Rule, truth.size()));
     }
 
+    /** A drop is flagged only when the whole interval lies below minus the accepted drop: the drop surely exceeds it. */
     private static SignalResult qualitySignal(String name, QualityTests.Interval i, double maxDrop, String rule, int labelled) {
-        boolean below = i.high() < 0, large = -i.difference() > maxDrop;
-        boolean v = below && large;
-        String why = String.format(Locale.ROOT, "change %s, interval [%s, %s] %s; drop %s %s %s", num(i.difference()), num(i.low()), num(i.high()),
-                below ? "below 0" : "includes 0 or above", num(Math.max(0, -i.difference())), large ? ">" : "<=", num(maxDrop));
+        boolean v = i.high() < -maxDrop;
+        String why = String.format(Locale.ROOT, "change %s, interval [%s, %s] %s -%s", num(i.difference()), num(i.low()), num(i.high()),
+                v ? "entirely below" : "not entirely below", num(maxDrop));
         return new SignalResult(name, v ? Status.VIOLATION : Status.OK, "change", i.difference(), i.pDrop(), Double.NaN, i.baseline(), i.window(),
                 rule, why, Map.of("ci_low", i.low(), "ci_high", i.high(), "labelled", (double) labelled));
     }

@@ -88,14 +88,14 @@ class DriftCheckTest {
     }
 
     @Test
-    void accuracyDropIsFlaggedOnlyWhenTheIntervalIsBelowZero() {
+    void accuracyDropIsFlaggedOnlyWhenTheIntervalIsBelowTheAcceptedDrop() {
         List<Observation> wrong = Synthetic.traffic(200, 0, 5).stream()
                 .map(o -> o.withTrueLabel(o.label().equals("a") ? "c" : o.label())).toList();
         CheckResult r = DriftCheck.run(BASE, wrong, C);
         SignalResult acc = r.signal("accuracy");
         assertThat(acc.status()).isEqualTo(Status.VIOLATION);
         assertThat(acc.baseline()).isCloseTo(0.9, within(0.02));
-        assertThat(acc.extra().get("ci_high")).isLessThan(0);
+        assertThat(acc.extra().get("ci_high")).isLessThan(-C.maxAccuracyDrop());
         assertThat(r.quality().alarm()).isTrue();
 
         // the same drop on 60 labelled events is measured with a wider interval (about sqrt(200 / 60) = 1.8 times)

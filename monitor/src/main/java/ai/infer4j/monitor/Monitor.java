@@ -93,7 +93,8 @@ public final class Monitor {
         String trainSha = training == null ? null : training.path("data").path("train").path("sha256").asText(null);
         String validSha = training == null ? null : training.path("data").path("valid").path("sha256").asText(null);
         List<String> truth = rows.stream().map(LabeledText::label).toList();
-        if (sha.equals(trainSha)) {
+        boolean pooled = CrossFit.Recipe.pooled(training);
+        if (sha.equals(trainSha) || (pooled && sha.equals(validSha))) {
             CrossFit.Recipe recipe = CrossFit.Recipe.of(training);
             if (recipe == null)
                 return baseline(model, rows, source, sketchDim, progress).withProvenance("training_data_in_sample",
@@ -106,9 +107,10 @@ public final class Monitor {
             return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
                     .withProvenance(BaselineStatistics.CROSS_FITTED, "the head's own training data (SHA-256 recorded in its training metadata): "
                             + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds (learning rate "
-                            + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe.epochs(), FOLDS) + " epochs (the head's "
-                            + recipe.epochs() + " scaled to its number of steps), seed " + recipe.seed()
-                            + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones");
+                            + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe, (int) Math.round(rows.size() * (FOLDS - 1.0) / FOLDS), FOLDS)
+                            + " epochs (the head's " + recipe.epochs() + " scaled to its number of steps), seed " + recipe.seed()
+                            + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones"
+                            + (pooled ? ". The head was trained on its train and valid splits pooled; the fold heads see only this file's rows" : ""));
         }
         BaselineStatistics s = baseline(model, rows, source, sketchDim, progress);
         if (sha.equals(validSha))

@@ -86,7 +86,7 @@ class CrossFitBaselineTest {
         BaselineStatistics oof = Monitor.baseline(model, train, rows, 4, 2, Progress.NONE);
         BaselineStatistics inSample = Monitor.baseline(model, rows, "train.jsonl", 4, Progress.NONE);
         assertThat(oof.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
-        assertThat(oof.provenanceNote()).contains("5 label-stratified folds", "250 epochs");
+        assertThat(oof.provenanceNote()).contains("5 label-stratified folds", "249 epochs");
         assertThat(inSample.provenance()).isEqualTo(BaselineStatistics.UNKNOWN);
         // in-sample the head fits the noisy labels; out-of-fold it cannot
         assertThat(oof.accuracy()).isLessThan(inSample.accuracy() - 0.05);

@@ -167,9 +167,19 @@ public final class Model {
         return run(Request.ofTexts(texts)).stream().map(Answer::vector).toArray(float[][]::new);
     }
 
-    /** Scores pairs, in input order (throws {@link BadInputException} naming the first bad pair). */
+    /**
+     * Scores pairs, in input order, embedding each distinct record once (bi-encoder); throws {@link BadInputException}
+     * naming the first bad pair.
+     */
     public List<PairScore> scorePairs(List<PairInput> pairs) {
-        return run(new Request.Pairs(pairs)).stream().map(a -> ((Answer.Matched) a).score()).toList();
+        List<PairBatch.Result> results = PairBatch.score(this, pairs, new java.util.HashMap<>(), BULK_BATCH);
+        List<PairScore> out = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            PairBatch.Result r = results.get(i);
+            if (r.error() != null) throw pairs.size() == 1 ? r.error() : r.error().withPrefix("input " + i + ": ");
+            out.add(r.score());
+        }
+        return out;
     }
 
     @Override

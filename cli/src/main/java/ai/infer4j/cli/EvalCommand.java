@@ -1,5 +1,6 @@
 package ai.infer4j.cli;
 
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.eval.ClassificationReport;
@@ -50,7 +51,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Engine engine = Engine.create(engineFlags.options())) {
             Model m = engine.load(model);
-            if (m.task().kind().equals("pair")) return evalPairs(m);
+            if (m.task() instanceof PairTask) return evalPairs(m);
             var rows = DataFiles.readLabeled(data);
             ClassificationReport r = Evaluation.classify(m, rows, oosLabel, new ProgressBar(System.err));
             PrintWriter out = spec.commandLine().getOut();

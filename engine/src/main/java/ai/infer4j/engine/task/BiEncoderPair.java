@@ -15,17 +15,7 @@ import java.util.Map;
  * sequence (so it can share a forward pass with any other model on the backbone), and the two embeddings go
  * through the cheap {@link PairHead}.
  */
-public record BiEncoderPair(PairHead head) implements Task {
-    @Override
-    public String kind() {
-        return "pair";
-    }
-
-    @Override
-    public List<String> labels() {
-        return PairScore.LABELS;
-    }
-
+public record BiEncoderPair(PairHead head) implements PairTask {
     /** The text a record is embedded as; throws {@link BadInputException} for an empty record. */
     public String text(Map<String, String> record, String side) {
         return head.format().render(record, side);

@@ -16,22 +16,12 @@ import java.util.List;
  * @param format    how records become text
  * @param threshold decision threshold on the probability, in (0, 1)
  */
-public record CrossEncoderPair(RecordFormat format, double threshold) implements Task {
+public record CrossEncoderPair(RecordFormat format, double threshold) implements PairTask {
     /** Decision threshold of a cross-encoder unless its manifest names one. */
     public static final double DEFAULT_THRESHOLD = 0.5;
 
     public CrossEncoderPair {
         if (!(threshold > 0 && threshold < 1)) threshold = DEFAULT_THRESHOLD;
-    }
-
-    @Override
-    public String kind() {
-        return "pair";
-    }
-
-    @Override
-    public List<String> labels() {
-        return PairScore.LABELS;
     }
 
     /** The pair as one sequence; throws {@link BadInputException} for an empty record or too long a pair. */

@@ -11,7 +11,7 @@ import java.util.List;
  * goes through these two steps, with a batching scheduler or a direct forward pass in between.
  * Implementations are immutable and safe for concurrent callers.
  */
-public sealed interface Task permits Classifier, Embedder, BiEncoderPair, CrossEncoderPair {
+public sealed interface Task permits Classifier, Embedder, PairTask {
     /** The task's name in archives and descriptions: {@code classify}, {@code embed} or {@code pair}. */
     String kind();
 

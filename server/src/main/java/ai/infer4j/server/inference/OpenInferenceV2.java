@@ -1,5 +1,6 @@
 package ai.infer4j.server.inference;
 
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Embedder;
@@ -45,7 +46,7 @@ final class OpenInferenceV2 {
         o.putArray("versions").add(m.version());
         ArrayNode ins = o.putArray("inputs");
         ins.addObject().put("name", "text").put("datatype", "BYTES").putArray("shape").add(-1);
-        if (m.task().kind().equals("pair")) ins.addObject().put("name", "text_pair").put("datatype", "BYTES").putArray("shape").add(-1);
+        if (m.task() instanceof PairTask) ins.addObject().put("name", "text_pair").put("datatype", "BYTES").putArray("shape").add(-1);
         ArrayNode outs = o.putArray("outputs");
         if (m.task() instanceof Embedder) {
             outs.addObject().put("name", "embedding").put("datatype", "FP32").putArray("shape").add(-1).add(m.backbone().signature().width());

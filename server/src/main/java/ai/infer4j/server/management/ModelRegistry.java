@@ -1,5 +1,6 @@
 package ai.infer4j.server.management;
 
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
@@ -135,7 +136,7 @@ public final class ModelRegistry implements AutoCloseable {
     private void warmUp(Served s, Duration timeout) {
         Model m = s.model();
         for (String text : WARM_UP) {
-            Request r = m.task().kind().equals("pair") ? Request.ofInputs(List.of(new TextInput(text, text))) : Request.of(text);
+            Request r = m.task() instanceof PairTask ? Request.ofInputs(List.of(new TextInput(text, text))) : Request.of(text);
             try {
                 engine.submit(m, r, timeout).get(timeout.toMillis() + 30_000, TimeUnit.MILLISECONDS);
             } catch (Exception e) {

@@ -60,6 +60,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--auth-token-file", description = "require 'Authorization: Bearer <token>' (token = first line of this file)")
     Path authTokenFile;
 
+    @Option(names = "--grpc-address", description = "KServe v2 gRPC host:port (default 127.0.0.1:8083; 'off' for none)")
+    String grpcAddress;
+
     @Option(names = "--precision", description = "fp32, or int8: serve each model's gate-passed NAME-int8.mar (model store or beside the model) as its default version")
     String precision;
 
@@ -81,6 +84,11 @@ final class ServeCommand implements Callable<Integer> {
 
         if (authTokenFile != null) c = c.withAuthTokenFile(authTokenFile);
         if (precision != null) c = c.withPrecision(precision);
+        if (grpcAddress != null) {
+            java.util.Properties g = new java.util.Properties();
+            g.setProperty("grpc_address", grpcAddress);
+            c = c.with(g, null);
+        }
         if (captureDir != null || capturePercent != null) c = c.withCapture(MonitorCommand.captureFlags(c.capture(), captureDir, capturePercent));
         InferenceServer server = InferenceServer.start(c);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");

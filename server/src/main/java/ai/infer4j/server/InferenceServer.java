@@ -13,6 +13,8 @@ import ai.infer4j.server.inference.InferenceService;
 import ai.infer4j.server.management.ManagementRoutes;
 import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -55,6 +57,7 @@ public final class InferenceServer implements AutoCloseable {
     private HttpListener inference;
     private HttpListener management;
     private HTTPServer metricsServer;
+    private Server grpc;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private boolean closed;
     private volatile int abandoned;
@@ -143,11 +146,21 @@ public final class InferenceServer implements AutoCloseable {
                 () -> new RouteHandler(inferenceRoutes, service));
         management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, config.idleTimeout(), token,
                 () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
+        if (config.grpcAddress() != null) {
+            InetSocketAddress g = config.grpcAddress();
+            var b = NettyServerBuilder.forAddress(new InetSocketAddress(g.getHostString(), g.getPort()))
+                    .directExecutor() // like the HTTP path: parse and queue on the I/O thread, answer from the batch worker
+                    .maxInboundMessageSize(config.maxRequestSizeBytes())
+                    .addService(new ai.infer4j.server.inference.OpenInferenceGrpc(service));
+            if (token != null) b.intercept(ai.infer4j.server.inference.OpenInferenceGrpc.bearer(token));
+            grpc = b.build().start();
+        }
         InetSocketAddress m = config.metricsAddress();
         metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
         log.info("management API http://{}:{}", management.address().getHostString(), management.port());
         log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());
+        if (grpc != null) log.info("KServe v2 gRPC {}:{}", config.grpcAddress().getHostString(), grpc.getPort());
         log.info("models: {}{}", registry.names(), token == null ? "" : " (bearer token required)");
         if (!config.managementAddress().getHostString().matches("127\\.0\\.0\\.1|localhost|::1") && token == null)
             log.warn("management API is bound to {} without auth_token_file: anyone who can reach it can load models",
@@ -160,6 +173,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** The KServe v2 gRPC port, or -1 when {@code grpc_address} is off. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.getPort();
     }
 
     public int metricsPort() {
@@ -200,6 +218,7 @@ public final class InferenceServer implements AutoCloseable {
         closed = true;
         service.startDraining();
         if (inference != null) inference.close();
+        if (grpc != null) grpc.shutdown(); // no new calls; admitted ones finish below
         long until = System.nanoTime() + config.drainTimeout().toNanos();
         while (service.inFlight() > 0 && System.nanoTime() < until) {
             try {
@@ -211,6 +230,7 @@ public final class InferenceServer implements AutoCloseable {
         }
         abandoned = service.inFlight();
         if (abandoned > 0) log.warn("shutdown: {} admitted requests still in flight after {}; they get 503", abandoned, config.drainTimeout());
+        if (grpc != null) grpc.shutdownNow();
         registry.close();
         monitor.close(); // after the schedulers drained: every answered request's event is written
         if (management != null) management.close();

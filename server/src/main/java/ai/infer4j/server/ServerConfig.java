@@ -39,13 +39,14 @@ import java.util.regex.Pattern;
  * @param precision          {@code fp32}, or {@code int8}: make each model's gate-passed INT8 variant
  *                           ({@code NAME-int8.mar} in the model store or beside the model) its default version
  * @param capture            data capture and live drift ({@code capture_*}, {@code drift_*} keys; off by default)
+ * @param grpcAddress        KServe v2 gRPC ({@code grpc_address}, default 127.0.0.1:8083; empty or {@code off}: none), or null
  */
 public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress managementAddress,
                            InetSocketAddress metricsAddress, Path modelStore, Map<String, String> loadModels,
                            int maxRequestSizeBytes, int workersPerModel, int intraOpThreads, BatchPolicy batch,
                            Duration responseTimeout, List<Pattern> allowedUrls, Duration drainTimeout, Path cacheDir,
                            Path authTokenFile, Duration idleTimeout, CaptureConfig capture,
-                           String precision) {
+                           String precision, InetSocketAddress grpcAddress) {
 
     public ServerConfig {
         loadModels = Map.copyOf(new LinkedHashMap<>(loadModels));
@@ -71,7 +72,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), null,
                 Map.of("intent", "intent"), 6_553_500, cores, 1, BatchPolicy.defaults(), Duration.ofSeconds(5), List.of(),
-                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled(), "fp32");
+                Duration.ofSeconds(10), null, null, Duration.ofSeconds(30), CaptureConfig.disabled(), "fp32", address("127.0.0.1:8083"));
     }
 
     /** Reads {@code config.properties}; keys not given keep their defaults. Unknown keys are refused. */
@@ -89,7 +90,7 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
     public static final List<String> KEYS = List.of("inference_address", "management_address", "metrics_address", "model_store",
             "load_models", "max_request_size", "default_workers_per_model", "batch_size", "max_batch_delay", "max_batch_tokens",
             "job_queue_size", "default_response_timeout", "allowed_urls", "intra_op_threads", "drain_timeout", "cache_dir",
-            "auth_token_file", "idle_timeout", "precision");
+            "auth_token_file", "idle_timeout", "precision", "grpc_address");
 
     /** This config with the given properties applied (relative paths resolve against {@code base}). */
     public ServerConfig with(Properties p, Path base) {
@@ -109,9 +110,11 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
         Path cache = p.containsKey("cache_dir") ? resolve(base, p.getProperty("cache_dir")) : cacheDir;
         Path auth = p.containsKey("auth_token_file") ? resolve(base, p.getProperty("auth_token_file")) : authTokenFile;
         Duration idle = p.containsKey("idle_timeout") ? seconds(p, "idle_timeout") : idleTimeout;
+        String g = p.getProperty("grpc_address");
+        InetSocketAddress grpc = g == null ? grpcAddress : g.isBlank() || g.trim().equals("off") ? null : address(g);
         return new ServerConfig(inf, man, met, store, load, intOf(p, "max_request_size", maxRequestSizeBytes),
                 intOf(p, "default_workers_per_model", workersPerModel), intOf(p, "intra_op_threads", intraOpThreads), b, timeout,
-                urls, drain, cache, auth, idle, capture.with(p, base), p.getProperty("precision", precision).trim());
+                urls, drain, cache, auth, idle, capture.with(p, base), p.getProperty("precision", precision).trim(), grpc);
     }
 
     /** Parses {@code host:port}, {@code http://host:port} or {@code :port}. */
@@ -183,31 +186,31 @@ public record ServerConfig(InetSocketAddress inferenceAddress, InetSocketAddress
 
     public ServerConfig withAddresses(InetSocketAddress inf, InetSocketAddress man, InetSocketAddress met) {
         return new ServerConfig(inf, man, met, modelStore, loadModels, maxRequestSizeBytes, workersPerModel, intraOpThreads, batch,
-                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
+                responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision, grpcAddress);
     }
 
     public ServerConfig withModels(Path store, Map<String, String> models) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, store, models, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision, grpcAddress);
     }
 
     public ServerConfig withWorkers(int workers, int threads, BatchPolicy policy) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision);
+                workers, threads, policy, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, precision, grpcAddress);
     }
 
     public ServerConfig withAuthTokenFile(Path file) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout, capture, precision);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, file, idleTimeout, capture, precision, grpcAddress);
     }
 
     public ServerConfig withPrecision(String p) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, p);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, capture, p, grpcAddress);
     }
 
     public ServerConfig withCapture(CaptureConfig c) {
         return new ServerConfig(inferenceAddress, managementAddress, metricsAddress, modelStore, loadModels, maxRequestSizeBytes,
-                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, c, precision);
+                workersPerModel, intraOpThreads, batch, responseTimeout, allowedUrls, drainTimeout, cacheDir, authTokenFile, idleTimeout, c, precision, grpcAddress);
     }
 }

@@ -29,6 +29,7 @@ final class TestServers {
         p.setProperty("inference_address", "127.0.0.1:0");
         p.setProperty("management_address", "127.0.0.1:0");
         p.setProperty("metrics_address", "127.0.0.1:0");
+        p.setProperty("grpc_address", "127.0.0.1:0");
         p.setProperty("intra_op_threads", "2");
         p.setProperty("cache_dir", Path.of("target", "test-cache").toAbsolutePath().toString());
         p.putAll(props);

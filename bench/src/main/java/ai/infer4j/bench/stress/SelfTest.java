@@ -70,6 +70,7 @@ public final class SelfTest {
         p.setProperty("inference_address", "127.0.0.1:0");
         p.setProperty("management_address", "127.0.0.1:0");
         p.setProperty("metrics_address", "127.0.0.1:0");
+        p.setProperty("grpc_address", "127.0.0.1:0");
         p.setProperty("default_response_timeout", Double.toString(DEADLINE.toMillis() / 1000.0));
         p.setProperty("job_queue_size", "256");
         p.setProperty("max_request_size", "65536");

@@ -2,12 +2,14 @@ package ai.infer4j.server.inference;
 
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.server.http.ApiDescription;
 import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.HttpSupport;
 import ai.infer4j.server.http.Routes;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
@@ -31,11 +33,16 @@ public final class InferenceRoutes {
     public static Routes table(InferenceService svc) {
         OpenInferenceV2 v2 = new OpenInferenceV2(svc);
         Routes.Handler predictions = x -> predictions(svc, x);
-        return new Routes("use POST /predictions/{model}[/{version}], GET /ping or /v2/...")
+        Routes routes = new Routes("use POST /predictions/{model}[/{version}], GET /ping, /v2/..., or TEI's /embed, /predict, /rerank, /similarity, /info, /v1/embeddings")
                 .add(List.of(POST, PUT), "/predictions/{model}", predictions)
                 .add(List.of(POST, PUT), "/predictions/{model}/{version}", predictions)
                 .add(GET, "/ping", x -> x.respond(svc.draining() ? HttpSupport.error(503, "Unhealthy", "server is shutting down")
                         : HttpSupport.json(HttpResponseStatus.OK, Map.of("status", "Healthy"))))
+                .add(HttpMethod.OPTIONS, "/", x -> x.respond(ApiDescription.inference()))
+                .add(GET, "/api-description", x -> x.respond(ApiDescription.inference()))
+                .add(List.of(POST, PUT), "/explanations/{model}", InferenceRoutes::explanations)
+                .add(List.of(POST, PUT), "/explanations/{model}/{version}", InferenceRoutes::explanations)
+                .add(GET, "/v2", v2::server)
                 .add(GET, "/v2/health/live", v2::live)
                 .add(GET, "/v2/health/ready", v2::ready)
                 .add(GET, "/v2/models/{model}", v2::metadata)
@@ -44,16 +51,26 @@ public final class InferenceRoutes {
                 .add(GET, "/v2/models/{model}/versions/{version}/ready", v2::modelReady)
                 .add(POST, "/v2/models/{model}/infer", v2::infer)
                 .add(POST, "/v2/models/{model}/versions/{version}/infer", v2::infer);
+        TeiRoutes.addTo(routes, svc);
+        return routes;
     }
 
     /** TorchServe's predictions: one input answers an object, a list of inputs a list; {@code ?heads=all} answers every head. */
     private static void predictions(InferenceService svc, Exchange x) {
         String name = x.var("model");
         x.about(name, x.var("version"));
-        var parsed = RequestBodies.parse(x.body(), x.header(HttpHeaderNames.CONTENT_TYPE), InferenceService.MAX_INPUTS_PER_REQUEST);
+        String ct = x.header(HttpHeaderNames.CONTENT_TYPE);
+        var parsed = RequestBodies.isMultipart(ct) ? RequestBodies.multipart(x.request(), InferenceService.MAX_INPUTS_PER_REQUEST)
+                : RequestBodies.parse(x.body(), ct, InferenceService.MAX_INPUTS_PER_REQUEST);
         if ("all".equals(x.param("heads"))) parsed = parsed.allHeads();
         boolean many = parsed.many();
         svc.predict(x, name, x.var("version"), parsed.request(), answers -> many ? list(answers) : answer(answers.get(0)));
+    }
+
+    /** TorchServe's explanations need Captum in a Python handler; infer4j has none, and says so plainly. */
+    private static void explanations(Exchange x) {
+        x.respond(HttpSupport.error(501, "NotImplemented", "explanations are not supported by infer4j; use POST /predictions/"
+                + x.var("model") + " (add ?heads=all for every head's scores)"));
     }
 
     static ArrayNode list(List<Answer> answers) {

@@ -86,6 +86,28 @@ public final class InferenceService implements Exchange.Finisher {
         });
     }
 
+    /** A request admitted by {@link #admit}: the version answering, its answers to come, and its capture event id (or null). */
+    record Admitted(String version, java.util.concurrent.CompletableFuture<List<Answer>> answers, String eventId) { }
+
+    /**
+     * The predict path for a caller without an HTTP exchange (the gRPC v2 listener): the same steps as {@link #predict}
+     * (refused while draining, resolve, {@link Engine#submit}, counted in flight, captured when sampled); the caller
+     * renders the answers and counts metrics. Bad input and unknown models throw at once.
+     */
+    Admitted admit(String name, String version, Request request, long startNanos) {
+        if (draining) throw new OverloadedException("server is shutting down; retry on another instance");
+        var served = registry.resolve(name, version);
+        String ver = served.model().version();
+        var answered = engine.submit(served.model(), request, config.responseTimeout()); // throws at once for bad input
+        inFlight.incrementAndGet();
+        String eventId = CaptureHook.sample(capture, name);
+        var done = answered.whenComplete((answers, err) -> {
+            inFlight.decrementAndGet();
+            if (err == null && eventId != null) CaptureHook.record(capture, eventId, name, ver, request, answers, startNanos);
+        });
+        return new Admitted(ver, done, eventId);
+    }
+
     @Override
     public void finished(Exchange x, int status) {
         if (!x.model().isEmpty()) metrics.request(x.model(), x.version(), status, System.nanoTime() - x.startNanos());

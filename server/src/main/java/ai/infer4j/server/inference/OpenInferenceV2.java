@@ -1,9 +1,9 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Embedder;
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.HttpSupport;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,10 +20,22 @@ import java.util.Map;
  * (FP32) for classifiers and pair models, {@code embedding} (FP32, [n, dim]) for embedding models.
  */
 final class OpenInferenceV2 {
+    /** The version GET /v2 reports. */
+    static final String SERVER_VERSION = "0.1.0";
+    /** The platform v2 model metadata reports. */
+    static final String PLATFORM = "onnxruntime_onnx";
+
     private final InferenceService svc;
 
     OpenInferenceV2(InferenceService svc) {
         this.svc = svc;
+    }
+
+    /** Server metadata: name, version, extensions. */
+    void server(Exchange x) {
+        ObjectNode o = HttpSupport.JSON.createObjectNode().put("name", "infer4j").put("version", SERVER_VERSION);
+        o.putArray("extensions");
+        x.json(HttpResponseStatus.OK, o);
     }
 
     void live(Exchange x) {
@@ -40,21 +52,35 @@ final class OpenInferenceV2 {
         x.json(HttpResponseStatus.OK, Map.of("name", x.var("model"), "ready", true));
     }
 
+    /** A tensor of a model's v2 signature: name, datatype, shape (-1: any size). */
+    record Tensor(String name, String datatype, long... shape) { }
+
+    /** The input tensors: BYTES {@code text}, and {@code text_pair} for pair models. */
+    static List<Tensor> inputs(Model m) {
+        return m.task() instanceof PairTask ? List.of(new Tensor("text", "BYTES", -1), new Tensor("text_pair", "BYTES", -1))
+                : List.of(new Tensor("text", "BYTES", -1));
+    }
+
+    /** The output tensors: FP32 {@code embedding} [n, width] for embedding models, else BYTES {@code label} and FP32 {@code score}. */
+    static List<Tensor> outputs(Model m) {
+        return m.task() instanceof Embedder ? List.of(new Tensor("embedding", "FP32", -1, m.backbone().signature().width()))
+                : List.of(new Tensor("label", "BYTES", -1), new Tensor("score", "FP32", -1));
+    }
+
     void metadata(Exchange x) {
         Model m = svc.registry.resolve(x.var("model"), x.var("version")).model();
-        ObjectNode o = HttpSupport.JSON.createObjectNode().put("name", x.var("model")).put("platform", "onnxruntime_onnx");
+        ObjectNode o = HttpSupport.JSON.createObjectNode().put("name", x.var("model")).put("platform", PLATFORM);
         o.putArray("versions").add(m.version());
-        ArrayNode ins = o.putArray("inputs");
-        ins.addObject().put("name", "text").put("datatype", "BYTES").putArray("shape").add(-1);
-        if (m.task() instanceof PairTask) ins.addObject().put("name", "text_pair").put("datatype", "BYTES").putArray("shape").add(-1);
-        ArrayNode outs = o.putArray("outputs");
-        if (m.task() instanceof Embedder) {
-            outs.addObject().put("name", "embedding").put("datatype", "FP32").putArray("shape").add(-1).add(m.backbone().signature().width());
-        } else {
-            outs.addObject().put("name", "label").put("datatype", "BYTES").putArray("shape").add(-1);
-            outs.addObject().put("name", "score").put("datatype", "FP32").putArray("shape").add(-1);
-        }
+        tensors(o.putArray("inputs"), inputs(m));
+        tensors(o.putArray("outputs"), outputs(m));
         x.json(HttpResponseStatus.OK, o);
+    }
+
+    private static void tensors(ArrayNode arr, List<Tensor> tensors) {
+        for (Tensor t : tensors) {
+            ArrayNode shape = arr.addObject().put("name", t.name()).put("datatype", t.datatype()).putArray("shape");
+            for (long d : t.shape()) shape.add(d);
+        }
     }
 
     void infer(Exchange x) {

@@ -59,6 +59,58 @@ final class RequestBodies {
         return p;
     }
 
+    /** Whether a Content-Type is a multipart form ({@code curl -F data=@file}, TorchServe's documented client). */
+    static boolean isMultipart(String contentType) {
+        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data");
+    }
+
+    /**
+     * A multipart form, as TorchServe's clients send it: each part (file or field, whatever its name) is read like a
+     * whole body ({@link #parse}, so a part may be text or JSON). One part answers like one body; several parts
+     * answer a list, one entry per text, in order.
+     */
+    static Parsed multipart(io.netty.handler.codec.http.FullHttpRequest request, int maxInputs) {
+        var factory = new io.netty.handler.codec.http.multipart.DefaultHttpDataFactory(false, StandardCharsets.UTF_8);
+        io.netty.handler.codec.http.multipart.HttpPostRequestDecoder decoder;
+        try {
+            decoder = new io.netty.handler.codec.http.multipart.HttpPostRequestDecoder(factory, request, StandardCharsets.UTF_8);
+        } catch (io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.ErrorDataDecoderException e) {
+            throw new BadInputException("malformed multipart/form-data body: " + e.getMessage() + "; send it as curl -F data=@file does");
+        }
+        try {
+            List<Parsed> parts = new ArrayList<>();
+            for (var data : decoder.getBodyHttpDatas()) {
+                if (!(data instanceof io.netty.handler.codec.http.multipart.HttpData part)) continue;
+                String ct = part instanceof io.netty.handler.codec.http.multipart.FileUpload f ? f.getContentType() : "text/plain";
+                byte[] bytes;
+                try {
+                    bytes = part.get();
+                } catch (java.io.IOException e) {
+                    throw new BadInputException("cannot read multipart part '" + part.getName() + "': " + e.getMessage());
+                }
+                try {
+                    parts.add(parse(bytes, ct, maxInputs));
+                } catch (BadInputException e) {
+                    throw e.withPrefix("multipart part '" + part.getName() + "': ");
+                }
+            }
+            if (parts.isEmpty()) throw new BadInputException("multipart/form-data body has no parts; send the text as a part, e.g. curl -F data=@query.txt");
+            if (parts.size() == 1) return parts.get(0);
+            List<TextInput> all = new ArrayList<>();
+            for (Parsed p : parts) {
+                if (!(p.request() instanceof Request.Texts t))
+                    throw new BadInputException("record pairs must come in one multipart part, not spread over " + parts.size());
+                all.addAll(t.inputs());
+            }
+            if (all.size() > maxInputs) throw new BadInputException("too many inputs: " + all.size() + "; at most " + maxInputs + " per request");
+            return new Parsed(all, true);
+        } catch (io.netty.handler.codec.http.multipart.HttpPostRequestDecoder.ErrorDataDecoderException e) {
+            throw new BadInputException("malformed multipart/form-data body: " + e.getMessage());
+        } finally {
+            decoder.destroy();
+        }
+    }
+
     private static boolean isPairList(JsonNode arr) {
         return arr.isArray() && !arr.isEmpty() && arr.get(0).isObject() && (arr.get(0).has("left") || arr.get(0).has("right"));
     }

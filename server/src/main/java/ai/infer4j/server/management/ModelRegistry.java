@@ -97,6 +97,8 @@ public final class ModelRegistry implements AutoCloseable {
             Served s = load(ref, name, workers, policy, timeout);
             failures.remove(key);
             return s;
+        } catch (ModelConflictException e) {
+            throw e; // a refusal, not a load failure: the live version keeps serving and is not listed as FAILED
         } catch (RuntimeException e) {
             failures.put(key, new Failure(ref, e.getMessage(), Instant.now()));
             metrics.loadFailed(key);
@@ -154,10 +156,14 @@ public final class ModelRegistry implements AutoCloseable {
         log.info("default version of {} is now {}", name, version);
     }
 
-    /** Sets the worker count of the backbone that serves this model (shared by its other models). */
+    /**
+     * Sets the worker count of the backbone that serves this model (shared by its other models). 0 (TorchServe's
+     * scale to zero) keeps one worker thread: an idle worker sleeps on the queue and costs no CPU, and the model
+     * keeps answering instead of failing every request.
+     */
     public synchronized void scale(String name, String version, int workers) {
-        if (workers < 1 || workers > 64) throw new BadInputException("min_worker must be 1..64, got " + workers);
-        resolve(name, version).scheduler().scale(workers);
+        if (workers < 0 || workers > 64) throw new BadInputException("min_worker must be 0..64, got " + workers);
+        resolve(name, version).scheduler().scale(Math.max(1, workers));
     }
 
     /**

@@ -41,7 +41,7 @@ class ManagementApiTest {
             assertThat(d.has("batchSize")).isTrue();
             assertThat(post(ip, "/predictions/topics", "{\"text\": \"what is my balance\"}").statusCode()).isEqualTo(200);
 
-            assertThat(send("PUT", mp, "/models/topics?min_worker=3", null, null).statusCode()).isEqualTo(200);
+            assertThat(send("PUT", mp, "/models/topics?min_worker=3", null, null).statusCode()).as("asynchronous, as TorchServe").isEqualTo(202);
             assertThat(JSON.readTree(get(mp, "/models/topics/1").body()).get(0).get("workers")).hasSize(3);
 
             assertThat(send("POST", mp, "/models?url=topics-1.mar", null, null).statusCode()).isEqualTo(409);

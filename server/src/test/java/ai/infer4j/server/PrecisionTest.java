@@ -35,7 +35,7 @@ class PrecisionTest {
     void int8VariantWhoseGatePassedBecomesTheDefaultVersion(@TempDir Path store) throws Exception {
         variant(store, true);
         try (InferenceServer s = TestServers.start(Map.of("model_store", store.toString(), "precision", "int8"))) {
-            JsonNode versions = JSON.readTree(TestServers.get(s.managementPort(), "/models/intent").body());
+            JsonNode versions = JSON.readTree(TestServers.get(s.managementPort(), "/models/intent/all").body());
             assertThat(versions).hasSize(2);
             assertThat(s.registry().defaultVersion("intent")).isEqualTo("1-int8");
             assertThat(TestServers.post(s.inferencePort(), "/predictions/intent", "{\"text\": \"hi\"}").statusCode()).isEqualTo(200);

@@ -91,8 +91,9 @@ class TeiApiTest {
         assertThat(one.get(0).get("label").asText()).isEqualTo("report_lost_card");
         assertThat(one.size()).isGreaterThan(5);
         assertThat(one.get(0).get("score").asDouble()).isGreaterThanOrEqualTo(one.get(1).get("score").asDouble());
-        JsonNode many = ok("/predict", "{\"inputs\": [\"I lost my credit card, what do I do\", \"what is my account balance\"]}");
-        assertThat(many).hasSize(2);
+        // as in TEI, a list of exactly two strings is one text pair; three strings are three inputs
+        JsonNode many = ok("/predict", "{\"inputs\": [\"I lost my credit card, what do I do\", \"what is my account balance\", \"play some jazz\"]}");
+        assertThat(many).hasSize(3);
         assertThat(many.get(1).get(0).get("label").asText()).isEqualTo("balance");
         assertThat(post(ip, "/predict", "{\"inputs\": \"x\", \"raw_scores\": true}").statusCode()).isEqualTo(400);
         assertThat(post(ip, "/predict", "{}").statusCode()).isEqualTo(400);

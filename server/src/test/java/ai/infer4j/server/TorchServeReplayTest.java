@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @EnabledIfSystemProperty(named = "torchserve.management.cases", matches = ".+")
 class TorchServeReplayTest {
-    private static final Pattern MAR = Pattern.compile("https://torchserve\\.pytorch\\.org/mar_files/([A-Za-z0-9_.-]+)\\.mar");
+    /** A model URL of the cases: the download URL of older copies, or the {@code {{mar_path_NAME}}} variable of newer ones. */
+    private static final Pattern MAR = Pattern.compile("https://torchserve\\.pytorch\\.org/mar_files/([A-Za-z0-9_.-]+)\\.mar|\\{\\{mar_path_([A-Za-z0-9_.-]+)}}");
     private static final List<String> AVAILABLE = List.of("squeezenet1_1", "mnist", "densenet161", "resnet-152-batch", "resnet-18");
 
     @Test
@@ -37,7 +38,10 @@ class TorchServeReplayTest {
             for (JsonNode c : cases) {
                 Matcher m = MAR.matcher(c.get("path").asText());
                 StringBuilder path = new StringBuilder();
-                while (m.find()) m.appendReplacement(path, AVAILABLE.contains(m.group(1)) ? m.group(1) + ".mar" : Matcher.quoteReplacement(m.group()));
+                while (m.find()) {
+                    String name = m.group(1) != null ? m.group(1) : m.group(2);
+                    m.appendReplacement(path, AVAILABLE.contains(name) ? name + ".mar" : Matcher.quoteReplacement(m.group()));
+                }
                 m.appendTail(path);
                 int expected = c.path("status_code").asInt(200);
                 var r = TestServers.send(c.get("METHOD").asText().toUpperCase(), s.managementPort(), "/" + path, null, null);

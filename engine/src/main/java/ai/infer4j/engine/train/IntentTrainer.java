@@ -123,15 +123,7 @@ public final class IntentTrainer {
 
     private static ObjectNode metadata(Job job, Backbone backbone, int trainRows, int validRows, List<Candidate> all, Candidate best) {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode m = json.createObjectNode();
-        m.put("task", "intent");
-        m.put("trainer", "softmax regression, mini-batch Adam (batch " + SoftmaxTrainer.BATCH_SIZE + "), standardised features");
-        m.put("backbone", backbone.id());
-        m.put("maxLength", backbone.tokenizer().maxLength());
-        m.put("seed", job.seed());
-        ObjectNode data = m.putObject("data");
-        data.set("train", fileInfo(json, job.trainFile(), trainRows));
-        data.set("valid", fileInfo(json, job.validFile(), validRows));
+        ObjectNode m = header(json, job, backbone, trainRows, validRows);
         ObjectNode grid = SoftmaxTrainer.gridJson(m.putObject("grid"), job.grid().learningRates(), job.grid().l2s(), job.grid().epochs());
         grid.put("oosThresholds", job.grid().oosThresholds().length + " values " + job.grid().oosThresholds()[0] + ".."
                 + job.grid().oosThresholds()[job.grid().oosThresholds().length - 1]);
@@ -154,9 +146,8 @@ public final class IntentTrainer {
         return m;
     }
 
-    /** Metadata of a head selected by cross-validation ({@code cv}: folds, per-grid-point and out-of-scope results). */
-    static ObjectNode cvMetadata(Job job, Backbone backbone, int trainRows, int validRows, ObjectNode cv) {
-        ObjectMapper json = new ObjectMapper();
+    /** What every intent head's metadata starts with: task, trainer, backbone, seed and the data files' hashes. */
+    private static ObjectNode header(ObjectMapper json, Job job, Backbone backbone, int trainRows, int validRows) {
         ObjectNode m = json.createObjectNode();
         m.put("task", "intent");
         m.put("trainer", "softmax regression, mini-batch Adam (batch " + SoftmaxTrainer.BATCH_SIZE + "), standardised features");
@@ -166,6 +157,13 @@ public final class IntentTrainer {
         ObjectNode data = m.putObject("data");
         data.set("train", fileInfo(json, job.trainFile(), trainRows));
         data.set("valid", fileInfo(json, job.validFile(), validRows));
+        return m;
+    }
+
+    /** Metadata of a head selected by cross-validation ({@code cv}: folds, per-grid-point and out-of-scope results). */
+    static ObjectNode cvMetadata(Job job, Backbone backbone, int trainRows, int validRows, ObjectNode cv) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = header(json, job, backbone, trainRows, validRows);
         SoftmaxTrainer.gridJson(m.putObject("grid"), job.grid().learningRates(), job.grid().l2s(), job.grid().epochs());
         m.put("objective", CV_OBJECTIVE);
         m.set("cv", cv);

@@ -5,7 +5,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

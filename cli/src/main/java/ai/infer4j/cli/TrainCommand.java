@@ -2,8 +2,8 @@ package ai.infer4j.cli;
 
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.RecordFormat;

@@ -2,9 +2,9 @@ package ai.infer4j.engine;
 
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.BackboneFiles;
-import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import ai.infer4j.engine.task.Head;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;

@@ -1,8 +1,8 @@
 package ai.infer4j.engine;
 
 import ai.infer4j.engine.archive.Manifest;
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.Classifier;

@@ -6,7 +6,7 @@ import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.Tokens;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.SoftmaxHead;
 import org.junit.jupiter.api.Test;

@@ -2,8 +2,8 @@ package ai.infer4j.engine;
 
 import ai.infer4j.engine.eval.Evaluation;
 import ai.infer4j.engine.eval.PairReport;
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairFeatures;

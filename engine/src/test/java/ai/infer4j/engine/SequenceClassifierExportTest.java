@@ -1,6 +1,6 @@
 package ai.infer4j.engine;
 
-import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package ai.infer4j.engine;
 
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package ai.infer4j.engine;
 
-import ai.infer4j.engine.model.Backbone;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.EmbeddingCache;

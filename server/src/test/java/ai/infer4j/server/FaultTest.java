@@ -1,6 +1,6 @@
 package ai.infer4j.server;
 
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.optimize.GraphBuilder;
 import ai.infer4j.engine.optimize.OnnxModels;
 import ai.infer4j.engine.optimize.proto.Onnx.TensorProto.DataType;

@@ -3,7 +3,7 @@ package ai.infer4j.server;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
 
 import java.net.URI;

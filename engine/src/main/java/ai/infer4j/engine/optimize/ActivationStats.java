@@ -1,7 +1,7 @@
 package ai.infer4j.engine.optimize;
 
 import ai.infer4j.engine.ModelExecutionException;
-import ai.infer4j.engine.model.ModelSignature;
+import ai.infer4j.engine.backbone.ModelSignature;
 import ai.infer4j.engine.optimize.proto.Onnx.GraphProto;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
 import ai.infer4j.engine.optimize.proto.Onnx.NodeProto;

@@ -11,7 +11,7 @@ import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
-import ai.infer4j.engine.model.BackboneFiles;
+import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
 import ai.infer4j.engine.optimize.OptimizeRequest.Source;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;

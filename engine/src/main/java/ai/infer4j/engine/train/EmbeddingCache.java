@@ -3,7 +3,7 @@ package ai.infer4j.engine.train;
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
-import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.tokenize.Tokens;
 
 import java.io.DataInputStream;

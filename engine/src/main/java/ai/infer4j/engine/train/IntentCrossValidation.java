@@ -1,7 +1,7 @@
 package ai.infer4j.engine.train;
 
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -4,7 +4,7 @@ import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.eval.ClassificationReport;
-import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -4,7 +4,7 @@ import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.eval.PairReport;
-import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairTrees;

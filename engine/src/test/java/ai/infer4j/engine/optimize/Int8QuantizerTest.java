@@ -1,6 +1,6 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.model.ModelSignature;
+import ai.infer4j.engine.backbone.ModelSignature;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
 import ai.infer4j.engine.tokenize.Tokens;
 import ai.infer4j.engine.optimize.proto.Onnx.TensorProto.DataType;

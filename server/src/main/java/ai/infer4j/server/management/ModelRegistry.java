@@ -10,7 +10,7 @@ import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.engine.batch.BatchScheduler;
-import ai.infer4j.engine.model.Backbone;
+import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.server.metrics.ServerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,9 +1,9 @@
-package ai.infer4j.engine.model;
+package ai.infer4j.engine.backbone;
 
 import ai.infer4j.engine.EngineOptions;
 import ai.infer4j.engine.ModelExecutionException;
 import ai.infer4j.engine.ModelLoadException;
-import ai.infer4j.engine.model.ModelSignature.OutputKind;
+import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;
 import ai.onnxruntime.OnnxTensor;

@@ -1,4 +1,4 @@
-package ai.infer4j.engine.model;
+package ai.infer4j.engine.backbone;
 
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.ModelLoadException;

@@ -1,4 +1,4 @@
-package ai.infer4j.engine.model;
+package ai.infer4j.engine.backbone;
 
 /**
  * The result of one forward pass over a batch.

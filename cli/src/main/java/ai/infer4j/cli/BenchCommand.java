@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -127,8 +128,9 @@ final class BenchCommand implements Callable<Integer> {
             return new HttpTarget(target.url, a, to, Math.min(maxInFlight, 4096));
         }
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        InProcessTarget t = new InProcessTarget(model, workers, n, new BatchPolicy(batchSize, BatchPolicy.defaults().maxBatchTokens(),
-                Duration.ofMillis(maxBatchDelayMs), queueSize), to);
+        BatchPolicy policy = BatchPolicy.defaults().withKeys(Map.of("batch_size", Integer.toString(batchSize),
+                "max_batch_delay", Integer.toString(maxBatchDelayMs), "job_queue_size", Integer.toString(queueSize))::get);
+        InProcessTarget t = new InProcessTarget(model, workers, n, policy, to);
         t.warmUp(texts, 20);
         return t;
     }

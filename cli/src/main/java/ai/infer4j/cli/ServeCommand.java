@@ -1,16 +1,13 @@
 package ai.infer4j.cli;
 
-import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.server.InferenceServer;
 import ai.infer4j.server.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /** Runs the server until SIGTERM/SIGINT, then drains and exits 0. */
@@ -69,26 +66,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerConfig c = config != null ? ServerConfig.load(config) : ServerConfig.defaults();
-        c = c.withAddresses(inferenceAddress != null ? ServerConfig.address(inferenceAddress) : c.inferenceAddress(),
-                managementAddress != null ? ServerConfig.address(managementAddress) : c.managementAddress(),
-                metricsAddress != null ? ServerConfig.address(metricsAddress) : c.metricsAddress());
-        if (models != null || modelStore != null) {
-            Map<String, String> m = new LinkedHashMap<>(c.loadModels());
-            if (models != null) m = ServerConfig.parseModels(String.join(",", models));
-            c = c.withModels(modelStore != null ? modelStore : c.modelStore(), m);
-        }
-        BatchPolicy b = c.batch();
-        b = new BatchPolicy(batchSize != null ? batchSize : b.maxBatchSize(), b.maxBatchTokens(),
-                maxBatchDelayMs != null ? Duration.ofMillis(maxBatchDelayMs) : b.maxDelay(), queueSize != null ? queueSize : b.queueCapacity());
-        c = c.withWorkers(workers != null ? workers : c.workersPerModel(), threads != null ? threads : c.intraOpThreads(), b);
-
-        if (authTokenFile != null) c = c.withAuthTokenFile(authTokenFile);
-        if (precision != null) c = c.withPrecision(precision);
-        if (grpcAddress != null) {
-            java.util.Properties g = new java.util.Properties();
-            g.setProperty("grpc_address", grpcAddress);
-            c = c.with(g, null);
-        }
+        c = c.with(flagKeys(), null);
         if (captureDir != null || capturePercent != null) c = c.withCapture(MonitorCommand.captureFlags(c.capture(), captureDir, capturePercent));
         InferenceServer server = InferenceServer.start(c);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");
@@ -101,5 +79,28 @@ final class ServeCommand implements Callable<Integer> {
                 server.registry().names(), server.inferencePort(), server.managementPort(), server.metricsPort());
         server.awaitShutdown();
         return 0;
+    }
+
+    /** The flags given, as the config.properties keys they override (so both are read by the same code). */
+    private Properties flagKeys() {
+        Properties p = new Properties();
+        put(p, "inference_address", inferenceAddress);
+        put(p, "management_address", managementAddress);
+        put(p, "metrics_address", metricsAddress);
+        put(p, "grpc_address", grpcAddress);
+        put(p, "load_models", models == null ? null : String.join(",", models));
+        put(p, "model_store", modelStore);
+        put(p, "default_workers_per_model", workers);
+        put(p, "intra_op_threads", threads);
+        put(p, "batch_size", batchSize);
+        put(p, "max_batch_delay", maxBatchDelayMs);
+        put(p, "job_queue_size", queueSize);
+        put(p, "auth_token_file", authTokenFile);
+        put(p, "precision", precision);
+        return p;
+    }
+
+    private static void put(Properties p, String key, Object value) {
+        if (value != null) p.setProperty(key, value.toString());
     }
 }

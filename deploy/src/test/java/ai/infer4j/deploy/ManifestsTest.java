@@ -94,9 +94,9 @@ class ManifestsTest {
         ServerConfig config = configMapConfig();
         long grace = pod.at("/terminationGracePeriodSeconds").asLong();
         long preStop = c.at("/lifecycle/preStop/sleep/seconds").asLong();
-        assertThat(grace).as("grace period > preStop sleep + drain_timeout").isGreaterThan(preStop + config.drainTimeout().toSeconds());
-        assertThat(config.inferenceAddress().getPort()).isEqualTo(c.at("/ports/0/containerPort").asInt());
-        assertThat(config.modelStore()).isEqualTo(Path.of(mountPath(c, "models")));
+        assertThat(grace).as("grace period > preStop sleep + drain_timeout").isGreaterThan(preStop + config.limits().drainTimeout().toSeconds());
+        assertThat(config.listeners().inference().getPort()).isEqualTo(c.at("/ports/0/containerPort").asInt());
+        assertThat(config.models().store()).isEqualTo(Path.of(mountPath(c, "models")));
     }
 
     @Test
@@ -107,7 +107,7 @@ class ManifestsTest {
         assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(dockerUser());
         assertThat(mountPath(c, "tmp")).isEqualTo("/tmp");
-        assertThat(configMapConfig().cacheDir().toString()).startsWith("/tmp/");
+        assertThat(configMapConfig().models().cacheDir().toString()).startsWith("/tmp/");
         // the ConfigMap is mounted where the image's ENTRYPOINT reads its config
         assertThat(dockerfile()).contains("\"--config\", \"" + mountPath(c, "config") + "/config.properties\"");
     }
@@ -116,11 +116,11 @@ class ManifestsTest {
     void imageConfigAndConfigMapAreTheSameServerConfig() throws IOException {
         ServerConfig image = ServerConfig.load(Path.of("image/config.properties").toAbsolutePath());
         ServerConfig map = configMapConfig();
-        assertThat(map.loadModels()).isEqualTo(image.loadModels());
-        assertThat(map.drainTimeout()).isEqualTo(image.drainTimeout());
-        assertThat(map.inferenceAddress()).isEqualTo(image.inferenceAddress());
-        assertThat(map.metricsAddress()).isEqualTo(image.metricsAddress());
-        assertThat(map.cacheDir()).isEqualTo(image.cacheDir());
+        assertThat(map.models().load()).isEqualTo(image.models().load());
+        assertThat(map.limits().drainTimeout()).isEqualTo(image.limits().drainTimeout());
+        assertThat(map.listeners().inference()).isEqualTo(image.listeners().inference());
+        assertThat(map.listeners().metrics()).isEqualTo(image.listeners().metrics());
+        assertThat(map.models().cacheDir()).isEqualTo(image.models().cacheDir());
     }
 
     @Test
@@ -136,7 +136,7 @@ class ManifestsTest {
     void kserveRuntimeDeclaresTheV2ProtocolOnTheServerPort() throws IOException {
         JsonNode r = one(Path.of("kserve/cluster-serving-runtime.yaml"));
         assertThat(r.at("/spec/protocolVersions")).extracting(JsonNode::asText).containsExactly("v2");
-        assertThat(r.at("/spec/containers/0/ports/0/containerPort").asInt()).isEqualTo(configMapConfig().inferenceAddress().getPort());
+        assertThat(r.at("/spec/containers/0/ports/0/containerPort").asInt()).isEqualTo(configMapConfig().listeners().inference().getPort());
         assertThat(r.at("/spec/containers/0/readinessProbe/httpGet/path").asText()).isEqualTo("/v2/health/ready");
         assertThat(mountPath(r.at("/spec/containers/0"), "tmp")).isEqualTo("/tmp");
     }

@@ -64,16 +64,16 @@ public final class InferenceServer implements AutoCloseable {
 
     private InferenceServer(ServerConfig config) {
         this.config = config;
-        EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.intraOpThreads());
-        if (config.cacheDir() != null) opts = opts.withCacheDir(config.cacheDir());
+        EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.workers().intraOpThreads());
+        if (config.models().cacheDir() != null) opts = opts.withCacheDir(config.models().cacheDir());
         this.engine = Engine.create(opts);
         this.metrics = new ServerMetrics();
-        this.registry = new ModelRegistry(engine, metrics, config.drainTimeout());
+        this.registry = new ModelRegistry(engine, metrics, config.limits().drainTimeout());
         this.monitor = Monitor.startLive(config.capture(), java.time.Clock.systemUTC());
         metrics.trackCapture(monitor);
         this.service = new InferenceService(engine, registry, config, metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
-        this.io = new MultiThreadIoEventLoopGroup(Math.max(Math.max(2, Runtime.getRuntime().availableProcessors()), config.workersPerModel()), named("infer4j-io"),
+        this.io = new MultiThreadIoEventLoopGroup(Math.max(Math.max(2, Runtime.getRuntime().availableProcessors()), config.workers().perModel()), named("infer4j-io"),
                 NioIoHandler.newFactory());
         this.managementExecutor = Executors.newSingleThreadExecutor(named("infer4j-management"));
     }
@@ -92,14 +92,14 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private void loadModels() {
-        for (Map.Entry<String, String> e : config.loadModels().entrySet()) {
+        for (Map.Entry<String, String> e : config.models().load().entrySet()) {
             long t0 = System.nanoTime();
             try {
                 String ref = e.getValue();
-                if (config.modelStore() != null && !Engine.BUILTIN_MODELS.contains(ref) && !java.nio.file.Path.of(ref).isAbsolute()
-                        && java.nio.file.Files.exists(config.modelStore().resolve(ref)))
-                    ref = config.modelStore().resolve(ref).toString();
-                registry.register(ref, e.getKey(), config.workersPerModel(), config.batch(), config.responseTimeout());
+                if (config.models().store() != null && !Engine.BUILTIN_MODELS.contains(ref) && !java.nio.file.Path.of(ref).isAbsolute()
+                        && java.nio.file.Files.exists(config.models().store().resolve(ref)))
+                    ref = config.models().store().resolve(ref).toString();
+                registry.register(ref, e.getKey(), config.workers().perModel(), config.workers().batch(), config.limits().responseTimeout());
                 log.info("model {} ready in {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
                 if (config.precision().equals("int8")) preferInt8(e.getKey(), ref);
             } catch (RuntimeException ex) {
@@ -115,7 +115,7 @@ public final class InferenceServer implements AutoCloseable {
      */
     private void preferInt8(String name, String ref) {
         List<java.nio.file.Path> candidates = new ArrayList<>();
-        if (config.modelStore() != null) candidates.add(config.modelStore().resolve(name + "-int8.mar"));
+        if (config.models().store() != null) candidates.add(config.models().store().resolve(name + "-int8.mar"));
         java.nio.file.Path own = java.nio.file.Path.of(ref).toAbsolutePath().getParent();
         if (!Engine.BUILTIN_MODELS.contains(ref) && own != null) candidates.add(own.resolve(name + "-int8.mar"));
         for (java.nio.file.Path c : candidates) {
@@ -125,10 +125,10 @@ public final class InferenceServer implements AutoCloseable {
             if (!info.precision().equals("int8") || !info.usable()) {
                 log.warn("{} is not a gate-passed INT8 variant (precision {}, gate passed {}); serving {} in fp32", c,
                         info.precision(), info.gatePassed(), name);
-                if (variant.backbone() != registry.resolve(name, null).model().backbone()) engine.release(variant.backbone(), config.drainTimeout());
+                if (variant.backbone() != registry.resolve(name, null).model().backbone()) engine.release(variant.backbone(), config.limits().drainTimeout());
                 return;
             }
-            var served = registry.register(c.toString(), name, config.workersPerModel(), config.batch(), config.responseTimeout());
+            var served = registry.register(c.toString(), name, config.workers().perModel(), config.workers().batch(), config.limits().responseTimeout());
             registry.setDefault(name, served.model().version());
             log.info("precision int8: {} now answers with version {} from {}", name, served.model().version(), c);
             return;
@@ -141,30 +141,30 @@ public final class InferenceServer implements AutoCloseable {
         var downloads = engine.options().cacheDir().resolve("downloads");
         Routes inferenceRoutes = InferenceRoutes.table(service);
         Routes managementRoutes = ManagementRoutes.table(registry, config, downloads, managementExecutor);
-        byte[] token = config.authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.authTokenFile());
-        inference = HttpListener.bind("inference", config.inferenceAddress(), boss, io, config.maxRequestSizeBytes(), config.idleTimeout(), token,
+        byte[] token = config.security().authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.security().authTokenFile());
+        inference = HttpListener.bind("inference", config.listeners().inference(), boss, io, config.limits().maxRequestSizeBytes(), config.limits().idleTimeout(), token,
                 () -> new RouteHandler(inferenceRoutes, service));
-        management = HttpListener.bind("management", config.managementAddress(), boss, io, 1 << 20, config.idleTimeout(), token,
+        management = HttpListener.bind("management", config.listeners().management(), boss, io, 1 << 20, config.limits().idleTimeout(), token,
                 () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
-        if (config.grpcAddress() != null) {
-            InetSocketAddress g = config.grpcAddress();
+        if (config.listeners().grpc() != null) {
+            InetSocketAddress g = config.listeners().grpc();
             var b = NettyServerBuilder.forAddress(new InetSocketAddress(g.getHostString(), g.getPort()))
                     .directExecutor() // like the HTTP path: parse and queue on the I/O thread, answer from the batch worker
-                    .maxInboundMessageSize(config.maxRequestSizeBytes())
+                    .maxInboundMessageSize(config.limits().maxRequestSizeBytes())
                     .addService(new ai.infer4j.server.inference.OpenInferenceGrpc(service));
             if (token != null) b.intercept(ai.infer4j.server.inference.OpenInferenceGrpc.bearer(token));
             grpc = b.build().start();
         }
-        InetSocketAddress m = config.metricsAddress();
+        InetSocketAddress m = config.listeners().metrics();
         metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
         log.info("management API http://{}:{}", management.address().getHostString(), management.port());
         log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());
-        if (grpc != null) log.info("KServe v2 gRPC {}:{}", config.grpcAddress().getHostString(), grpc.getPort());
+        if (grpc != null) log.info("KServe v2 gRPC {}:{}", config.listeners().grpc().getHostString(), grpc.getPort());
         log.info("models: {}{}", registry.names(), token == null ? "" : " (bearer token required)");
-        if (!config.managementAddress().getHostString().matches("127\\.0\\.0\\.1|localhost|::1") && token == null)
+        if (!config.listeners().management().getHostString().matches("127\\.0\\.0\\.1|localhost|::1") && token == null)
             log.warn("management API is bound to {} without auth_token_file: anyone who can reach it can load models",
-                    config.managementAddress().getHostString());
+                    config.listeners().management().getHostString());
     }
 
     public int inferencePort() {
@@ -219,7 +219,7 @@ public final class InferenceServer implements AutoCloseable {
         service.startDraining();
         if (inference != null) inference.close();
         if (grpc != null) grpc.shutdown(); // no new calls; admitted ones finish below
-        long until = System.nanoTime() + config.drainTimeout().toNanos();
+        long until = System.nanoTime() + config.limits().drainTimeout().toNanos();
         while (service.inFlight() > 0 && System.nanoTime() < until) {
             try {
                 Thread.sleep(5); // polling a counter during shutdown only
@@ -229,7 +229,7 @@ public final class InferenceServer implements AutoCloseable {
             }
         }
         abandoned = service.inFlight();
-        if (abandoned > 0) log.warn("shutdown: {} admitted requests still in flight after {}; they get 503", abandoned, config.drainTimeout());
+        if (abandoned > 0) log.warn("shutdown: {} admitted requests still in flight after {}; they get 503", abandoned, config.limits().drainTimeout());
         if (grpc != null) grpc.shutdownNow();
         registry.close();
         monitor.close(); // after the schedulers drained: every answered request's event is written

@@ -48,9 +48,9 @@ class AuthTest {
     @Test
     void listenersBindToLocalhostByDefault() {
         ServerConfig d = ServerConfig.defaults();
-        assertThat(d.inferenceAddress().getHostString()).isEqualTo("127.0.0.1");
-        assertThat(d.managementAddress().getHostString()).isEqualTo("127.0.0.1");
-        assertThat(d.metricsAddress().getHostString()).isEqualTo("127.0.0.1");
-        assertThat(d.allowedUrls()).isEmpty();
+        assertThat(d.listeners().inference().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(d.listeners().management().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(d.listeners().metrics().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(d.security().allowedUrls()).isEmpty();
     }
 }

@@ -22,7 +22,7 @@ public final class Targets {
     /** The engine behind a {@code BatchScheduler}, no HTTP. */
     public static TargetFactory inProcess(Duration timeout) {
         return c -> new InProcessTarget(c.variant(), c.workers(), c.intraOpThreads(),
-                new BatchPolicy(c.maxBatchSize(), BatchPolicy.defaults().maxBatchTokens(), c.maxBatchDelay(), c.queueSize()), timeout);
+                BatchPolicy.defaults().withKeys(c.batchKeys()::get), timeout);
     }
 
     /**
@@ -40,9 +40,7 @@ public final class Targets {
             p.setProperty("load_models", "bench=" + c.variant());
             p.setProperty("default_workers_per_model", "" + c.workers());
             p.setProperty("intra_op_threads", "" + c.intraOpThreads());
-            p.setProperty("batch_size", "" + c.maxBatchSize());
-            p.setProperty("max_batch_delay", "" + c.maxBatchDelay().toMillis());
-            p.setProperty("job_queue_size", "" + c.queueSize());
+            p.putAll(c.batchKeys());
             p.setProperty("default_response_timeout", "" + Math.max(1, timeout.toSeconds()));
             if (cacheDir != null) p.setProperty("cache_dir", cacheDir.toAbsolutePath().toString());
             InferenceServer server = InferenceServer.start(ServerConfig.defaults().with(p, null));

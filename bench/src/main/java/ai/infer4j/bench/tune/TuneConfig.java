@@ -2,6 +2,7 @@ package ai.infer4j.bench.tune;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -25,6 +26,12 @@ public record TuneConfig(String variant, int workers, int intraOpThreads, int ma
     /** Cores this config keeps busy at most: workers × intra-op threads. */
     public int threads() {
         return workers * intraOpThreads;
+    }
+
+    /** The batching settings in TorchServe's key names, as a server's config.properties or {@code BatchPolicy.withKeys} reads them. */
+    public Map<String, String> batchKeys() {
+        return Map.of("batch_size", Integer.toString(maxBatchSize), "max_batch_delay", Long.toString(maxBatchDelay.toMillis()),
+                "job_queue_size", Integer.toString(queueSize));
     }
 
     public TuneConfig withQueueSize(int n) {

@@ -68,7 +68,7 @@ public final class InferenceService implements Exchange.Finisher {
         var served = registry.resolve(name, version);
         String ver = served.model().version();
         x.about(name, ver);
-        var answered = engine.submit(served.model(), request, config.responseTimeout(), x.executor()); // throws at once for bad input
+        var answered = engine.submit(served.model(), request, config.limits().responseTimeout(), x.executor()); // throws at once for bad input
         inFlight.incrementAndGet();
         x.admit();
         String eventId = CaptureHook.sample(capture, name);
@@ -98,7 +98,7 @@ public final class InferenceService implements Exchange.Finisher {
         if (draining) throw new OverloadedException("server is shutting down; retry on another instance");
         var served = registry.resolve(name, version);
         String ver = served.model().version();
-        var answered = engine.submit(served.model(), request, config.responseTimeout()); // throws at once for bad input
+        var answered = engine.submit(served.model(), request, config.limits().responseTimeout()); // throws at once for bad input
         inFlight.incrementAndGet();
         String eventId = CaptureHook.sample(capture, name);
         var done = answered.whenComplete((answers, err) -> {

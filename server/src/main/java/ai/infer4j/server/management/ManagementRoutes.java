@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -41,6 +40,8 @@ public final class ManagementRoutes {
     /** Runtimes a TorchServe client may name; every model runs on ONNX Runtime, so they only pass validation. */
     static final Set<String> RUNTIMES = Set.of("python", "python2", "python3", "onnx", "onnxruntime");
     private static final int MAX_WORKERS = 64;
+    /** The batching parameters TorchServe's register call takes; the others come from the server's config. */
+    private static final Set<String> REGISTER_BATCH_KEYS = Set.of("batch_size", "max_batch_delay");
 
     /** The worker range asked for a version (TorchServe's minWorkers / maxWorkers); the backbone runs max(1, min) threads. */
     private record Range(int min, int max) { }
@@ -53,7 +54,7 @@ public final class ManagementRoutes {
     private ManagementRoutes(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir) {
         this.registry = registry;
         this.config = config;
-        this.sources = new ModelSources(config.modelStore(), config.allowedUrls(), downloadDir);
+        this.sources = new ModelSources(config.models().store(), config.security().allowedUrls(), downloadDir);
     }
 
     public static Routes table(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir, ExecutorService executor) {
@@ -132,17 +133,15 @@ public final class ManagementRoutes {
         intParam(p, "startup_timeout", 0);
         String ref = sources.resolve(url);
         String name = param(p, "model_name");
-        BatchPolicy d = config.batch();
         BatchPolicy policy;
         try {
-            policy = new BatchPolicy(intParam(p, "batch_size", d.maxBatchSize()), d.maxBatchTokens(),
-                    p.containsKey("max_batch_delay") ? Duration.ofMillis(intParam(p, "max_batch_delay", 0)) : d.maxDelay(), d.queueCapacity());
+            policy = config.workers().batch().withKeys(k -> REGISTER_BATCH_KEYS.contains(k) ? nonEmpty(param(p, k)) : null);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(e.getMessage().replace("maxBatchSize", "batch_size").replace("maxDelay", "max_batch_delay"));
+            throw new BadInputException("parameter " + e.getMessage());
         }
-        int asked = intParam(p, "initial_workers", config.workersPerModel());
+        int asked = intParam(p, "initial_workers", config.workers().perModel());
         if (asked < 0 || asked > MAX_WORKERS) throw new BadInputException("initial_workers must be 0.." + MAX_WORKERS + ", got " + asked);
-        var s = registry.register(ref, name, Math.max(1, asked), policy, config.responseTimeout());
+        var s = registry.register(ref, name, Math.max(1, asked), policy, config.limits().responseTimeout());
         String served = name != null ? name : s.model().name();
         ranges.put(key(served, s.model().version()), new Range(asked, Math.max(1, asked)));
         String shared = s.scheduler().policy().equals(policy) ? ""
@@ -204,7 +203,7 @@ public final class ManagementRoutes {
         o.put("modelName", name).put("modelVersion", version).put("modelUrl", s.source())
                 .put("engine", "onnxruntime").put("runtime", "onnxruntime").put("task", model.task().kind())
                 .put("backbone", model.backbone().id()).put("isDefault", version.equals(registry.defaultVersion(name)))
-                .put("status", "READY").put("loadedAt", s.loadedAt().toString()).put("loadedAtStartup", config.loadModels().containsKey(name))
+                .put("status", "READY").put("loadedAt", s.loadedAt().toString()).put("loadedAtStartup", config.models().load().containsKey(name))
                 .put("minWorkers", r.min()).put("maxWorkers", r.max())
                 .put("batchSize", sch.policy().maxBatchSize()).put("maxBatchDelay", sch.policy().maxDelay().toMillis())
                 .put("maxBatchTokens", sch.policy().maxBatchTokens()).put("queueCapacity", sch.policy().queueCapacity())
@@ -230,6 +229,10 @@ public final class ManagementRoutes {
     private static String param(Map<String, List<String>> p, String k) {
         List<String> v = p.get(k);
         return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    private static String nonEmpty(String v) {
+        return v == null || v.isEmpty() ? null : v;
     }
 
     /** An integer parameter; absent or empty (TorchServe's clients send {@code limit=}) gives the default. */

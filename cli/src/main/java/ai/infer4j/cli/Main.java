@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "infer4j", mixinStandardHelpOptions = true, version = "infer4j 0.1.0",
         description = "Serve, score and monitor BERT-family encoder models on the JVM.",
         subcommands = {ServeCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, ArchiveCommand.class, OptimizeCommand.class,
-                BenchCommand.class, TuneCommand.class, SelfTestCommand.class, BatchCommand.class, MonitorCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, TuneCommand.class, SelfTestCommand.class, SmokeCommand.class, BatchCommand.class, MonitorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -57,19 +57,23 @@ public final class Backbone implements AutoCloseable {
     /** Opens the model with the given options; refuses a model whose inputs/outputs do not fit. */
     public static Backbone open(BackboneFiles files, EngineOptions options) {
         long t0 = System.nanoTime();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OrtRuntime.environment(options.cacheDir());
         OrtSession session;
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(1);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             // Intra-op threads sleep between parallel sections instead of spinning: spinning threads take the cores
             // the HTTP I/O threads, the tokenizer and the response need (measured on 2 cores: server p50 7.8 -> 7.1 ms,
             // p99 24 -> 14 ms, in-process unchanged).
             so.addConfigEntry("session.intra_op.allow_spinning", "0");
-            if (options.device().equals("cuda")) addCuda(so);
-            session = env.createSession(files.model().toString(), so);
+            if (options.device().equals("cuda")) {
+                addCuda(so);
+                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                session = env.createSession(files.model().toString(), so);
+            } else {
+                session = OrtRuntime.createSession(env, files.model(), so, options.cacheDir());
+            }
         } catch (OrtException e) {
             throw new ModelLoadException("cannot load ONNX model " + files.model() + ": " + e.getMessage(), e);
         }

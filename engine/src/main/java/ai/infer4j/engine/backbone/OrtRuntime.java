@@ -1,0 +1,234 @@
+package ai.infer4j.engine.backbone;
+
+import ai.infer4j.engine.AtomicFiles;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.zip.CRC32;
+import java.util.zip.CRC32C;
+
+/**
+ * What makes a second start fast: ONNX Runtime's native libraries unpacked once into the cache (ONNX Runtime
+ * otherwise inflates ~22 MB into a fresh temp directory on every start) and each model's graph optimisations
+ * saved once, so later session creations read the optimised graph instead of re-running the optimisers.
+ *
+ * <p>Both caches are keyed by content (the native libraries by their CRCs in the ONNX Runtime jar; an optimised
+ * model by its source file's path, size and modification time and the ONNX Runtime version), written atomically,
+ * and skipped (with a debug line) when anything about them is unusual: the cache is a speed-up, never a new way
+ * to fail.
+ */
+public final class OrtRuntime {
+    private static final Logger log = LoggerFactory.getLogger(OrtRuntime.class);
+    private static final String NATIVE_PATH = "onnxruntime.native.path";
+    /** Models larger than this are not cached (ONNX's 2 GiB protobuf limit; external data files stay as they are). */
+    private static final long MAX_CACHED_MODEL = 1L << 30;
+    private static final int UNUSED_DAYS = 30;
+
+    private OrtRuntime() {
+    }
+
+    /**
+     * The ONNX Runtime environment, loading the native libraries from {@code cacheDir/native/...} (unpacked there
+     * the first time) unless {@code -Donnxruntime.native.path} already names a directory.
+     */
+    public static synchronized OrtEnvironment environment(Path cacheDir) {
+        if (System.getProperty(NATIVE_PATH) == null) {
+            Path dir = unpackNativeLibraries(cacheDir);
+            if (dir != null) System.setProperty(NATIVE_PATH, dir.toString());
+        }
+        return OrtEnvironment.getEnvironment();
+    }
+
+    /**
+     * Creates a CPU session for {@code model} with all graph optimisations. The hardware-independent ones
+     * (ORT's "extended" level: fusions of attention, GELU, layer norm) are read from the cache when a previous
+     * start saved them, so only the cheap layout-specific pass runs; otherwise they run and are saved.
+     */
+    public static OrtSession createSession(OrtEnvironment env, Path model, OrtSession.SessionOptions options,
+                                           Path cacheDir) throws OrtException {
+        Path cached = optimisedCopy(model, cacheDir);
+        if (cached == null) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return env.createSession(model.toString(), options);
+        }
+        if (Files.isRegularFile(cached)) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try {
+                OrtSession s = env.createSession(cached.toString(), options);
+                touch(cached);
+                return s;
+            } catch (OrtException e) {
+                log.warn("optimised-model cache {} unreadable ({}); using {}", cached, e.getMessage(), model);
+                deleteQuietly(cached);
+                return env.createSession(model.toString(), options);
+            }
+        }
+        saveOptimised(env, model, cached);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return env.createSession((Files.isRegularFile(cached) ? cached : model).toString(), options);
+    }
+
+    /** Runs ORT's hardware-independent optimisers once and writes the result to {@code cached} (atomically). */
+    private static void saveOptimised(OrtEnvironment env, Path model, Path cached) {
+        Path tmp = cached.resolveSibling(cached.getFileName() + ".part-" + ProcessHandle.current().pid());
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            Files.createDirectories(cached.getParent());
+            so.setIntraOpNumThreads(1);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            so.setOptimizedModelFilePath(tmp.toString());
+            try (OrtSession ignored = env.createSession(model.toString(), so)) {
+                Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                log.debug("saved optimised graph of {} to {}", model, cached);
+            }
+            pruneUnused(cached.getParent());
+        } catch (OrtException | IOException | RuntimeException e) {
+            log.debug("optimised-model cache not written for {}: {}", model, e.toString());
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /**
+     * Where the optimised copy of {@code model} lives, or null when this model is not cached. The key is the
+     * model's content (CRC32C over the whole file, hardware-accelerated: ~20 ms for 90 MB, so a re-extracted
+     * archive finds its entry) and the ONNX Runtime build.
+     */
+    static Path optimisedCopy(Path model, Path cacheDir) {
+        try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > MAX_CACHED_MODEL || hasExternalData(model.toRealPath())) return null;
+            CRC32C crc = new CRC32C();
+            crc.update(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+            String key = size + "\n" + Long.toHexString(crc.getValue()) + "\n"
+                    + OrtEnvironment.class.getPackage().getImplementationVersion() + "\n" + jarIdentity() + "\nextended";
+            return cacheDir.resolve("ort-optimised").resolve(sha256(key).substring(0, 32) + ".onnx");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Entries not used for {@link #UNUSED_DAYS} days are deleted when a new one is written. */
+    private static void pruneUnused(Path dir) {
+        long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator)
+                if (p.getFileName().toString().endsWith(".onnx") && Files.getLastModifiedTime(p).toMillis() < cutoff)
+                    deleteQuietly(p);
+        } catch (IOException e) {
+            log.debug("optimised-model cache not pruned: {}", e.toString());
+        }
+    }
+
+    private static void touch(Path p) {
+        try {
+            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException ignored) {
+            // read-only cache: still usable, just never pruned
+        }
+    }
+
+    /** Models that keep their weights in side files ({@code model.onnx.data} and the like) are left uncached. */
+    private static boolean hasExternalData(Path model) throws IOException {
+        try (var files = Files.list(model.getParent())) {
+            String name = model.getFileName().toString();
+            return files.anyMatch(p -> {
+                String n = p.getFileName().toString();
+                return !n.equals(name) && n.startsWith(name) && (n.endsWith(".data") || n.endsWith("_data"));
+            });
+        }
+    }
+
+    /**
+     * Copies the native libraries for this OS and CPU out of the ONNX Runtime jar into
+     * {@code cacheDir/native/onnxruntime-<platform>-<crc>} once; returns that directory, or null to let ONNX
+     * Runtime load them its own way (classes not from a jar, platform not packaged, cache not writable).
+     */
+    static Path unpackNativeLibraries(Path cacheDir) {
+        String prefix = "ai/onnxruntime/native/" + platform() + "/";
+        try {
+            Path jar = Path.of(OrtEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(jar)) return null;
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                List<JarEntry> libs = new ArrayList<>();
+                CRC32 id = new CRC32();
+                for (var it = jf.entries(); it.hasMoreElements(); ) {
+                    JarEntry e = it.nextElement();
+                    String n = e.getName();
+                    if (!e.isDirectory() && n.startsWith(prefix) && n.indexOf('/', prefix.length()) < 0) {
+                        libs.add(e);
+                        id.update(n.getBytes(StandardCharsets.UTF_8));
+                        id.update(Long.toHexString(e.getCrc()).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                if (libs.isEmpty()) return null;
+                Path dir = cacheDir.resolve("native").resolve("onnxruntime-" + platform() + "-" + Long.toHexString(id.getValue()));
+                for (JarEntry e : libs) {
+                    Path target = dir.resolve(e.getName().substring(prefix.length()));
+                    if (Files.isRegularFile(target) && Files.size(target) == e.getSize()) continue;
+                    try (InputStream in = jf.getInputStream(e)) {
+                        AtomicFiles.write(target, in::transferTo);
+                    }
+                }
+                return dir;
+            }
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            log.debug("ONNX Runtime native libraries not cached ({}); ONNX Runtime unpacks them itself", e.toString());
+            return null;
+        }
+    }
+
+    /** ONNX Runtime's name for this platform's native directory, e.g. {@code linux-x64}. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.contains("mac") || os.contains("darwin") ? "osx" : os.contains("win") ? "win" : "linux";
+        String a = arch.equals("amd64") || arch.equals("x86_64") ? "x64" : arch.equals("aarch64") ? "aarch64" : arch;
+        return o + "-" + a;
+    }
+
+    private static String jarIdentity() {
+        try {
+            Path jar = Path.of(OrtEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return jar.getFileName() + ":" + Files.size(jar);
+        } catch (IOException | URISyntaxException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // a leftover temp file is harmless; the next save overwrites it
+        }
+    }
+}

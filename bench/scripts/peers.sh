@@ -10,6 +10,7 @@
 #   env: ROUNDS=1 DUR=8 WARM=8 (seconds of wrk warm-up per server: the JITs of both runtimes) CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
+#        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
 #   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,9 +54,9 @@ measure() { # system url
   done
 }
 
-run_infer4j() { # [name jar]: another build of infer4j (e.g. BASE_JAR, the build before a change) under another name
-  local name=${1:-infer4j} jar=${2:-$JAR}
-  java -Dai.djl.offline=true -jar "$jar" serve --models m="$INFER4J_MODEL" --workers "$WORKERS" --threads "$THREADS" \
+run_infer4j() { # [name jar workers threads]: another build (BASE_JAR, the build before a change) or setting, under another name
+  local name=${1:-infer4j} jar=${2:-$JAR} w=${3:-$WORKERS} t=${4:-$THREADS}
+  java -Dai.djl.offline=true -jar "$jar" serve --models m="$INFER4J_MODEL" --workers "$w" --threads "$t" \
     --inference-address 127.0.0.1:$IPORT --management-address 127.0.0.1:$((IPORT+1)) --metrics-address 127.0.0.1:$((IPORT+2)) \
     > "$OUT/$name-serve.log" 2>&1 &
   local pid=$!
@@ -76,6 +77,10 @@ run_node() {
 for round in $(seq 1 "$ROUNDS"); do
   log "round $round: infer4j"; run_infer4j
   if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR"; fi
+  if [ -n "${ALT_THREADS:-}${ALT_WORKERS:-}" ]; then
+    log "round $round: infer4j-alt (workers ${ALT_WORKERS:-$WORKERS} x threads ${ALT_THREADS:-$THREADS})"
+    run_infer4j infer4j-alt "$JAR" "${ALT_WORKERS:-$WORKERS}" "${ALT_THREADS:-$THREADS}"
+  fi
   log "round $round: node"; run_node
 done
 log "ceiling: raw ONNX Runtime in-process (ort-raw)"

@@ -15,6 +15,7 @@ import ai.infer4j.bench.record.SteadyState;
 import ai.infer4j.engine.batch.BatchPolicy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,12 +24,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Load-tests a server ({@code --url}) or the engine in-process, open loop by default. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.Compare.class,
+        resourceBundle = "ai.infer4j.cli.BenchCommand", defaultValueProvider = BatchFlags.BenchDefaults.class,
         description = {"Benchmark an inference endpoint (--url) or the engine in-process (--in-process).",
                 "Open loop by default (--rate, latency from each request's intended send time); closed loop with --concurrency.",
                 "Writes intervals.csv, latency.hlog, summary.json and index.html to --report DIR."})
@@ -50,20 +51,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "intent", description = "in-process model (default ${DEFAULT-VALUE})")
     String model;
 
-    @Option(names = "--workers", defaultValue = "1", description = "in-process scheduler workers (default ${DEFAULT-VALUE})")
-    int workers;
-
-    @Option(names = "--threads", description = "in-process ONNX Runtime intra-op threads (default: all cores)")
-    Integer threads;
-
-    @Option(names = "--batch-size", defaultValue = "32", description = "in-process max batch size (default ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--max-batch-delay-ms", defaultValue = "2", description = "in-process max batch delay (default ${DEFAULT-VALUE})")
-    int maxBatchDelayMs;
-
-    @Option(names = "--queue-size", defaultValue = "1024", description = "in-process queue capacity (default ${DEFAULT-VALUE})")
-    int queueSize;
+    @Mixin
+    BatchFlags batching;
 
     @Option(names = "--data", description = "inputs: text lines or JSON lines with \"text\" (default: a few built-in queries)")
     Path data;
@@ -127,10 +116,8 @@ final class BenchCommand implements Callable<Integer> {
             HttpTarget.Api a = api != null ? HttpTarget.Api.parse(api) : HttpTarget.Api.guess(target.url);
             return new HttpTarget(target.url, a, to, Math.min(maxInFlight, 4096));
         }
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        BatchPolicy policy = BatchPolicy.defaults().withKeys(Map.of("batch_size", Integer.toString(batchSize),
-                "max_batch_delay", Integer.toString(maxBatchDelayMs), "job_queue_size", Integer.toString(queueSize))::get);
-        InProcessTarget t = new InProcessTarget(model, workers, n, policy, to);
+        int n = batching.threads != null ? batching.threads : Runtime.getRuntime().availableProcessors();
+        InProcessTarget t = new InProcessTarget(model, batching.workers, n, batching.policy(BatchPolicy.defaults()), to);
         t.warmUp(texts, 20);
         return t;
     }

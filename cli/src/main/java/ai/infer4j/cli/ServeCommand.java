@@ -3,6 +3,7 @@ package ai.infer4j.cli;
 import ai.infer4j.server.InferenceServer;
 import ai.infer4j.server.ServerConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -33,20 +34,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-store", description = "directory that relative model paths resolve against")
     Path modelStore;
 
-    @Option(names = "--workers", description = "worker threads per backbone")
-    Integer workers;
-
-    @Option(names = "--threads", description = "ONNX Runtime intra-op threads per forward pass")
-    Integer threads;
-
-    @Option(names = "--batch-size", description = "max sequences per forward pass")
-    Integer batchSize;
-
-    @Option(names = "--max-batch-delay-ms", description = "max wait for a fuller batch")
-    Integer maxBatchDelayMs;
-
-    @Option(names = "--queue-size", description = "max queued sequences per backbone before 503")
-    Integer queueSize;
+    @Mixin
+    BatchFlags batching;
 
     @Option(names = "--capture-dir", description = "capture sampled requests as JSON lines under DIR (default ./capture)")
     Path captureDir;
@@ -90,11 +79,7 @@ final class ServeCommand implements Callable<Integer> {
         put(p, "grpc_address", grpcAddress);
         put(p, "load_models", models == null ? null : String.join(",", models));
         put(p, "model_store", modelStore);
-        put(p, "default_workers_per_model", workers);
-        put(p, "intra_op_threads", threads);
-        put(p, "batch_size", batchSize);
-        put(p, "max_batch_delay", maxBatchDelayMs);
-        put(p, "job_queue_size", queueSize);
+        p.putAll(batching.keys());
         put(p, "auth_token_file", authTokenFile);
         put(p, "precision", precision);
         return p;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Honest evaluation of the drift checks with the default intent model (docs/monitoring.md).
-# Usage: monitor/bench/drift-eval.sh [DATA_DIR=../shared/data] [OUT=monitor/target/drift-eval] [WINDOW=600] [WINDOWS=100] [CACHE_DIR]
+# Usage: monitor/bench/drift-eval.sh [DATA_DIR=../shared/data] [OUT=monitor/target/drift-eval] [WINDOW[,WINDOW...]=600] [WINDOWS=100] [CACHE_DIR]
 # Reactor build only (no 'mvn install': it would overwrite the shared ~/.m2 snapshots).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -4,6 +4,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.engine.train.LabeledText;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.task.Prediction;
@@ -34,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -74,6 +76,7 @@ public final class Monitor {
         List<Observation> obs = Observer.observe(model, rows.stream().map(LabeledText::text).toList(),
                 rows.stream().map(LabeledText::label).toList(), sketchDim, progress);
         return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
+                .withOutOfScopeLabel(outOfScopeLabel(model))
                 .withProvenance(BaselineStatistics.UNKNOWN, "where these rows come from is not known: if the model was trained on them, "
                         + "its confidences and accuracy here are over-stated and same-domain traffic will look drifted");
     }
@@ -83,6 +86,8 @@ public final class Monitor {
      * with the training data recorded in the model's head: on its own training data the head is predicted
      * out-of-fold ({@link CrossFit}, {@value #FOLDS} folds, same recipe), so the statistics describe new data from the
      * same source; on other data the model's own predictions are used, and the provenance says what that means.
+     * A head trained on train and valid pooled has both files as training data; its fold heads are fitted on both
+     * (like the head) when the other file lies beside {@code dataFile} under its recorded name and SHA-256.
      */
     public static BaselineStatistics baseline(Model model, Path dataFile, List<LabeledText> rows, int sketchDim, int threads,
                                               Progress progress) {
@@ -92,7 +97,6 @@ public final class Monitor {
         JsonNode training = head == null ? null : head.training();
         String trainSha = training == null ? null : training.path("data").path("train").path("sha256").asText(null);
         String validSha = training == null ? null : training.path("data").path("valid").path("sha256").asText(null);
-        List<String> truth = rows.stream().map(LabeledText::label).toList();
         boolean pooled = CrossFit.Recipe.pooled(training);
         if (sha.equals(trainSha) || (pooled && sha.equals(validSha))) {
             CrossFit.Recipe recipe = CrossFit.Recipe.of(training);
@@ -100,17 +104,32 @@ public final class Monitor {
                 return baseline(model, rows, source, sketchDim, progress).withProvenance("training_data_in_sample",
                         "this is the head's training data but the head records no training recipe to re-fit it out-of-fold: confidences "
                                 + "and accuracy are over-stated; use held-out data instead");
-            Observer.Embedded e = Observer.embed(model, rows.stream().map(LabeledText::text).toList(), progress);
+            // a pooled head was fitted on both splits: fold heads should be too, or they are weaker than the head
+            String other = sha.equals(trainSha) ? "valid" : "train";
+            Path otherFile = pooled ? otherSplit(dataFile, training.path("data").path(other)) : null;
+            List<LabeledText> fit = new ArrayList<>(rows);
+            if (otherFile != null) fit.addAll(DataFiles.readLabeled(otherFile));
+            List<String> truth = fit.stream().map(LabeledText::label).toList();
+            Observer.Embedded all = Observer.embed(model, fit.stream().map(LabeledText::text).toList(), progress);
             progress.update("cross-fit", 0, FOLDS);
-            Prediction[] oof = CrossFit.outOfFold(head, recipe, e.vectors(), truth, FOLDS, threads);
-            List<Observation> obs = Observer.observations(e, i -> oof[i], truth, sketchDim);
+            Prediction[] oof = CrossFit.outOfFold(head, recipe, all.vectors(), truth, FOLDS, threads);
+            int n = rows.size();
+            Observer.Embedded e = new Observer.Embedded(all.tokens().subList(0, n), java.util.Arrays.copyOf(all.vectors(), n));
+            List<Observation> obs = Observer.observations(e, i -> oof[i], truth.subList(0, n), sketchDim);
+            String pooling = !pooled ? ""
+                    : otherFile != null ? ". The head was trained on its train and valid splits pooled; so were the fold heads (" + otherFile.getFileName()
+                    + " found beside this file with the recorded SHA-256); only this file's rows are in the baseline"
+                    : ". The head was trained on its train and valid splits pooled, but its " + other + " split ('"
+                    + training.path("data").path(other).path("file").asText("?") + "' with the recorded SHA-256) is not beside this file: the fold "
+                    + "heads saw only this file's rows, fewer than the head, so out-of-fold confidence and accuracy are lower than on new data. "
+                    + "Put the other split next to this file and run baseline again";
             return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
+                    .withOutOfScopeLabel(outOfScopeLabel(model))
                     .withProvenance(BaselineStatistics.CROSS_FITTED, "the head's own training data (SHA-256 recorded in its training metadata): "
                             + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds (learning rate "
-                            + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe, (int) Math.round(rows.size() * (FOLDS - 1.0) / FOLDS), FOLDS)
+                            + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe, (int) Math.round(fit.size() * (FOLDS - 1.0) / FOLDS), FOLDS)
                             + " epochs (the head's " + recipe.epochs() + " scaled to its number of steps), seed " + recipe.seed()
-                            + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones"
-                            + (pooled ? ". The head was trained on its train and valid splits pooled; the fold heads see only this file's rows" : ""));
+                            + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones" + pooling);
         }
         BaselineStatistics s = baseline(model, rows, source, sketchDim, progress);
         if (sha.equals(validSha))
@@ -121,6 +140,22 @@ public final class Monitor {
                     + "predictions are used. If these rows overlap its training data, confidences and accuracy are over-stated and "
                     + "same-domain traffic will look drifted");
         return s;
+    }
+
+    /** The other split of a pooled head: the file named in its metadata, beside {@code dataFile}, if its SHA-256 matches. */
+    private static Path otherSplit(Path dataFile, JsonNode recorded) {
+        String name = recorded.path("file").asText(null), sha = recorded.path("sha256").asText(null);
+        if (name == null || sha == null) return null;
+        Path dir = dataFile.toAbsolutePath().getParent();
+        Path f = dir == null ? null : dir.resolve(Path.of(name).getFileName().toString());
+        return f != null && Files.isRegularFile(f) && sha.equals(ModelArchive.sha256(f)) ? f : null;
+    }
+
+    /** The out-of-scope label of a classifier's first head, if it has one. */
+    static String outOfScopeLabel(Model model) {
+        if (model.heads().isEmpty()) return null;
+        String oos = model.heads().get(0).oosLabel();
+        return oos != null && model.labels().contains(oos) ? oos : null;
     }
 
     /** Writes {@code statistics.json} and {@code constraints.json} (atomically) into {@code dir}. */

@@ -10,7 +10,7 @@ import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.LabeledText;
-import ai.infer4j.engine.train.SoftmaxTrainer;
+import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.CrossFit;
@@ -38,27 +38,32 @@ import java.util.function.IntFunction;
 
 /**
  * The honest evaluation of the drift checks (a benchmark, not a unit test; run by monitor/bench/drift-eval.sh).
- * Every same-domain window is drawn from rows that neither the baseline nor the predicting head fitted:
+ * The shipped intent head was trained on CLINC150 train and valid pooled, so no CLINC150 data here is new to it (the
+ * test split is held back). Every same-domain window therefore comes from the clean setting:
  * <ol>
- * <li>the shipped intent head; baseline = CLINC150 train predicted out-of-fold (what {@code monitor baseline --data
- * train.jsonl} does); traffic = windows of CLINC150 valid (for contrast also against the head's in-sample train
- * predictions, the old behaviour);</li>
- * <li>held-out folds of train: a head re-fitted (same recipe) on a stratified half of train; baseline = that half
- * out-of-fold; traffic = the other half, 7,550 rows that head never saw;</li>
- * <li>shifts against baseline 1: Banking77 (other domain), product titles, typos, a class-mix shift, 10 % mixes;
- * detection rate over windows and delay in events after a switch.</li>
+ * <li>held-out halves: the pooled rows are split into label-stratified halves A and B; a head is trained on A exactly
+ * as the shipped one was ({@code IntentTrainer}, 5-fold CV on A's train and valid rows pooled, the shipped recipe as
+ * the only grid point, the energy + centroid out-of-scope score); the baseline is A predicted out-of-fold by
+ * {@link CrossFit} (what {@code monitor baseline} does); traffic is B, rows that head never saw. Then the roles
+ * swapped (head on B, traffic A) for a second independent estimate;</li>
+ * <li>shifts against the half-A baseline: Banking77, product titles, typos, a class-mix shift, 10 % and 5 % mixes,
+ * and B's valid rows alone (CLINC150's valid split has 4.8x train's out-of-scope share); detection rate over
+ * windows and delay in events after a switch;</li>
+ * <li>the shipped head: baseline = train predicted out-of-fold with fold heads fitted on train + valid pooled (what
+ * {@code monitor baseline --data train.jsonl} does with valid beside it), against other-domain traffic.</li>
  * </ol>
+ * Each window size in the list is run in turn.
  *
- * <pre>java -cp ... ai.infer4j.monitor.DriftEvaluation DATA_DIR [OUT] [WINDOW=600] [WINDOWS=100] [CACHE_DIR]</pre>
+ * <pre>java -cp ... ai.infer4j.monitor.DriftEvaluation DATA_DIR [OUT] [WINDOWS_SIZES=600] [WINDOWS=100] [CACHE_DIR]</pre>
  */
 public final class DriftEvaluation {
     private static final int SKETCH = EmbeddingSketch.DEFAULT_DIM;
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) throw new IllegalArgumentException("usage: DriftEvaluation DATA_DIR [OUT] [WINDOW] [WINDOWS] [CACHE_DIR]");
+        if (args.length < 1) throw new IllegalArgumentException("usage: DriftEvaluation DATA_DIR [OUT] [WINDOW[,WINDOW...]] [WINDOWS] [CACHE_DIR]");
         Path data = Path.of(args[0]);
         Path out = Path.of(args.length > 1 ? args[1] : "target/drift-eval");
-        int window = args.length > 2 ? Integer.parseInt(args[2]) : 600;
+        int[] sizes = java.util.Arrays.stream((args.length > 2 ? args[2] : "600").split(",")).mapToInt(Integer::parseInt).toArray();
         int windows = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         Path cacheDir = Path.of(args.length > 4 ? args[4] : System.getProperty("user.home") + "/.cache/infer4j/embeddings");
         Files.createDirectories(out);
@@ -68,80 +73,126 @@ public final class DriftEvaluation {
             Model m = engine.load("intent");
             SoftmaxHead head = m.heads().get(0);
             CrossFit.Recipe recipe = CrossFit.Recipe.of(head.training());
+            System.out.printf("shipped head: recipe %s, pooled %s, out-of-scope score %s%n", recipe, CrossFit.Recipe.pooled(head.training()),
+                    head.oosScore() == null ? "none" : "energy+centroid, threshold " + head.oosScore().threshold());
             long t0 = System.nanoTime();
             List<LabeledText> train = DataFiles.readLabeled(data.resolve("clinc150/train.jsonl"));
             List<LabeledText> valid = DataFiles.readLabeled(data.resolve("clinc150/valid.jsonl"));
-            Observer.Embedded eTrain = embed(m, cache, texts(train)), eValid = embed(m, cache, texts(valid));
+            List<LabeledText> pooled = new ArrayList<>(train);
+            pooled.addAll(valid);
+            Observer.Embedded ePooled = embed(m, cache, texts(pooled));
             System.out.printf("embedded %d train + %d valid rows in %.0f s%n", train.size(), valid.size(), (System.nanoTime() - t0) / 1e9);
 
-            // 1. the shipped head; baseline = train out-of-fold (as monitor baseline does), traffic = valid
-            long tc = System.nanoTime();
-            Prediction[] oof = CrossFit.outOfFold(head, recipe, eTrain.vectors(), labels(train), Monitor.FOLDS, 2);
-            BaselineStatistics oofBase = stats(m, "clinc150/train.jsonl out-of-fold", Observer.observations(eTrain, i -> oof[i], labels(train), SKETCH));
-            System.out.printf("cross-fitted baseline: %d folds in %.0f s; accuracy %.4f macro-F1 %.4f%n", Monitor.FOLDS,
-                    (System.nanoTime() - tc) / 1e9, oofBase.accuracy(), oofBase.macroF1());
-            BaselineStatistics inSample = stats(m, "clinc150/train.jsonl in-sample",
-                    Observer.observations(eTrain, i -> m.predict(eTrain.vectors()[i]), labels(train), SKETCH));
-            List<Observation> validObs = Observer.observations(eValid, i -> m.predict(eValid.vectors()[i]), labels(valid), SKETCH);
-            BaselineStatistics validStats = stats(m, "valid", validObs);
-            System.out.printf("in-sample train accuracy %.4f (mean confidence %.3f); out-of-fold %.4f (%.3f); valid %.4f (%.3f)%n",
-                    inSample.accuracy(), mean(inSample.confidence()), oofBase.accuracy(), mean(oofBase.confidence()), validStats.accuracy(),
-                    mean(validStats.confidence()));
-            Monitor.writeBaseline(oofBase, c, out.resolve("baseline-train-oof"));
-
-            sameDomain("valid windows vs train out-of-fold baseline (shipped head)", oofBase, validObs, window, windows, c, true);
-            sameDomain("valid windows vs train IN-SAMPLE baseline (old behaviour)", inSample, validObs, window, windows, c, false);
-            List<Observation> inScope = validObs.stream().filter(o -> !"oos".equals(o.trueLabel())).toList();
-            sameDomain("valid in-scope only (no oos queries) vs train out-of-fold", oofBase, inScope, window, windows, c, false);
-
-            // 2. held-out folds of train: head on one stratified half, baseline = that half out-of-fold, traffic = other half
-            int[] half = CrossFit.folds(labels(train), 2, 11);
+            // 1. held-out halves of train + valid pooled, a head trained on each half like the shipped one
+            int[] half = CrossFit.folds(labels(pooled), 2, 11);
             List<Integer> a = new ArrayList<>(), b = new ArrayList<>();
             for (int i = 0; i < half.length; i++) (half[i] == 0 ? a : b).add(i);
-            float[][] xa = a.stream().map(i -> eTrain.vectors()[i]).toArray(float[][]::new);
-            List<String> ya = a.stream().map(i -> train.get(i).label()).toList();
-            int[] yIdx = ya.stream().mapToInt(l -> head.labels().indexOf(l)).toArray();
-            SoftmaxTrainer.Weights w = SoftmaxTrainer.train(xa, yIdx, head.labels().size(), recipe.learningRate(), recipe.l2(),
-                    new int[] {recipe.epochs()}, recipe.seed(), () -> { }).get(0);
-            SoftmaxHead halfHead = new SoftmaxHead("intent-half", head.labels(), w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null);
-            Prediction[] oofA = CrossFit.outOfFold(halfHead, recipe, xa, ya, Monitor.FOLDS, 2);
-            Observer.Embedded ea = sub(eTrain, a), eb = sub(eTrain, b);
-            BaselineStatistics halfBase = stats(m, "train half A out-of-fold", Observer.observations(ea, i -> oofA[i], ya, SKETCH));
-            List<String> yb = b.stream().map(i -> train.get(i).label()).toList();
-            List<Observation> halfTraffic = Observer.observations(eb, i -> halfHead.apply(eb.vectors()[i]), yb, SKETCH);
-            sameDomain("train half B (unseen by the half-A head) vs half A out-of-fold", halfBase, halfTraffic, window, windows, c, true);
+            Half hA = half("A", a, b, pooled, train.size(), ePooled, head, recipe, m, cache, out);
+            Half hB = half("B", b, a, pooled, train.size(), ePooled, head, recipe, m, cache, out);
+            Monitor.writeBaseline(hA.base, c, out.resolve("baseline-half-a-oof"));
 
-            // 3. shifts against the cross-fitted train baseline
+            // 2. shifts, predicted by the half-A head
             List<LabeledText> banking = DataFiles.readLabeled(data.resolve("banking77/valid.jsonl"));
-            List<Observation> bankingObs = observe(m, cache, texts(banking), null);
-            List<Observation> products = observe(m, cache, titles(data), null);
+            List<Observation> bankingObs = observeWith(hA.head, m, cache, texts(banking), null);
+            List<Observation> products = observeWith(hA.head, m, cache, titles(data), null);
             SplittableRandom typoRng = new SplittableRandom(7);
-            List<Observation> typos = observe(m, cache, valid.stream().map(v -> typos(v.text(), 0.25, typoRng)).toList(), labels(valid));
-            System.out.printf("observed %d banking77, %d product titles, %d typo rows%n", bankingObs.size(), products.size(), typos.size());
-            Map<String, List<Observation>> shifts = new LinkedHashMap<>();
-            shifts.put("Banking77 valid (other domain)", bankingObs);
-            shifts.put("product titles (other domain)", products);
-            shifts.put("typos: 25% of words", typos);
-            shifts.put("class mix: half the traffic from 10 intents", classMix(inScope, window * 4, new SplittableRandom(3)));
-            shifts.put("10% Banking77 mixed in", mix(inScope, bankingObs, 0.10, window * 4, new SplittableRandom(5)));
-            shifts.put("10% product titles mixed in", mix(inScope, products, 0.10, window * 4, new SplittableRandom(6)));
-            shifts("shipped head, train out-of-fold baseline; before the switch and under the mixes: valid in-scope", oofBase, inScope, shifts,
-                    window, windows, c);
+            List<LabeledText> typoRows = b.stream().filter(i -> i >= train.size()).map(pooled::get).toList();   // B's valid-split rows
+            List<Observation> typos = observeWith(hA.head, m, cache, typoRows.stream().map(v -> typos(v.text(), 0.25, typoRng)).toList(),
+                    labels(typoRows));
+            List<Observation> bValidRows = new ArrayList<>(), bTrainRows = new ArrayList<>();
+            for (int j = 0; j < b.size(); j++) (b.get(j) >= train.size() ? bValidRows : bTrainRows).add(hA.traffic.get(j));
+            List<Observation> inScope = hA.traffic.stream().filter(o -> !"oos".equals(o.trueLabel())).toList();
+            System.out.printf("half-A head: out-of-scope answers on Bankin77 valid %.3f, product titles %.3f, half B %.3f (its valid rows %.3f), "
+                            + "baseline %.4f%n", oosShare(bankingObs), oosShare(products), oosShare(hA.traffic), oosShare(bValidRows),
+                    (double) hA.base.countOf("oos") / hA.base.predictedEvents());
 
-            // 4. the same shifts in the clean setting: the half-A head, its out-of-fold baseline, half B before the switch
-            Map<String, List<Observation>> halfShifts = new LinkedHashMap<>();
-            halfShifts.put("Banking77 valid (other domain)", observeWith(halfHead, m, cache, texts(banking), null));
-            List<Observation> halfProducts = observeWith(halfHead, m, cache, titles(data), null);
-            halfShifts.put("product titles (other domain)", halfProducts);
-            SplittableRandom typoRng2 = new SplittableRandom(7);
-            halfShifts.put("typos: 25% of words", observeWith(halfHead, m, cache, valid.stream().map(v -> typos(v.text(), 0.25, typoRng2)).toList(),
-                    labels(valid)));
-            halfShifts.put("class mix: half the traffic from 10 intents", classMix(halfTraffic, window * 4, new SplittableRandom(3)));
-            halfShifts.put("10% Banking77 mixed in", mix(halfTraffic, halfShifts.get("Banking77 valid (other domain)"), 0.10, window * 4,
-                    new SplittableRandom(5)));
-            halfShifts.put("10% product titles mixed in", mix(halfTraffic, halfProducts, 0.10, window * 4, new SplittableRandom(6)));
-            shifts("half-A head, half-A out-of-fold baseline, before the switch: train half B", halfBase, halfTraffic, halfShifts, window, windows, c);
+            // 3. the shipped head: train out-of-fold with fold heads on train + valid pooled, as monitor baseline does
+            long tc = System.nanoTime();
+            Prediction[] oof = CrossFit.outOfFold(head, recipe, ePooled.vectors(), labels(pooled), Monitor.FOLDS, 2);
+            Observer.Embedded eTrain = sub(ePooled, java.util.stream.IntStream.range(0, train.size()).boxed().toList());
+            BaselineStatistics shippedBase = stats(m, "clinc150/train.jsonl out-of-fold (fold heads on train+valid)",
+                    Observer.observations(eTrain, i -> oof[i], labels(train), SKETCH));
+            BaselineStatistics inSample = stats(m, "clinc150/train.jsonl in-sample",
+                    Observer.observations(eTrain, i -> m.predict(eTrain.vectors()[i]), labels(train), SKETCH));
+            System.out.printf("shipped head: cross-fit %.0f s; train out-of-fold accuracy %.4f (mean confidence %.3f, oos answers %.4f); "
+                            + "in-sample %.4f (%.3f)%n", (System.nanoTime() - tc) / 1e9, shippedBase.accuracy(), mean(shippedBase.confidence()),
+                    (double) shippedBase.countOf("oos") / shippedBase.predictedEvents(), inSample.accuracy(), mean(inSample.confidence()));
+            List<Observation> shippedBanking = observe(m, cache, texts(banking), null), shippedProducts = observe(m, cache, titles(data), null);
+
+            for (int window : sizes) {
+                System.out.println("=== WINDOW " + window);
+                sameDomain("half B (unseen by the half-A head) vs half A out-of-fold", hA.base, hA.traffic, window, windows, c, true);
+                sameDomain("half A (unseen by the half-B head) vs half B out-of-fold", hB.base, hB.traffic, window, windows, c, false);
+                sameDomain("half B in-scope rows only vs half A out-of-fold", hA.base, inScope, window, windows, c, false);
+                sameDomain("half B rows from CLINC150 train only vs half A out-of-fold", hA.base, bTrainRows, window, windows, c, false);
+
+                Map<String, List<Observation>> shifts = new LinkedHashMap<>();
+                shifts.put("CLINC150 valid-split rows of B (4.8x train's oos share)", bValidRows);
+                shifts.put("Banking77 valid (other domain)", bankingObs);
+                shifts.put("product titles (other domain)", products);
+                shifts.put("typos: 25% of words", typos);
+                shifts.put("class mix: half the traffic from 10 intents", classMix(hA.traffic, window * 4, new SplittableRandom(3)));
+                shifts.put("10% Banking77 mixed in", mix(hA.traffic, bankingObs, 0.10, window * 4, new SplittableRandom(5)));
+                shifts.put("5% Banking77 mixed in", mix(hA.traffic, bankingObs, 0.05, window * 4, new SplittableRandom(8)));
+                shifts.put("10% product titles mixed in", mix(hA.traffic, products, 0.10, window * 4, new SplittableRandom(6)));
+                shifts("half-A head, half-A out-of-fold baseline, before the switch: half B", hA.base, hA.traffic, shifts, window, windows, c);
+
+                Map<String, List<Observation>> shipped = new LinkedHashMap<>();
+                shipped.put("Banking77 valid (other domain)", shippedBanking);
+                shipped.put("product titles (other domain)", shippedProducts);
+                shifts("shipped head, train out-of-fold baseline (no delay: no CLINC150 rows are new to it)", shippedBase, null, shipped, window,
+                        windows, c);
+            }
+            int tiny = Math.max(2, c.minSamples() / 2);
+            CheckResult r = DriftCheck.run(hA.base, sample(hA.traffic, tiny, new SplittableRandom(1)), c);
+            System.out.printf("WINDOW %d: too small to judge %s; drift tested %d, quality tested %d; e.g. %s%n", tiny, r.tooSmall(), r.drift().tested(),
+                    r.quality().tested(), r.signal("confidence").decision());
         }
+    }
+
+    /** A head trained on rows {@code fit} like the shipped head, its out-of-fold baseline and its predictions on {@code other}. */
+    record Half(SoftmaxHead head, BaselineStatistics base, List<Observation> traffic) { }
+
+    static Half half(String name, List<Integer> fit, List<Integer> other, List<LabeledText> pooled, int trainRows, Observer.Embedded e,
+                     SoftmaxHead shipped, CrossFit.Recipe recipe, Model m, EmbeddingCache cache, Path out) throws Exception {
+        long t = System.nanoTime();
+        Path trainFile = out.resolve("half-" + name + "-train.jsonl"), validFile = out.resolve("half-" + name + "-valid.jsonl");
+        ObjectMapper json = new ObjectMapper();
+        List<String> tl = new ArrayList<>(), vl = new ArrayList<>();
+        for (int i : fit) (i < trainRows ? tl : vl).add(json.writeValueAsString(Map.of("text", pooled.get(i).text(), "label", pooled.get(i).label())));
+        Files.write(trainFile, tl);
+        Files.write(validFile, vl);
+        double budget = shipped.training().path("cv").path("oos").path("budget").asDouble(IntentTrainer.DEFAULT_OOS_BUDGET);
+        IntentTrainer.Grid g = new IntentTrainer.Grid(new double[] {recipe.learningRate()}, new double[] {recipe.l2()}, new int[] {recipe.epochs()},
+                IntentTrainer.Grid.defaults().oosThresholds());
+        SoftmaxHead h = IntentTrainer.train(new IntentTrainer.Job("intent-half-" + name, trainFile, validFile, shipped.oosLabel(), recipe.seed(), g,
+                2, Monitor.FOLDS, budget), m.backbone(), cache, Progress.NONE);
+        CrossFit.Recipe r = CrossFit.Recipe.of(h.training());
+        // the head's training rows in the order it read them (train file, then valid file), predicted out-of-fold
+        List<Integer> order = new ArrayList<>(fit.stream().filter(i -> i < trainRows).toList());
+        order.addAll(fit.stream().filter(i -> i >= trainRows).toList());
+        Observer.Embedded ef = sub(e, order), eo = sub(e, other);
+        List<String> yf = order.stream().map(i -> pooled.get(i).label()).toList();
+        Prediction[] oof = CrossFit.outOfFold(h, r, ef.vectors(), yf, Monitor.FOLDS, 2);
+        BaselineStatistics base = stats(m, "half " + name + " out-of-fold", Observer.observations(ef, i -> oof[i], yf, SKETCH));
+        List<Observation> traffic = Observer.observations(eo, i -> h.apply(eo.vectors()[i]), other.stream().map(i -> pooled.get(i).label()).toList(),
+                SKETCH);
+        BaselineStatistics inSample = stats(m, "in-sample", Observer.observations(ef, i -> h.apply(ef.vectors()[i]), yf, SKETCH));
+        BaselineStatistics trafficStats = stats(m, "traffic", traffic);
+        System.out.printf("half %s: %d rows, recipe %s, oos threshold %.3f; %.0f s. accuracy / mean confidence / oos answers: in-sample %.4f / %.3f / %.4f, "
+                        + "out-of-fold %.4f / %.3f / %.4f, other half (new data) %.4f / %.3f / %.4f%n", name, fit.size(), r,
+                h.oosScore() == null ? Double.NaN : h.oosScore().threshold(), (System.nanoTime() - t) / 1e9,
+                inSample.accuracy(), mean(inSample.confidence()), oosShare(inSample), base.accuracy(), mean(base.confidence()), oosShare(base),
+                trafficStats.accuracy(), mean(trafficStats.confidence()), oosShare(trafficStats));
+        return new Half(h, base, traffic);
+    }
+
+    static double oosShare(BaselineStatistics s) {
+        return (double) s.countOf("oos") / s.predictedEvents();
+    }
+
+    static double oosShare(List<Observation> obs) {
+        return obs.stream().filter(o -> "oos".equals(o.label())).count() / (double) obs.size();
     }
 
     static void shifts(String setting, BaselineStatistics base, List<Observation> before, Map<String, List<Observation>> shifts, int window,
@@ -158,18 +209,24 @@ public final class DriftEvaluation {
             }
             // delay: only streams whose window before the switch is calm count (a false alarm there is no detection)
             List<Integer> delays = new ArrayList<>();
-            int preAlarms = 0;
-            for (int seed = 0; delays.size() < 5 && seed < 20; seed++) {
-                int d = delay(base, before, e.getValue(), window, 25, c.withSeed(seed), new SplittableRandom(seed));
+            int preAlarms = 0, every = step(window);
+            for (int seed = 0; before != null && delays.size() < 5 && seed < 20; seed++) {
+                int d = delay(base, before, e.getValue(), window, every, c.withSeed(seed), new SplittableRandom(seed));
                 if (d == PRE_ALARM) preAlarms++;
                 else delays.add(d);
             }
-            System.out.printf("SHIFT %s: %d of %d windows of %d alarmed %s; delay after switch in events (checks every 25, 5 streams calm "
-                    + "before the switch; %d streams skipped: alarm before it): %s%n", e.getKey(), detected, windows, window, why, preAlarms, delays);
+            System.out.printf("SHIFT %s: %d of %d windows of %d alarmed %s; delay after switch in events (checks every %d, 5 streams calm "
+                    + "before the switch; %d streams skipped: alarm before it; -1: not within 2 windows): %s%n", e.getKey(), detected, windows,
+                    window, why, every, preAlarms, delays);
         }
     }
 
     static final int PRE_ALARM = -2;
+
+    /** Events between checks in the delay streams: about 24 checks per window, at least 25. */
+    static int step(int window) {
+        return Math.max(25, (int) Math.round(window / 24.0 / 25.0) * 25);
+    }
 
     static List<Observation> observeWith(SoftmaxHead head, Model m, EmbeddingCache cache, List<String> texts, List<String> truth) {
         Observer.Embedded e = embed(m, cache, texts);
@@ -223,7 +280,7 @@ public final class DriftEvaluation {
     }
 
     static BaselineStatistics stats(Model m, String source, List<Observation> obs) {
-        return BaselineStatistics.of(m.name(), m.version(), source, m.labels(), obs, SKETCH, EmbeddingSketch.SEED, 42);
+        return BaselineStatistics.of(m.name(), m.version(), source, m.labels(), obs, SKETCH, EmbeddingSketch.SEED, 42).withOutOfScopeLabel("oos");
     }
 
     static Observer.Embedded embed(Model m, EmbeddingCache cache, List<String> texts) {

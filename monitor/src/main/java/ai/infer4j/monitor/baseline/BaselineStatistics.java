@@ -28,11 +28,13 @@ import java.util.SplittableRandom;
  * @param provenanceNote what that means for the baseline, in words
  * @param accuracy     against true labels, or null when the data had none
  * @param confusion    (true label, predicted label) → count, for the quality intervals; null when no labels
+ * @param outOfScopeLabel the label the model answers for out-of-scope input (its rate is a drift signal); null: none or unknown
  */
 public record BaselineStatistics(String model, String version, String source, String provenance, String provenanceNote, int n,
                                  List<String> labels, Map<String, Long> classCounts, double[] confidence, int[] tokens, long unknownEvents,
                                  long truncatedEvents, int sketchDim, long sketchSeed, double[] centroid, double[][] covariance,
-                                 float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion) {
+                                 float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion,
+                                 String outOfScopeLabel) {
     /** How often a true label was predicted as another (or the same) label. */
     public record LabelPair(String truth, String predicted, long count) { }
 
@@ -104,13 +106,29 @@ public record BaselineStatistics(String model, String version, String source, St
             confusion = pairs.entrySet().stream().map(e -> new LabelPair(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList();
         }
         return new BaselineStatistics(model, version, source, UNKNOWN, "", obs.size(), List.copyOf(counts.keySet()), counts, confidence,
-                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion);
+                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion, null);
     }
 
     /** The same statistics with where they came from. */
     public BaselineStatistics withProvenance(String kind, String note) {
         return new BaselineStatistics(model, version, source, kind, note, n, labels, classCounts, confidence, tokens, unknownEvents,
-                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion);
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel);
+    }
+
+    /** The same statistics with the model's out-of-scope label (null: none). */
+    public BaselineStatistics withOutOfScopeLabel(String label) {
+        return new BaselineStatistics(model, version, source, provenance, provenanceNote, n, labels, classCounts, confidence, tokens, unknownEvents,
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, label);
+    }
+
+    /** Events predicted as {@code label} in the baseline. */
+    public long countOf(String label) {
+        return classCounts.getOrDefault(label, 0L);
+    }
+
+    /** Events with a predicted label in the baseline. */
+    public long predictedEvents() {
+        return classCounts.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Class counts in {@link #labels()} order, plus a last cell for labels the baseline never saw. */

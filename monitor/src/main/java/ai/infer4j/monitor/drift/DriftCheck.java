@@ -16,16 +16,19 @@ import java.util.SplittableRandom;
  * Compares a window of observations with a baseline. Stateless; the one implementation behind
  * {@code monitor check} and the live drift gauges.
  *
- * <p>Drift family: class distribution (permutation chi-square), confidence and input length (two-sample KS),
- * unknown-token and truncation rates (Fisher exact), embedding sketches (MMD permutation test). Their p-values are
+ * <p>Drift family: class distribution (permutation chi-square), the share of events answered with the model's
+ * out-of-scope label, the share of answers less confident than the baseline's 5th percentile, unknown-token and
+ * truncation rates (Fisher exact), confidence and input length (two-sample KS), embedding sketches (MMD permutation test). Their p-values are
  * Holm-adjusted together; a signal is violated when its adjusted p-value is below the family alpha and its effect
  * reaches the minimum effect. Quality family (with joined labels): accuracy and macro-F1 bootstrap intervals.
  */
 public final class DriftCheck {
-    public static final List<String> DRIFT_SIGNALS = List.of("class_distribution", "confidence", "input_length", "unknown_token_rate",
-            "truncation_rate", "embedding");
-    public static final List<String> SIGNALS = List.of("class_distribution", "confidence", "input_length", "unknown_token_rate",
-            "truncation_rate", "embedding", "accuracy", "macro_f1");
+    public static final List<String> DRIFT_SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
+            "input_length", "unknown_token_rate", "truncation_rate", "embedding");
+    public static final List<String> SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
+            "input_length", "unknown_token_rate", "truncation_rate", "embedding", "accuracy", "macro_f1");
+    /** Baseline quantile of the confidence below which an answer counts as low-confidence. */
+    public static final double LOW_CONFIDENCE_QUANTILE = 0.05;
     public static final String HOLM = "Holm step-down over the judged drift signals";
 
     private DriftCheck() {
@@ -35,8 +38,10 @@ public final class DriftCheck {
         int n = window.size();
         List<Raw> raw = new ArrayList<>();
         raw.add(classDistribution(base, window, c));
+        raw.add(outOfScopeRate(base, window, c));
         double[] conf = window.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
         raw.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
+        raw.add(lowConfidenceRate(base, conf, c));
         double[] baseTokens = java.util.Arrays.stream(base.tokens()).asDoubleStream().toArray();
         raw.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
         raw.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
@@ -112,8 +117,43 @@ public final class DriftCheck {
                 Map.of("n", (double) window.length)), effect, String.format(Locale.ROOT, "D %s %s %s", num(d), effect ? ">=" : "<", num(c.ksMinD())));
     }
 
+    /**
+     * Share of events answered with the model's out-of-scope label: traffic the head does not recognise. More sensitive
+     * to a minority of foreign traffic than the class distribution as a whole (one cell instead of one among ~150).
+     */
+    static Raw outOfScopeRate(BaselineStatistics base, List<Observation> window, Constraints c) {
+        String oos = base.outOfScopeLabel();
+        String rule = "Fisher exact on events answered " + (oos == null ? "with an out-of-scope label" : "'" + oos + "'") + ", Holm p < " + c.familyAlpha() + " and |delta| >= " + c.rateMinDelta();
+        if (oos == null || base.labels().isEmpty() || base.predictedEvents() == 0) return na("out_of_scope_rate", "delta", rule);
+        long n = window.stream().filter(o -> o.label() != null).count();
+        long hits = window.stream().filter(o -> oos.equals(o.label())).count();
+        return rate("out_of_scope_rate", base.countOf(oos), base.predictedEvents(), hits, n, c, rule);
+    }
+
+    /**
+     * Share of answers less confident than the baseline's {@value #LOW_CONFIDENCE_QUANTILE} quantile (about 5 % in the
+     * baseline by construction). A minority of unfamiliar traffic piles up in that tail: KS's distance D can move by at
+     * most the minority's share (10 % of foreign traffic: D at most 0.10), while the tail share moves by the minority's
+     * share times the part of it that lands in the tail, against a small base rate.
+     */
+    static Raw lowConfidenceRate(BaselineStatistics base, double[] window, Constraints c) {
+        double[] b = base.confidence();
+        if (b.length == 0) return na("low_confidence_rate", "delta", "Fisher exact on answers below the baseline's 5th confidence percentile");
+        double q = b[(int) Math.floor(LOW_CONFIDENCE_QUANTILE * (b.length - 1))];
+        String rule = String.format(Locale.ROOT, "Fisher exact on answers with confidence below %s (the baseline's 5th percentile), Holm p < %s and "
+                + "|delta| >= %s", num(q), c.familyAlpha(), c.rateMinDelta());
+        long baseHits = java.util.Arrays.stream(b).filter(v -> v < q).count();
+        // the baseline keeps confidences rounded to 1e-5; the window's are compared the same way
+        long hits = java.util.Arrays.stream(window).filter(v -> Math.round(v * 1e5) / 1e5 < q).count();
+        if (window.length < c.minSamples()) return insufficient("low_confidence_rate", "delta", window.length, c.minSamples(), rule);
+        return rate("low_confidence_rate", baseHits, b.length, hits, window.length, c, rule);
+    }
+
     static Raw rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c) {
-        String rule = "Fisher exact, Holm p < " + c.familyAlpha() + " and |delta| >= " + c.rateMinDelta();
+        return rate(signal, baseHits, baseN, hits, n, c, "Fisher exact, Holm p < " + c.familyAlpha() + " and |delta| >= " + c.rateMinDelta());
+    }
+
+    static Raw rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c, String rule) {
         if (n < c.minSamples()) return insufficient(signal, "delta", (int) n, c.minSamples(), rule);
         double pb = baseN == 0 ? 0 : (double) baseHits / baseN, pw = (double) hits / n;
         StatTests.Test t = StatTests.fisherExact(baseHits, baseN, hits, n);

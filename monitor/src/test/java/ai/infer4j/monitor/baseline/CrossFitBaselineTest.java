@@ -48,6 +48,7 @@ class CrossFitBaselineTest {
     static Path dir;
     private static Engine engine;
     private static Model model;
+    private static Model pooledModel;
 
     @BeforeAll
     static void trainHead() throws Exception {
@@ -72,6 +73,11 @@ class CrossFitBaselineTest {
         SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
         HeadFiles.write(head, dir.resolve("topic.json"));
         model = engine.load(dir.resolve("topic.json").toString());
+        // the same data with --cv: the head is trained on train and valid pooled
+        var cv = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), null, 7,
+                new IntentTrainer.Grid(new double[] {3e-2}, new double[] {0}, new int[] {200}, new double[] {0}), 2, 3, 0.005);
+        HeadFiles.write(IntentTrainer.train(cv, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE), dir.resolve("topic-cv.json"));
+        pooledModel = engine.load(dir.resolve("topic-cv.json").toString());
     }
 
     @AfterAll
@@ -103,6 +109,21 @@ class CrossFitBaselineTest {
         BaselineStatistics o = Monitor.baseline(model, other, DataFiles.readLabeled(other), 4, 2, Progress.NONE);
         assertThat(o.provenance()).isEqualTo(BaselineStatistics.INDEPENDENT);
         assertThat(o.provenanceNote()).contains("over-stated");
+    }
+
+    @Test
+    void aPooledHeadsValidSplitIsTrainingDataAndItsFoldHeadsAlsoSeeTheOtherSplit() throws Exception {
+        Path valid = dir.resolve("valid.jsonl");
+        BaselineStatistics s = Monitor.baseline(pooledModel, valid, DataFiles.readLabeled(valid), 4, 2, Progress.NONE);
+        assertThat(s.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
+        assertThat(s.provenanceNote()).contains("pooled; so were the fold heads (train.jsonl found beside this file");
+        assertThat(s.n()).isEqualTo(DataFiles.readLabeled(valid).size());
+        // without the other split beside it, the baseline says what is missing
+        Path alone = Files.createDirectories(dir.resolve("alone"));
+        Files.copy(valid, alone.resolve("valid.jsonl"));
+        BaselineStatistics a = Monitor.baseline(pooledModel, alone.resolve("valid.jsonl"), DataFiles.readLabeled(valid), 4, 2, Progress.NONE);
+        assertThat(a.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
+        assertThat(a.provenanceNote()).contains("train split ('train.jsonl' with the recorded SHA-256) is not beside this file");
     }
 
     @Test

@@ -21,7 +21,7 @@ class DriftCheckTest {
     void sameDistributionRaisesNoAlarm() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(400, 0, 2), C);
         assertThat(r.alarm()).as("%s", r.signals()).isFalse();
-        assertThat(r.drift().tested()).isEqualTo(6);
+        assertThat(r.drift().tested()).isEqualTo(7);
         assertThat(r.signal("accuracy").window()).isCloseTo(0.9, within(0.05));
         assertThat(r.signal("accuracy").extra()).containsKeys("ci_low", "ci_high");
     }
@@ -47,6 +47,37 @@ class DriftCheckTest {
             assertThat(s.pAdjusted()).isGreaterThanOrEqualTo(s.p()).isLessThan(C.familyAlpha());
             assertThat(s.decision()).startsWith("Holm p");
         }
+    }
+
+    @Test
+    void aRiseInOutOfScopeAnswersIsItsOwnSignal() {
+        // "c" plays the out-of-scope label; a tenth of the window is foreign traffic the model answers with it
+        BaselineStatistics base = BASE.withOutOfScopeLabel("c");
+        CheckResult calm = DriftCheck.run(base, Synthetic.traffic(600, 0, 21), C);
+        assertThat(calm.drift().tested()).isEqualTo(8);
+        assertThat(calm.signal("out_of_scope_rate").status()).isEqualTo(Status.OK);
+        List<Observation> w = new java.util.ArrayList<>(Synthetic.traffic(540, 0, 22));
+        for (int i = 0; i < 60; i++) w.add(new Observation("x" + i, 0, "c", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
+        SignalResult s = DriftCheck.run(base, w, C).signal("out_of_scope_rate");
+        assertThat(s.value()).isCloseTo(0.28 - base.countOf("c") / (double) base.n(), within(0.04));
+        assertThat(s.status()).as(s.decision()).isEqualTo(Status.VIOLATION);
+        assertThat(s.rule()).contains("answered 'c'");
+        // a baseline that does not know the out-of-scope label (older statistics.json) does not test it
+        assertThat(DriftCheck.run(BASE, w, C).signal("out_of_scope_rate").status()).isEqualTo(Status.NOT_APPLICABLE);
+    }
+
+    @Test
+    void aMinorityOfUnsureAnswersRaisesTheLowConfidenceShareNotKs() {
+        // a tenth of the window answered with low confidence: KS D stays at about 0.1, the tail share goes from 5 % to 15 %
+        List<Observation> w = new java.util.ArrayList<>(Synthetic.traffic(900, 0, 23));
+        for (int i = 0; i < 100; i++) w.add(new Observation("u" + i, 0, "a", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
+        CheckResult r = DriftCheck.run(BASE, w, C);
+        assertThat(r.signal("confidence").value()).isCloseTo(0.10, within(0.03));
+        SignalResult s = r.signal("low_confidence_rate");
+        assertThat(s.baseline()).isCloseTo(0.05, within(0.01));
+        assertThat(s.window()).isCloseTo(0.145, within(0.02));
+        assertThat(s.status()).as(s.decision()).isEqualTo(Status.VIOLATION);
+        assertThat(DriftCheck.run(BASE, Synthetic.traffic(1000, 0, 24), C).signal("low_confidence_rate").status()).isEqualTo(Status.OK);
     }
 
     @Test

@@ -1,6 +1,10 @@
 package ai.infer4j.cli;
 
+import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.task.BiEncoderPair;
+import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairTask;
+import ai.infer4j.engine.task.TokenIdf;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.eval.ClassificationReport;
@@ -41,6 +45,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--worst", description = "worst classes to list (default: ${DEFAULT-VALUE})", defaultValue = "10")
     int worst;
 
+    @Option(names = "--idf-from-data", description = "pair model with IDF features: count the token IDF over the records "
+            + "being scored (labels are not used) instead of the head's training records: how the head does once adapted to "
+            + "a new catalogue's records")
+    boolean idfFromData;
+
     @Mixin
     EngineFlags engineFlags;
 
@@ -76,6 +85,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private int evalPairs(Model m) throws java.io.IOException {
         var rows = DataFiles.readPairs(data);
+        if (idfFromData) m = adaptIdf(m, rows);
         PairReport r = Evaluation.pairs(m, rows, new ProgressBar(System.err));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("model %s on %s (n=%d, %d duplicates)%n", m, data, r.n(), r.positives());
@@ -85,6 +95,19 @@ final class EvalCommand implements Callable<Integer> {
                 r.averagePrecision());
         writeReport(Evaluation.toJson(r, m.name()));
         return 0;
+    }
+
+    /** The same model with its pair head's IDF counted over the records of {@code rows}. */
+    static Model adaptIdf(Model m, java.util.List<ai.infer4j.engine.train.LabeledPair> rows) {
+        if (!(m.task() instanceof BiEncoderPair bi) || bi.head().idf() == null)
+            throw new BadInputException("--idf-from-data needs a pair model whose head has IDF features (trained with --trees)");
+        java.util.List<java.util.Map<String, String>> records = new java.util.ArrayList<>();
+        for (var r : rows) {
+            records.add(r.pair().left());
+            records.add(r.pair().right());
+        }
+        PairHead h = bi.head().withIdf(TokenIdf.of(records));
+        return Model.biEncoder(m.name(), m.version(), m.backbone(), h, m.manifest());
     }
 
     private void writeReport(com.fasterxml.jackson.databind.JsonNode json) throws java.io.IOException {

@@ -8,6 +8,7 @@ import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.RecordFormat;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.task.TokenIdf;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.engine.train.PairTrainer;
@@ -35,9 +36,14 @@ final class TrainCommand implements Callable<Integer> {
                     + "(pair: several files, comma-separated, are combined)")
     List<Path> train;
 
-    @Option(names = "--valid", required = true, split = ",",
-            description = "JSON lines used to select the grid point and threshold (pair: several files are combined)")
+    @Option(names = "--valid", split = ",",
+            description = "JSON lines used to select the grid point and threshold (pair: several files are combined); "
+                    + "required except with --adapt-idf")
     List<Path> valid;
+
+    @Option(names = "--adapt-idf", description = "pair: instead of training, write this pair head (a file or 'duplicate') with "
+            + "its token IDF counted over the records of the --train files (a new catalogue's records; labels are not read)")
+    String adaptIdf;
 
     @Option(names = "--fields", split = ",", description = "pair: record fields written into the text, in order "
             + "(default: title,brand,manufacturer,modelno,category,price)")
@@ -70,8 +76,12 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})", defaultValue = "0.005")
     double oosBudget;
 
-    @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity features and the linear score")
+    @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity and IDF-weighted overlap features")
     boolean trees;
+
+    @Option(names = "--trees-linear", description = "pair with --trees: the trees also read the linear part's log-odds "
+            + "(better on the training catalogues, worse on new ones)")
+    boolean treesLinear;
 
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
@@ -85,6 +95,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!task.equals("intent") && !task.equals("pair")) throw new BadInputException("--task must be 'intent' or 'pair', got '" + task + "'");
+        if (task.equals("pair") && adaptIdf != null) return adaptIdf();
+        if (valid == null || valid.isEmpty()) throw new BadInputException("--valid is required");
         if (task.equals("pair")) return trainPair();
         if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
         var options = engineFlags.options();
@@ -139,6 +151,22 @@ final class TrainCommand implements Callable<Integer> {
         w.flush();
     }
 
+    private int adaptIdf() {
+        PairHead head = adaptIdf.equals("duplicate") ? Engine.builtinPairHead("duplicate")
+                : HeadFiles.readHead(Path.of(adaptIdf)) instanceof PairHead p ? p : null;
+        if (head == null) throw new BadInputException("--adapt-idf " + adaptIdf + " is not a pair head");
+        if (head.idf() == null) throw new BadInputException("--adapt-idf: head " + adaptIdf + " has no IDF features (train it with --trees)");
+        List<java.util.Map<String, String>> records = new java.util.ArrayList<>();
+        for (Path f : train) records.addAll(ai.infer4j.engine.train.DataFiles.readRecords(f));
+        TokenIdf idf = TokenIdf.of(records);
+        HeadFiles.write(head.withIdf(idf), out);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("wrote %s: head %s with the IDF of %d distinct records (%d tokens) from %s%n", out, head.name(), idf.records(),
+                idf.counts().size(), train);
+        w.flush();
+        return 0;
+    }
+
     private int trainPair() {
         var options = engineFlags.options();
         RecordFormat format = fields == null ? new RecordFormat(RecordFormat.products().fields(), maxTokensPerSide)
@@ -148,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
-                    trees ? ai.infer4j.engine.train.TreeBooster.Params.defaults() : null);
+                    trees || treesLinear ? ai.infer4j.engine.train.TreeBooster.Params.defaults() : null, treesLinear);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

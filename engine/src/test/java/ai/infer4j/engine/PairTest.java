@@ -13,6 +13,7 @@ import ai.infer4j.engine.task.RecordFormat;
 import ai.infer4j.engine.train.DataFiles;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.PairTrainer;
+import ai.infer4j.engine.train.TreeBooster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +104,24 @@ class PairTest {
         PairHead again = train(other.resolve("cache"));
         HeadFiles.write(again, other.resolve("dup.json"));
         assertThat(Files.readAllBytes(other.resolve("dup.json"))).isEqualTo(Files.readAllBytes(dir.resolve("dup.json")));
+    }
+
+    @Test
+    void treeHeadReadsTheIdfOfItsTrainingRecordsAndIsReproducible() {
+        var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
+                new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8));
+        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        PairHead b = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        assertThat(a.trees().features()).isEqualTo(PairHead.IDF_TREE_FEATURES);
+        assertThat(a.idf().counts()).containsKey("by"); // every generated duplicate's right side says "by <brand>"
+        assertThat(a.training().at("/valid/f1").asDouble()).isGreaterThanOrEqualTo(0.9);
+        HeadFiles.write(a, dir.resolve("trees-a.json"));
+        HeadFiles.write(b, dir.resolve("trees-b.json"));
+        assertThat(dir.resolve("trees-a.json")).hasSameBinaryContentAs(dir.resolve("trees-b.json"));
+        Model m = TestEngine.get().load(dir.resolve("trees-a.json").toString());
+        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
+        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
     }
 
     @Test

@@ -28,7 +28,7 @@ public record BiEncoderPair(PairHead head) implements PairTask {
 
     /** Scores one pair from its two sides' embeddings (no forward pass). */
     public PairScore score(PairInput pair, float[] left, float[] right) {
-        return head.score(left, right, PairFeatures.lexical(pair.left(), pair.right()));
+        return head.score(pair.left(), pair.right(), left, right);
     }
 
     @Override

@@ -108,7 +108,16 @@ public final class HeadFiles {
         if (!root.path("bias").isNumber()) throw new ModelLoadException("pair head " + source + " has no numeric 'bias'");
         return new PairHead(root.path("name").asText("pair"), new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(0)),
                 root.path("inputDim").asInt(0), floats(w), (float) root.path("bias").asDouble(), root.path("threshold").asDouble(0),
-                root.get("training"), readTrees(root.get("trees"), source));
+                root.get("training"), readTrees(root.get("trees"), source), readIdf(root.get("idf"), source));
+    }
+
+    private static TokenIdf readIdf(JsonNode t, String source) {
+        if (t == null || t.isNull()) return null;
+        if (!t.path("records").isInt() || !t.path("counts").isObject())
+            throw new ModelLoadException("pair head " + source + " 'idf' needs an integer 'records' and a 'counts' object");
+        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        t.get("counts").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asInt()));
+        return new TokenIdf(t.get("records").asInt(), counts);
     }
 
     private static PairTrees readTrees(JsonNode t, String source) {
@@ -170,6 +179,12 @@ public final class HeadFiles {
                 for (int v : tree.right()) r.add(v);
                 o.set("value", array(tree.value()));
             }
+        }
+        if (head.idf() != null) {
+            ObjectNode idf = root.putObject("idf");
+            idf.put("records", head.idf().records());
+            ObjectNode counts = idf.putObject("counts");
+            head.idf().counts().forEach(counts::put);
         }
         writeJson(root, file);
     }

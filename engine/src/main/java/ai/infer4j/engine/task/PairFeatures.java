@@ -10,7 +10,9 @@ import java.util.Set;
  * The features a pair head reads: {@code [u, v, |u-v|, u*v]} of the two pooled embeddings, then a few
  * cheap lexical features that matter for products (token overlap, shared model/part numbers, numbers
  * and price agreement). All {@link #LEXICAL} features are in 0..1. {@link #lexical} also returns the
- * {@link #EXTRA} similarity features after them, which only a head with trees reads.
+ * {@link #EXTRA} similarity features after them, and {@link #idf} the {@link #IDF} ones; only a head with trees reads
+ * those. Title features read a record's 'title' or 'name' field (else its first field but the price), so other
+ * catalogues' schemas get them too.
  */
 public final class PairFeatures {
     /** Names of the lexical features, in the order they follow the embedding features. */
@@ -36,6 +38,17 @@ public final class PairFeatures {
             "price_log_ratio",        // |ln(a/b)| of the prices, 0 when either is missing (not bounded)
             "number_containment",     // shared pure numbers over the smaller set
             "number_conflict");       // both have numbers and share none
+    /**
+     * Token overlap weighted by a {@link TokenIdf} (read by pair trees that list them). Cosine and containment are
+     * ratios of weights, so they stay on the same 0..1 scale whatever table (catalogue) the weights come from.
+     */
+    public static final List<String> IDF = List.of(
+            "title_idf_cosine",        // IDF-weighted cosine of the titles' token sets
+            "record_idf_cosine",       // the same over all fields but the price
+            "title_idf_containment",   // IDF weight of shared title tokens over the lighter title's
+            "record_idf_containment");
+    /** Fields read as the title, first present wins; else a record's first non-empty field but the price. */
+    private static final List<String> TITLE = List.of("title", "name");
     /** Fields read as the brand, first present wins. */
     private static final List<String> BRAND = List.of("brand", "manufacturer");
     /** Field read by the price features. */
@@ -75,7 +88,7 @@ public final class PairFeatures {
 
     private static void extra(Map<String, String> left, Map<String, String> right, Side a, Side b, double pa, double pb,
                               float[] f, int o) {
-        String ta = left.getOrDefault("title", ""), tb = right.getOrDefault("title", "");
+        String ta = title(left), tb = title(right);
         f[o] = jaccard(words(ta), words(tb));
         f[o + 1] = containment(a.tokens, b.tokens);
         Set<String> ga = trigrams(ta), gb = trigrams(tb);
@@ -92,13 +105,68 @@ public final class PairFeatures {
         f[o + 9] = numbers && intersection(a.numbers, b.numbers) == 0 ? 1 : 0;
     }
 
-    private static Set<String> words(String text) {
-        Set<String> out = new HashSet<>();
+    /** {@link #IDF} features of two records, with token weights from {@code idf}. */
+    public static float[] idf(Map<String, String> left, Map<String, String> right, TokenIdf idf) {
+        Set<String> ta = words(title(left)), tb = words(title(right));
+        Set<String> ra = words(recordText(left)), rb = words(recordText(right));
+        return new float[] {(float) weightedCosine(ta, tb, idf), (float) weightedCosine(ra, rb, idf),
+                (float) weightedContainment(ta, tb, idf), (float) weightedContainment(ra, rb, idf)};
+    }
+
+    private static double weightedCosine(Set<String> a, Set<String> b, TokenIdf idf) {
+        double na = 0, nb = 0, shared = 0;
+        for (String t : a) {
+            double w = idf.weight(t);
+            na += w * w;
+            if (b.contains(t)) shared += w * w;
+        }
+        for (String t : b) {
+            double w = idf.weight(t);
+            nb += w * w;
+        }
+        return na == 0 || nb == 0 ? 0 : shared / Math.sqrt(na * nb);
+    }
+
+    private static double weightedContainment(Set<String> a, Set<String> b, TokenIdf idf) {
+        double na = 0, nb = 0, shared = 0;
+        for (String t : a) {
+            double w = idf.weight(t);
+            na += w;
+            if (b.contains(t)) shared += w;
+        }
+        for (String t : b) nb += idf.weight(t);
+        return na == 0 || nb == 0 ? 0 : shared / Math.min(na, nb);
+    }
+
+    /** A record's title: its 'title' or 'name' field, else its first non-empty field that is not the price. */
+    public static String title(Map<String, String> record) {
+        for (String f : TITLE) {
+            String v = record.get(f);
+            if (v != null && !v.isBlank()) return v;
+        }
+        for (var e : record.entrySet()) if (!e.getKey().equals(PRICE) && !e.getValue().isBlank()) return e.getValue();
+        return "";
+    }
+
+    /** All of a record's values but the price, space-separated, in the record's order. */
+    public static String recordText(Map<String, String> record) {
+        StringBuilder sb = new StringBuilder();
+        for (var e : record.entrySet()) if (!e.getKey().equals(PRICE)) sb.append(e.getValue()).append(' ');
+        return sb.toString();
+    }
+
+    /** Lower-cased word tokens (letters, digits and inner dots) of {@code text}, in order, repeats kept. */
+    public static List<String> wordTokens(String text) {
+        List<String> out = new java.util.ArrayList<>();
         for (String t : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}.]+")) {
             t = trimDots(t);
             if (!t.isEmpty()) out.add(t);
         }
         return out;
+    }
+
+    private static Set<String> words(String text) {
+        return new HashSet<>(wordTokens(text));
     }
 
     private static Set<String> trigrams(String text) {

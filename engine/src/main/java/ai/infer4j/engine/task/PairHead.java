@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,13 +20,20 @@ import java.util.Objects;
  * @param bias      intercept
  * @param threshold decision threshold on the probability, in (0, 1)
  * @param training  how the head was trained (data hashes, seed, grid, scores); may be null
- * @param trees     boosted trees on the similarity features and the linear log-odds ({@link #TREE_FEATURES}) that give the
- *                  probability instead of the linear part alone; null for a linear head
+ * @param trees     boosted trees that give the probability instead of the linear part alone, reading any of
+ *                  {@link #KNOWN_TREE_FEATURES} by name; null for a linear head
+ * @param idf       token weights of the {@link PairFeatures#IDF} features; required when the trees read them, else null
  */
 public record PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold,
-                       JsonNode training, PairTrees trees) implements Head {
-    /** What the trees read, in order: the lexical features (cosine first), the extra ones, the linear log-odds. */
+                       JsonNode training, PairTrees trees, TokenIdf idf) implements Head {
+    /** What the first trees read (heads of that version): the lexical features (cosine first), the extra ones, the linear log-odds. */
     public static final List<String> TREE_FEATURES = treeFeatures();
+    /** Name of the linear part's log-odds as a tree feature. */
+    public static final String LINEAR_LOGIT = "linear_logit";
+    /** What trees trained by this version read by default: lexical, extra and IDF features (no linear log-odds). */
+    public static final List<String> IDF_TREE_FEATURES = idfTreeFeatures();
+    /** Every feature a tree may read, in the order of {@link #treeValues}. */
+    public static final List<String> KNOWN_TREE_FEATURES = knownTreeFeatures();
 
     public PairHead {
         Objects.requireNonNull(name, "name");
@@ -36,14 +44,30 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
                     + " needs " + PairFeatures.size(inputDim) + " (4 x " + inputDim + " + " + PairFeatures.LEXICAL.size() + " lexical)");
         if (!(threshold > 0 && threshold < 1))
             throw new ModelLoadException("pair head '" + name + "' threshold must be in (0, 1), got " + threshold);
-        if (trees != null && !trees.features().equals(TREE_FEATURES))
-            throw new ModelLoadException("pair head '" + name + "' has trees on features " + trees.features()
-                    + "; this version computes " + TREE_FEATURES);
+        if (trees != null) {
+            for (String f : trees.features())
+                if (!KNOWN_TREE_FEATURES.contains(f))
+                    throw new ModelLoadException("pair head '" + name + "' has trees on feature '" + f
+                            + "'; this version computes " + KNOWN_TREE_FEATURES);
+            if (idf == null && !java.util.Collections.disjoint(trees.features(), PairFeatures.IDF))
+                throw new ModelLoadException("pair head '" + name + "' has trees on " + PairFeatures.IDF + " but no 'idf' table");
+        }
     }
 
     /** A linear head (no trees). */
     public PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold, JsonNode training) {
-        this(name, format, inputDim, weights, bias, threshold, training, null);
+        this(name, format, inputDim, weights, bias, threshold, training, null, null);
+    }
+
+    /** A head whose trees read no {@link PairFeatures#IDF} feature. */
+    public PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold, JsonNode training,
+                    PairTrees trees) {
+        this(name, format, inputDim, weights, bias, threshold, training, trees, null);
+    }
+
+    /** The same head with its {@link PairFeatures#IDF} weights counted over other records (e.g. a new catalogue's). */
+    public PairHead withIdf(TokenIdf table) {
+        return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, table);
     }
 
     private static List<String> treeFeatures() {
@@ -51,6 +75,43 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         f.addAll(PairFeatures.EXTRA);
         f.add("linear_logit");
         return List.copyOf(f);
+    }
+
+    private static List<String> idfTreeFeatures() {
+        List<String> f = new ArrayList<>(PairFeatures.LEXICAL);
+        f.addAll(PairFeatures.EXTRA);
+        f.addAll(PairFeatures.IDF);
+        return List.copyOf(f);
+    }
+
+    private static List<String> knownTreeFeatures() {
+        List<String> f = new ArrayList<>(idfTreeFeatures());
+        f.add(LINEAR_LOGIT);
+        return List.copyOf(f);
+    }
+
+    /**
+     * Every {@link #KNOWN_TREE_FEATURES} value of one pair: {@code features}' lexical part (cosine first), the
+     * {@link PairFeatures#EXTRA} values of {@code lexical}, the {@link PairFeatures#IDF} values {@code idfValues}
+     * (zeros when null) and the linear log-odds {@code z}.
+     */
+    public static float[] treeValues(float[] features, float[] lexical, float[] idfValues, double z) {
+        int lex = PairFeatures.LEXICAL.size(), extra = PairFeatures.EXTRA.size(), idfs = PairFeatures.IDF.size();
+        if (lexical.length < lex + extra)
+            throw new IllegalArgumentException("pair trees need " + (lex + extra) + " lexical values, got " + lexical.length);
+        float[] row = new float[lex + extra + idfs + 1];
+        System.arraycopy(features, features.length - lex, row, 0, lex);
+        System.arraycopy(lexical, lex, row, lex, extra);
+        if (idfValues != null) System.arraycopy(idfValues, 0, row, lex + extra, idfs);
+        row[lex + extra + idfs] = (float) z;
+        return row;
+    }
+
+    /** The columns of {@code values} (a {@link #treeValues} row) that trees on {@code names} read, in their order. */
+    public static float[] select(float[] values, List<String> names) {
+        float[] row = new float[names.size()];
+        for (int i = 0; i < row.length; i++) row[i] = values[KNOWN_TREE_FEATURES.indexOf(names.get(i))];
+        return row;
     }
 
     /** Log-odds of the linear part, from the full feature vector. */
@@ -80,12 +141,30 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         return 1 / (1 + Math.exp(-linearLogit(features)));
     }
 
-    /** Scores two records' embeddings {@code u}, {@code v} and their {@link PairFeatures#lexical} features. */
+    /**
+     * Scores two records' embeddings {@code u}, {@code v} and their {@link PairFeatures#lexical} features; for a head
+     * whose trees read {@link PairFeatures#IDF} features use {@link #score(Map, Map, float[], float[])}.
+     */
     public PairScore score(float[] u, float[] v, float[] lexical) {
+        if (trees != null && !java.util.Collections.disjoint(trees.features(), PairFeatures.IDF))
+            throw new IllegalStateException("pair head '" + name + "' reads IDF features: score the records, not only their features");
+        return score(u, v, lexical, null);
+    }
+
+    /** Scores two records from their embeddings {@code u}, {@code v} (computing their lexical and IDF features). */
+    public PairScore score(Map<String, String> left, Map<String, String> right, float[] u, float[] v) {
+        float[] idfValues = idf == null ? null : PairFeatures.idf(left, right, idf);
+        return score(u, v, PairFeatures.lexical(left, right), idfValues);
+    }
+
+    private PairScore score(float[] u, float[] v, float[] lexical, float[] idfValues) {
         if (u.length != inputDim || v.length != inputDim)
             throw new IllegalArgumentException("pair head '" + name + "' expects vectors of " + inputDim + ", got " + u.length + " and " + v.length);
         float[] x = PairFeatures.combine(u, v, lexical);
         if (trees == null) return PairScore.of(probability(x), threshold);
-        return PairScore.of(trees.probability(treeRow(x, lexical, linearLogit(x))), threshold);
+        if (trees.features().equals(TREE_FEATURES))
+            return PairScore.of(trees.probability(treeRow(x, lexical, linearLogit(x))), threshold);
+        double z = trees.features().contains(LINEAR_LOGIT) ? linearLogit(x) : 0;
+        return PairScore.of(trees.probability(select(treeValues(x, lexical, idfValues, z), trees.features())), threshold);
     }
 }

@@ -49,6 +49,24 @@ public final class DataFiles {
         });
     }
 
+    /**
+     * Product records of a JSON lines file, labels not needed: both sides of a pair line ({@code {"left", "right", ...}}),
+     * or the line's object itself as one record.
+     */
+    public static List<Map<String, String>> readRecords(Path file) {
+        List<Map<String, String>> out = new ArrayList<>();
+        readLines(file, node -> {
+            if (node.has("left") || node.has("right")) {
+                out.add(record(node.get("left"), "left"));
+                out.add(record(node.get("right"), "right"));
+            } else {
+                out.add(record(node, "record"));
+            }
+            return Boolean.TRUE;
+        });
+        return out;
+    }
+
     /** Parses each non-blank line as a JSON object; any refusal names the file and line. */
     private static <T> List<T> readLines(Path file, java.util.function.Function<JsonNode, T> parse) {
         List<T> out = new ArrayList<>();

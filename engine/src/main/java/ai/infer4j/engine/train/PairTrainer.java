@@ -9,6 +9,7 @@ import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairTrees;
 import ai.infer4j.engine.task.RecordFormat;
+import ai.infer4j.engine.task.TokenIdf;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,7 +36,7 @@ public final class PairTrainer {
 
     /** What to train: one or more train and valid files (combined), and how records become text. */
     public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
-                      int threads, TreeBooster.Params trees) {
+                      int threads, TreeBooster.Params trees, boolean treesReadLinear) {
         public Job {
             trainFiles = List.copyOf(trainFiles);
             validFiles = List.copyOf(validFiles);
@@ -44,7 +45,13 @@ public final class PairTrainer {
 
         /** A linear head (no trees). */
         public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads) {
-            this(headName, trainFiles, validFiles, format, seed, grid, threads, null);
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, null, false);
+        }
+
+        /** Trees on the similarity and IDF features (no linear log-odds), or a linear head when {@code trees} is null. */
+        public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads,
+                   TreeBooster.Params trees) {
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, false);
         }
     }
 
@@ -81,16 +88,56 @@ public final class PairTrainer {
         if (job.trees() == null)
             return new PairHead(job.headName(), job.format(), backbone.signature().width(), best.w, best.b,
                     best.report.bestThreshold(), meta);
-        return withTrees(job, best, rTrain, y, rValid, yValid, meta, progress, backbone.signature().width());
+        List<java.util.Map<String, String>> records = new ArrayList<>();
+        for (var set : List.of(train, valid))
+            for (LabeledPair p : set) {
+                records.add(p.pair().left());
+                records.add(p.pair().right());
+            }
+        TokenIdf idf = TokenIdf.of(records);
+        return withTrees(job, best, rTrain.withIdf(train, idf), y, rValid.withIdf(valid, idf), yValid, meta, progress,
+                backbone.signature().width(), idf);
     }
 
     /**
-     * Trees on the similarity features plus the linear log-odds: on train the log-odds come from models that did not see
-     * the row ({@value #STACK_FOLDS} folds), so the trees learn how far to trust it on new data; the threshold is the best
-     * F1 on valid.
+     * Trees on the similarity features and the IDF-weighted overlaps ({@link PairHead#IDF_TREE_FEATURES}), with the IDF of
+     * the train+valid records; with {@link Job#treesReadLinear} also the linear log-odds, on train from models that did not
+     * see the row ({@value #STACK_FOLDS} folds). The threshold is the best F1 on valid.
      */
     private static PairHead withTrees(Job job, Candidate best, Rows train, int[] y, Rows valid, int[] yValid, ObjectNode meta,
-                                      Progress progress, int width) {
+                                      Progress progress, int width, TokenIdf idf) {
+        int n = y.length;
+        List<String> names = new ArrayList<>(PairHead.IDF_TREE_FEATURES);
+        if (job.treesReadLinear()) names.add(PairHead.LINEAR_LOGIT);
+        double[] oof = job.treesReadLinear() ? outOfFold(job, best, train, y, progress) : new double[n];
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++)
+            rows[i] = PairHead.select(PairHead.treeValues(train.x()[i], train.lexical()[i], train.idf()[i], oof[i]), names);
+        PairTrees trees = TreeBooster.fit(rows, y, names, job.trees(), job.seed());
+        double[] s = new double[yValid.length];
+        for (int i = 0; i < s.length; i++) {
+            double z = job.treesReadLinear() ? logit(best.w, best.b, valid.x()[i]) : 0;
+            s[i] = trees.probability(PairHead.select(PairHead.treeValues(valid.x()[i], valid.lexical()[i], valid.idf()[i], z), names));
+        }
+        PairReport r = PairReport.of(s, yValid, 0.5);
+        r = PairReport.of(s, yValid, r.bestThreshold());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode t = meta.putObject("trees");
+        TreeBooster.Params p = job.trees();
+        t.put("trainer", "gradient-boosted trees (logistic loss) on " + names.size() + " features: similarity features"
+                + " and IDF-weighted token overlap (IDF over the " + idf.records() + " distinct train+valid records)"
+                + (job.treesReadLinear() ? " + linear log-odds (out-of-fold on train, " + STACK_FOLDS + " folds)" : ""));
+        t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
+                .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
+        meta.set("linearValid", meta.get("valid"));
+        meta.set("valid", scores(json, r));
+        ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
+        meta.put("objective", OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
+        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
+    }
+
+    /** Log-odds of the selected linear point for each train row from a model that did not see it ({@value #STACK_FOLDS} folds). */
+    private static double[] outOfFold(Job job, Candidate best, Rows train, int[] y, Progress progress) {
         int n = y.length;
         int[] fold = IntentCrossValidation.folds(n, STACK_FOLDS, job.seed());
         double[] oof = new double[n];
@@ -111,26 +158,7 @@ public final class PairTrainer {
             float b = sw.b()[1] - sw.b()[0];
             for (int i = 0; i < n; i++) if (fold[i] == f) oof[i] = logit(w, b, train.x()[i]);
         }
-        float[][] rows = new float[n][];
-        for (int i = 0; i < n; i++) rows[i] = PairHead.treeRow(train.x()[i], train.lexical()[i], oof[i]);
-        PairTrees trees = TreeBooster.fit(rows, y, PairHead.TREE_FEATURES, job.trees(), job.seed());
-        double[] s = new double[yValid.length];
-        for (int i = 0; i < s.length; i++)
-            s[i] = trees.probability(PairHead.treeRow(valid.x()[i], valid.lexical()[i], logit(best.w, best.b, valid.x()[i])));
-        PairReport r = PairReport.of(s, yValid, 0.5);
-        r = PairReport.of(s, yValid, r.bestThreshold());
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode t = meta.putObject("trees");
-        TreeBooster.Params p = job.trees();
-        t.put("trainer", "gradient-boosted trees (logistic loss) on " + PairHead.TREE_FEATURES.size()
-                + " features: similarity features + linear log-odds (out-of-fold on train, " + STACK_FOLDS + " folds)");
-        t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
-                .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
-        meta.set("linearValid", meta.get("valid"));
-        meta.set("valid", scores(json, r));
-        ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
-        meta.put("objective", OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
-        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees);
+        return oof;
     }
 
     private static float[] logistic(SoftmaxTrainer.Weights sw) {
@@ -152,8 +180,14 @@ public final class PairTrainer {
         return all;
     }
 
-    /** Feature rows and the full lexical features (incl. {@link PairFeatures#EXTRA}) of each pair. */
-    record Rows(float[][] x, float[][] lexical) { }
+    /** Feature rows, the full lexical features (incl. {@link PairFeatures#EXTRA}) and the IDF features (or null) of each pair. */
+    record Rows(float[][] x, float[][] lexical, float[][] idf) {
+        Rows withIdf(List<LabeledPair> data, TokenIdf table) {
+            float[][] v = new float[data.size()][];
+            for (int i = 0; i < v.length; i++) v[i] = PairFeatures.idf(data.get(i).pair().left(), data.get(i).pair().right(), table);
+            return new Rows(x, lexical, v);
+        }
+    }
 
     /** Feature rows of {@code data}: each distinct record text is embedded once (and cached on disk). */
     static Rows features(RecordFormat format, List<LabeledPair> data, Backbone backbone, EmbeddingCache cache,
@@ -176,7 +210,7 @@ public final class PairTrainer {
             lexical[i] = PairFeatures.lexical(p.left(), p.right());
             x[i] = PairFeatures.combine(v[sides[i][0]], v[sides[i][1]], lexical[i]);
         }
-        return new Rows(x, lexical);
+        return new Rows(x, lexical, null);
     }
 
     private record Candidate(double lr, double l2, int epochs, float[] w, float b, PairReport report) { }

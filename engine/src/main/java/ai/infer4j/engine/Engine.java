@@ -5,6 +5,9 @@ import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
+import ai.infer4j.engine.handler.BoundHandler;
+import ai.infer4j.engine.handler.Handler;
+import ai.infer4j.engine.handler.Handlers;
 import ai.infer4j.engine.task.Head;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;
@@ -57,16 +60,32 @@ public final class Engine implements AutoCloseable {
     private static final String HEAD_RESOURCE = "ai/infer4j/engine/heads/%s.json";
 
     private final EngineOptions options;
+    private final Handlers handlers;
     private final Map<String, Backbone> backbones = new LinkedHashMap<>();
     private final Map<Backbone, BatchScheduler> schedulers = new IdentityHashMap<>();
     private boolean closed;
 
-    private Engine(EngineOptions options) {
+    private Engine(EngineOptions options, Handlers handlers) {
         this.options = options;
+        this.handlers = java.util.Objects.requireNonNull(handlers, "handlers");
     }
 
+    /** An engine without custom handlers: archives may name only the built-in ones. */
     public static Engine create(EngineOptions options) {
-        return new Engine(options);
+        return new Engine(options, Handlers.none());
+    }
+
+    /**
+     * An engine whose archives may name the custom handlers in {@code handlers}. The caller keeps ownership: close
+     * the handlers after the engine.
+     */
+    public static Engine create(EngineOptions options, Handlers handlers) {
+        return new Engine(options, handlers);
+    }
+
+    /** The custom handlers archives may name (none by default). */
+    public Handlers handlers() {
+        return handlers;
     }
 
     public EngineOptions options() {
@@ -85,7 +104,7 @@ public final class Engine implements AutoCloseable {
         Path path = Path.of(ref);
         if (!Files.exists(path))
             throw new ModelNotFoundException("no model '" + ref + "': not a built-in model " + BUILTIN_MODELS + " and no such file or directory");
-        if (ModelArchive.isArchive(path)) return loadArchive(ModelArchive.open(path, options.cacheDir()));
+        if (ModelArchive.isArchive(path)) return withHandler(loadArchive(ModelArchive.open(path, options.cacheDir())), ref);
         if (Files.isDirectory(path)) return loadExport(path);
         if (ref.endsWith(".json")) return onBuiltinBackbone(HeadFiles.readHead(path));
         throw new ModelLoadException("cannot load '" + ref + "': expected a .mar archive, an archive or export directory, or a head .json");
@@ -124,6 +143,31 @@ public final class Engine implements AutoCloseable {
         } catch (IOException e) {
             throw new ModelLoadException("cannot read built-in head " + res + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model with the custom handler its manifest names, or as it is for a built-in handler name. Only the installed
+     * handlers can be named: no code is ever loaded from an archive (unknown names are refused, listing the installed).
+     */
+    private Model withHandler(Model model, String ref) {
+        Manifest m = model.manifest();
+        if (Manifest.HANDLERS.contains(m.handler())) return model;
+        var context = new Handler.Context(model.name(), model.version(), m.task(), model.labels(), handlerOptions(m));
+        return model.withHandler(handlers.bind(m.handler(), context, "model '" + m.modelName() + "' (archive " + ref + ")"));
+    }
+
+    private static Map<String, String> handlerOptions(Manifest m) {
+        JsonNode o = m.extra().get("handlerOptions");
+        if (o == null || o.isNull()) return Map.of();
+        if (!o.isObject()) throw new ModelLoadException("manifest handlerOptions must be an object of strings, got " + o.getNodeType());
+        Map<String, String> out = new LinkedHashMap<>();
+        for (var it = o.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isValueNode())
+                throw new ModelLoadException("manifest handlerOptions." + e.getKey() + " must be a string, number or boolean");
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
     }
 
     private Model loadArchive(Path dir) {
@@ -262,6 +306,8 @@ public final class Engine implements AutoCloseable {
      * they run on {@code here} after the current task, batched with whatever else is queued by then.
      */
     public CompletableFuture<List<Answer>> submit(Model model, Request request, Duration timeout, Executor here) {
+        BoundHandler h = model.handler();
+        if (h != null) return h.submit(request, timeout, (r, left) -> scheduler(model.backbone()).submit(model, model.plan(r), left, here));
         return scheduler(model.backbone()).submit(model, model.plan(request), timeout, here);
     }
 

@@ -6,7 +6,7 @@ package ai.infer4j.engine;
  */
 public sealed class InferenceException extends RuntimeException
         permits BadInputException, ModelNotFoundException, ModelLoadException, ModelConflictException, OverloadedException,
-                DeadlineExceededException, ModelExecutionException {
+                DeadlineExceededException, ModelExecutionException, HandlerException {
     private final int status;
 
     protected InferenceException(int status, String message, Throwable cause) {

@@ -3,6 +3,7 @@ package ai.infer4j.engine;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
+import ai.infer4j.engine.handler.BoundHandler;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.Classifier;
@@ -40,13 +41,25 @@ public final class Model {
     private final Backbone backbone;
     private final Task task;
     private final Manifest manifest;
+    /** The custom handler around the task, or null (the common case: then no request pays for the feature). */
+    private final BoundHandler handler;
 
     private Model(String name, String version, Backbone backbone, Task task, Manifest manifest) {
+        this(name, version, backbone, task, manifest, null);
+    }
+
+    private Model(String name, String version, Backbone backbone, Task task, Manifest manifest, BoundHandler handler) {
         this.name = Objects.requireNonNull(name, "name");
         this.version = Objects.requireNonNull(version, "version");
         this.backbone = Objects.requireNonNull(backbone, "backbone");
         this.task = Objects.requireNonNull(task, "task");
         this.manifest = manifest;
+        this.handler = handler;
+    }
+
+    /** This model with a custom handler around its task (see {@link ai.infer4j.engine.handler.Handler}). */
+    public Model withHandler(BoundHandler h) {
+        return new Model(name, version, backbone, task, manifest, Objects.requireNonNull(h, "handler"));
     }
 
     /** Softmax heads (primary first) on the backbone's pooled embedding. */
@@ -111,6 +124,11 @@ public final class Model {
         return backbone;
     }
 
+    /** The custom handler around this model's task, or null when it has none. */
+    public BoundHandler handler() {
+        return handler;
+    }
+
     /** The archive manifest this model came from, or null. */
     public Manifest manifest() {
         return manifest;
@@ -147,8 +165,17 @@ public final class Model {
         return task.answers(plan, vectors);
     }
 
-    /** Plans, runs the forward passes on the caller's thread (batches of {@link #BULK_BATCH}) and answers. */
+    /**
+     * Plans, runs the forward passes on the caller's thread (batches of {@link #BULK_BATCH}) and answers; with a custom
+     * handler, its phases run around that on the caller's thread too (no deadline here: the caller has the thread).
+     */
     public List<Answer> run(Request request) {
+        if (handler == null) return runTask(request);
+        Request handled = handler.before(request);
+        return handler.after(handled, runTask(handled));
+    }
+
+    private List<Answer> runTask(Request request) {
         Plan plan = plan(request);
         return answers(plan, backbone.forwardAll(plan.sequences(), BULK_BATCH, n -> { }));
     }
@@ -184,6 +211,6 @@ public final class Model {
 
     @Override
     public String toString() {
-        return name + "/" + version + " (" + task.kind() + " on " + backbone.id() + ")";
+        return name + "/" + version + " (" + task.kind() + " on " + backbone.id() + (handler == null ? "" : ", handler " + handler.name()) + ")";
     }
 }

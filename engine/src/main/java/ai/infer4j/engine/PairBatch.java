@@ -1,8 +1,11 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.handler.BoundHandler;
+import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.CrossEncoderPair;
 import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;
 
@@ -32,6 +35,33 @@ public final class PairBatch {
      * @param batchSize sequences per forward pass
      */
     public static List<Result> score(Model model, List<PairInput> pairs, Map<String, float[]> cache, int batchSize) {
+        BoundHandler h = model.handler();
+        return h == null ? scoreTask(model, pairs, cache, batchSize) : handled(model, h, pairs, cache, batchSize);
+    }
+
+    /**
+     * With a custom handler: its {@code before} rewrites the pairs (it must give record pairs back), and its {@code after}
+     * sees the pairs that could be scored with their answers (a pair's {@code truncated} flag is not tracked here: false).
+     */
+    private static List<Result> handled(Model model, BoundHandler h, List<PairInput> pairs, Map<String, float[]> cache, int batchSize) {
+        Request.Pairs request = h.beforePairs(new Request.Pairs(pairs));
+        List<Result> results = new ArrayList<>(scoreTask(model, request.pairs(), cache, batchSize));
+        List<Integer> scored = new ArrayList<>();
+        List<PairInput> scoredPairs = new ArrayList<>();
+        List<Answer> answers = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            if (results.get(i).score() == null) continue;
+            scored.add(i);
+            scoredPairs.add(request.pairs().get(i));
+            answers.add(new Answer.Matched(results.get(i).score(), false));
+        }
+        if (scored.isEmpty()) return results;
+        List<Answer> after = h.after(new Request.Pairs(scoredPairs), answers);
+        for (int k = 0; k < scored.size(); k++) results.set(scored.get(k), new Result(((Answer.Matched) after.get(k)).score(), null));
+        return results;
+    }
+
+    private static List<Result> scoreTask(Model model, List<PairInput> pairs, Map<String, float[]> cache, int batchSize) {
         if (model.task() instanceof BiEncoderPair bi) return biEncoder(model, bi, pairs, cache, batchSize);
         if (model.task() instanceof CrossEncoderPair cross) return crossEncoder(model, cross, pairs, batchSize);
         throw new BadInputException("model '" + model.name() + "' is not a pair model");

@@ -152,7 +152,7 @@ class ArchiveTest {
     @Test
     void refusesUnknownHandlerWithoutLoadingCode(@TempDir Path dir) throws IOException {
         Path mar = zip(dir.resolve("h.mar"), Map.of("MAR-INF/MANIFEST.json",
-                "{\"modelName\":\"x\",\"modelVersion\":\"1\",\"task\":\"classify\",\"handler\":\"com.evil.Handler\",\"backbone\":\"builtin:all-MiniLM-L6-v2\",\"heads\":[\"heads/x.json\"]}"));
+                "{\"modelName\":\"x\",\"modelVersion\":\"1\",\"task\":\"classify\",\"handler\":\"com/evil/Handler.class\",\"backbone\":\"builtin:all-MiniLM-L6-v2\",\"heads\":[\"heads/x.json\"]}"));
         assertThatThrownBy(() -> engine.load(mar.toString())).isInstanceOf(ModelLoadException.class).hasMessageContaining("never loads handler code");
     }
 

@@ -15,7 +15,9 @@ import java.util.Set;
  * @param task         {@code classify}, {@code embed} or {@code pair} (a pair head, or a cross-encoder {@code model.onnx}
  *                     without heads; {@code extra} may hold {@code "record": {"fields", "maxTokensPerSide"}} and
  *                     {@code "threshold"} for a cross-encoder)
- * @param handler      built-in handler name; only {@link #HANDLERS} are accepted (no code is loaded from archives)
+ * @param handler      a built-in handler ({@link #HANDLERS}, the default is the task's) or the name of a custom handler
+ *                     installed in {@code plugins_dir} (checked when the archive is loaded; no code is ever loaded from
+ *                     an archive); {@code extra} may hold {@code "handlerOptions"}, strings the handler reads
  * @param backbone     {@code model.onnx} (in the archive) or {@code builtin:all-MiniLM-L6-v2}
  * @param heads        head files in the archive, e.g. {@code heads/intent.json}; the first is the primary head
  * @param maxLength    tokens per sequence, special tokens included
@@ -37,9 +39,9 @@ public record Manifest(String modelName, String modelVersion, String task, Strin
             throw new ModelLoadException("manifest modelVersion must match [A-Za-z0-9_.-]{1,32}, got '" + modelVersion + "'");
         if (!TASKS.contains(task)) throw new ModelLoadException("manifest task must be one of " + TASKS + ", got '" + task + "'");
         if (handler == null) handler = task;
-        if (!HANDLERS.contains(handler))
-            throw new ModelLoadException("manifest handler '" + handler + "' is not a built-in handler " + HANDLERS
-                    + "; infer4j never loads handler code from an archive");
+        if (!HANDLERS.contains(handler) && !handler.matches("[A-Za-z0-9_.-]{1,64}"))
+            throw new ModelLoadException("manifest handler '" + handler + "' is neither a built-in handler " + HANDLERS
+                    + " nor a handler name ([A-Za-z0-9_.-]{1,64}) installed in plugins_dir; infer4j never loads handler code from an archive");
         if (backbone == null || backbone.isBlank()) throw new ModelLoadException("manifest has no 'backbone'");
         for (String h : heads)
             if (!h.startsWith("heads/") || !h.endsWith(".json") || h.contains(".."))

@@ -1,10 +1,13 @@
 package ai.infer4j.engine.eval;
 
+import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.LabeledPair;
 import ai.infer4j.engine.train.LabeledText;
@@ -16,18 +19,33 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Runs a classifier over labelled data and reports how well it did. */
+/** Runs a classifier over labelled data and reports how well it did; a model's custom handler takes part, as when served. */
 public final class Evaluation {
     private Evaluation() {
     }
 
     public static ClassificationReport classify(Model model, List<LabeledText> data, String oosLabel, Progress progress) {
-        var tokens = model.tokenize(data.stream().map(d -> TextInput.of(d.text())).toList());
-        float[][] v = model.backbone().forwardAll(tokens, 64, done -> progress.update("evaluate", done, data.size()));
-        List<String> predicted = new java.util.ArrayList<>(v.length);
-        for (float[] row : v) {
-            Prediction p = model.predict(row);
-            predicted.add(p.label());
+        float[][] v;
+        List<String> predicted = new java.util.ArrayList<>(data.size());
+        if (model.handler() == null) {
+            var tokens = model.tokenize(data.stream().map(d -> TextInput.of(d.text())).toList());
+            v = model.backbone().forwardAll(tokens, 64, done -> progress.update("evaluate", done, data.size()));
+            for (float[] row : v) {
+                Prediction p = model.predict(row);
+                predicted.add(p.label());
+            }
+        } else {
+            v = new float[data.size()][];
+            for (int start = 0; start < data.size(); start += 64) { // through the handler, as served
+                List<String> chunk = data.subList(start, Math.min(data.size(), start + 64)).stream().map(LabeledText::text).toList();
+                List<Answer> answers = model.run(Request.ofTexts(chunk));
+                for (int k = 0; k < answers.size(); k++) {
+                    if (!(answers.get(k) instanceof Answer.Classified c)) throw new BadInputException("model '" + model.name() + "' gives no labels");
+                    predicted.add(c.prediction().label());
+                    v[start + k] = c.vector();
+                }
+                progress.update("evaluate", start + chunk.size(), data.size());
+            }
         }
         boolean hasOos = oosLabel != null && model.labels().contains(oosLabel);
         List<String> truth = data.stream().map(LabeledText::label).toList();

@@ -6,7 +6,9 @@ import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.task.Head;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairHead;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,11 +37,17 @@ final class ArchiveCommand implements Callable<Integer> {
     @Option(names = "--backbone", description = "'builtin' (referenced, not copied) or an export directory with model.onnx + tokenizer.json (default: builtin)")
     String backbone = "builtin";
 
-    @Option(names = "--head", description = "head JSON files; the first is the primary head")
-    List<Path> heads = new ArrayList<>();
+    @Option(names = "--head", description = "head JSON files, or builtin:NAME (e.g. builtin:duplicate); the first is the primary head")
+    List<String> heads = new ArrayList<>();
 
-    @Option(names = "--task", description = "classify or embed (default: classify with heads or a logits model, else embed)")
+    @Option(names = "--task", description = "classify, embed or pair (default: pair with a pair head, classify with heads or a logits model, else embed)")
     String task;
+
+    @Option(names = "--handler", description = "custom handler installed in plugins_dir that the model runs through (default: none)")
+    String handler;
+
+    @Option(names = "--handler-option", description = "KEY=VALUE stored in the manifest's handlerOptions for the handler (repeatable)")
+    Map<String, String> handlerOptions = new LinkedHashMap<>();
 
     @Option(names = "--batch-size", description = "batching hint stored in the manifest (default: ${DEFAULT-VALUE})", defaultValue = "32")
     int batchSize;
@@ -53,25 +61,51 @@ final class ArchiveCommand implements Callable<Integer> {
     @Mixin
     EngineFlags engineFlags;
 
+    @Mixin
+    HandlerFlags handlerFlags;
+
     @Spec
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         boolean builtin = backbone.equals("builtin");
         Map<String, Path> headFiles = new LinkedHashMap<>();
-        for (Path h : heads) headFiles.put("heads/" + HeadFiles.read(h).name() + ".json", h);
-        String t = task != null ? task : !heads.isEmpty() || !builtin && hasLogits() ? "classify" : "embed";
-        Manifest m = new Manifest(name, version, t, t, builtin ? BackboneFiles.BUILTIN : "model.onnx",
+        boolean pairHead = false;
+        for (String ref : heads) {
+            Path h = headFile(ref);
+            Head head = HeadFiles.readHead(h);
+            if (headFiles.isEmpty()) pairHead = head instanceof PairHead;
+            headFiles.put("heads/" + head.name() + ".json", h);
+        }
+        String t = task != null ? task : pairHead ? "pair" : !heads.isEmpty() || !builtin && hasLogits() ? "classify" : "embed";
+        Map<String, com.fasterxml.jackson.databind.JsonNode> extra = handlerOptions.isEmpty() ? Map.of()
+                : Map.of("handlerOptions", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(handlerOptions));
+        Manifest m = new Manifest(name, version, t, handler != null ? handler : t, builtin ? BackboneFiles.BUILTIN : "model.onnx",
                 new ArrayList<>(headFiles.keySet()), engineFlags.maxLength,
-                Map.of("batchSize", batchSize, "maxBatchDelayMs", maxBatchDelayMs), Map.of());
+                Map.of("batchSize", batchSize, "maxBatchDelayMs", maxBatchDelayMs), extra);
         ModelArchive.write(m, builtin ? null : Path.of(backbone), headFiles, out);
-        try (Engine engine = Engine.create(engineFlags.options())) {
+        try (var handlers = handlerFlags.load(); Engine engine = Engine.create(engineFlags.options(), handlers)) {
             Model loaded = engine.load(out.toString());
             spec.commandLine().getOut().printf("wrote %s (%s, %d bytes)%n", out, loaded,
                     Files.isRegularFile(out) ? out.toFile().length() : 0);
         }
         return 0;
+    }
+
+    /** A head file, or a built-in head ({@code builtin:NAME}) written to a temporary file. */
+    private static Path headFile(String ref) throws java.io.IOException {
+        if (!ref.startsWith("builtin:")) return Path.of(ref);
+        String name = ref.substring("builtin:".length());
+        Path tmp = Files.createTempDirectory("infer4j-head").resolve(name + ".json");
+        tmp.toFile().deleteOnExit();
+        tmp.getParent().toFile().deleteOnExit();
+        try {
+            HeadFiles.write(Engine.builtinPairHead(name), tmp);
+        } catch (ai.infer4j.engine.ModelLoadException notPair) {
+            HeadFiles.write(Engine.builtinHead(name), tmp);
+        }
+        return tmp;
     }
 
     private boolean hasLogits() {

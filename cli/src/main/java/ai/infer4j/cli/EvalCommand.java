@@ -53,12 +53,15 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin
     EngineFlags engineFlags;
 
+    @Mixin
+    HandlerFlags handlerFlags;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        try (Engine engine = Engine.create(engineFlags.options())) {
+        try (var handlers = handlerFlags.load(); Engine engine = Engine.create(engineFlags.options(), handlers)) {
             Model m = engine.load(model);
             if (m.task() instanceof PairTask) return evalPairs(m);
             var rows = DataFiles.readLabeled(data);

@@ -22,6 +22,8 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InferenceException ie) {
                 cmd.getErr().println("error: " + ie.getMessage());
+                if (ie instanceof ai.infer4j.engine.HandlerException && ie.getCause() != null)
+                    ie.getCause().printStackTrace(cmd.getErr()); // the handler's own failure, for its author
                 return 2;
             }
             if (e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {

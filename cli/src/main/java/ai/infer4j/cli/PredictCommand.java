@@ -47,6 +47,9 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     EngineFlags engineFlags;
 
+    @Mixin
+    HandlerFlags handlerFlags;
+
     @Spec
     CommandSpec spec;
 
@@ -55,7 +58,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Engine engine = Engine.create(engineFlags.options())) {
+        try (var handlers = handlerFlags.load(); Engine engine = Engine.create(engineFlags.options(), handlers)) {
             Model m = engine.load(model);
             if (texts.size() == 1 && texts.get(0).equals("-")) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -35,6 +35,14 @@ public interface Handler {
     String name();
 
     /**
+     * Checks a model's settings once, when a model that names this handler is loaded: throw
+     * {@link IllegalArgumentException} saying what to fix (e.g. a bad {@code handlerOptions} value) and the model is
+     * refused at registration (400) instead of failing every request. The default accepts anything.
+     */
+    default void validate(Context context) {
+    }
+
+    /**
      * The request the model sees, made from the caller's. It must have as many inputs as {@code request}: answers go
      * back one per caller input, in order. The default returns it unchanged.
      */

@@ -156,6 +156,11 @@ public final class Handlers implements AutoCloseable {
             throw new ModelLoadException(what + " names handler '" + name + "', which is not installed; installed handlers: " + names()
                     + (dir == null ? " (no plugins_dir is set)" : " (from plugins_dir " + dir + ")")
                     + ". Put the handler's jar in plugins_dir: infer4j never loads handler code from an archive");
+        try {
+            h.validate(context);
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(what + ": handler '" + name + "' refuses its settings: " + e.getMessage(), e);
+        }
         return new BoundHandler(h, context, pool, listener);
     }
 

@@ -34,6 +34,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-store", description = "directory that relative model paths resolve against")
     Path modelStore;
 
+    @Option(names = "--plugins-dir", description = "directory of custom handler jars that archives may name (default: none)")
+    Path pluginsDir;
+
     @Mixin
     BatchFlags batching;
 
@@ -79,6 +82,7 @@ final class ServeCommand implements Callable<Integer> {
         put(p, "grpc_address", grpcAddress);
         put(p, "load_models", models == null ? null : String.join(",", models));
         put(p, "model_store", modelStore);
+        put(p, "plugins_dir", pluginsDir);
         p.putAll(batching.keys());
         put(p, "auth_token_file", authTokenFile);
         put(p, "precision", precision);

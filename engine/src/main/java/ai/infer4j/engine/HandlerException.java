@@ -13,6 +13,11 @@ public final class HandlerException extends InferenceException {
         this.incident = incident;
     }
 
+    @Override
+    public String type() {
+        return "HandlerFailed";
+    }
+
     /** Random id that ties the client's error to the server log line with the stack trace. */
     public String incident() {
         return incident;

@@ -2,6 +2,7 @@ package ai.infer4j.server;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.handler.Handlers;
 import ai.infer4j.monitor.LiveMonitor;
 import ai.infer4j.monitor.Monitor;
 import ai.infer4j.server.http.HttpListener;
@@ -45,6 +46,10 @@ public final class InferenceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InferenceServer.class);
 
     private final ServerConfig config;
+    /** Handler calls that run at once, and that may wait for a thread (beyond: 503). */
+    private static final int HANDLER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors()), HANDLER_QUEUE = 1024;
+
+    private final Handlers handlers;
     private final Engine engine;
     private final ServerMetrics metrics;
     private final LiveMonitor monitor;
@@ -66,8 +71,10 @@ public final class InferenceServer implements AutoCloseable {
         this.config = config;
         EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.workers().intraOpThreads());
         if (config.models().cacheDir() != null) opts = opts.withCacheDir(config.models().cacheDir());
-        this.engine = Engine.create(opts);
         this.metrics = new ServerMetrics();
+        this.handlers = config.models().pluginsDir() == null ? Handlers.none()
+                : Handlers.load(config.models().pluginsDir(), HANDLER_THREADS, HANDLER_QUEUE, metrics.handlerListener());
+        this.engine = Engine.create(opts, handlers);
         this.registry = new ModelRegistry(engine, metrics, config.limits().drainTimeout());
         this.monitor = Monitor.startLive(config.capture(), java.time.Clock.systemUTC());
         metrics.trackCapture(monitor);
@@ -237,6 +244,7 @@ public final class InferenceServer implements AutoCloseable {
         if (metricsServer != null) metricsServer.stop();
         managementExecutor.shutdownNow();
         engine.close();
+        handlers.close();
         io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         log.info("server stopped");

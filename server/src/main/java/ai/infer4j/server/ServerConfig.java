@@ -89,9 +89,10 @@ public record ServerConfig(Listeners listeners, Models models, Limits limits, Wo
      * @param store    directory that relative model URLs resolve against ({@code model_store}), or null
      * @param load     models loaded at start ({@code load_models}): name → reference (built-in name, archive or path)
      * @param cacheDir where archives are extracted ({@code cache_dir}; null: the engine default)
+     * @param pluginsDir directory of custom handler jars that archives may name ({@code plugins_dir}), or null: none
      */
-    public record Models(Path store, Map<String, String> load, Path cacheDir) {
-        public static final List<String> KEYS = List.of("model_store", "load_models", "cache_dir");
+    public record Models(Path store, Map<String, String> load, Path cacheDir, Path pluginsDir) {
+        public static final List<String> KEYS = List.of("model_store", "load_models", "cache_dir", "plugins_dir");
 
         public Models {
             load = Map.copyOf(new LinkedHashMap<>(load));
@@ -100,7 +101,8 @@ public record ServerConfig(Listeners listeners, Models models, Limits limits, Wo
         Models with(Properties p, Path base) {
             return new Models(p.containsKey("model_store") ? resolve(base, p.getProperty("model_store")) : store,
                     p.containsKey("load_models") ? parseModels(p.getProperty("load_models")) : load,
-                    p.containsKey("cache_dir") ? resolve(base, p.getProperty("cache_dir")) : cacheDir);
+                    p.containsKey("cache_dir") ? resolve(base, p.getProperty("cache_dir")) : cacheDir,
+                    p.containsKey("plugins_dir") ? resolve(base, p.getProperty("plugins_dir")) : pluginsDir);
         }
     }
 
@@ -186,7 +188,7 @@ public record ServerConfig(Listeners listeners, Models models, Limits limits, Wo
         int cores = Runtime.getRuntime().availableProcessors();
         return new ServerConfig(
                 new Listeners(address("127.0.0.1:8080"), address("127.0.0.1:8081"), address("127.0.0.1:8082"), address("127.0.0.1:8083")),
-                new Models(null, Map.of("intent", "intent"), null),
+                new Models(null, Map.of("intent", "intent"), null, null),
                 new Limits(6_553_500, Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(10)),
                 new Workers(cores, 1, BatchPolicy.defaults()),
                 new Security(null, List.of()),

@@ -268,6 +268,7 @@ public final class OpenInferenceGrpc extends GRPCInferenceServiceGrpc.GRPCInfere
             HttpSupport.error(e, "gRPC ModelInfer").release(); // logs it with an incident id
             return Status.INTERNAL.withDescription("internal error; the server log has details").asRuntimeException();
         }
+        if (ie.status() >= 500 && ie.status() != 503) HttpSupport.error(ie, "gRPC ModelInfer").release(); // logs it (e.g. a handler's incident)
         Status s = switch (ie.status()) {
             case 400, 413, 422 -> Status.INVALID_ARGUMENT;
             case 404 -> Status.NOT_FOUND;

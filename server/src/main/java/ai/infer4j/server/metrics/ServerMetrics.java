@@ -2,6 +2,7 @@ package ai.infer4j.server.metrics;
 
 import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchScheduler;
+import ai.infer4j.engine.handler.HandlerListener;
 import ai.infer4j.monitor.LiveMonitor;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -31,6 +32,7 @@ public final class ServerMetrics {
     private final Histogram paddingRatio;
     private final Counter expired;
     private final Counter loadFailures;
+    private final Histogram handlerTime;
 
     public ServerMetrics() {
         requests = Counter.builder().name("infer4j_requests").help("Inference requests answered, by model, version and HTTP status")
@@ -49,6 +51,8 @@ public final class ServerMetrics {
                 .labelNames("backbone").register(registry);
         loadFailures = Counter.builder().name("infer4j_model_load_failures").help("Models that failed to load or warm up")
                 .labelNames("model").register(registry);
+        handlerTime = Histogram.builder().name("infer4j_handler_seconds").help("Time in custom handler phases (before, after), per call")
+                .labelNames("handler", "phase").classicUpperBounds(LATENCY_BUCKETS).register(registry);
         GaugeWithCallback.builder().name("infer4j_queue_depth").help("Sequences waiting in the batching queue").labelNames("backbone")
                 .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.queueDepth(), name))).register(registry);
         GaugeWithCallback.builder().name("infer4j_workers").help("Worker threads per backbone").labelNames("backbone")
@@ -69,6 +73,11 @@ public final class ServerMetrics {
 
     public PrometheusRegistry registry() {
         return registry;
+    }
+
+    /** Records custom handler calls as {@code infer4j_handler_seconds{handler,phase}}. */
+    public HandlerListener handlerListener() {
+        return (handler, phase, nanos) -> handlerTime.labelValues(handler, phase).observe(nanos / 1e9);
     }
 
     /** A listener that records one backbone's batches. */

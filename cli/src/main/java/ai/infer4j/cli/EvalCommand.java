@@ -110,7 +110,8 @@ final class EvalCommand implements Callable<Integer> {
             records.add(r.pair().right());
         }
         PairHead h = bi.head().withIdf(TokenIdf.of(records));
-        return Model.biEncoder(m.name(), m.version(), m.backbone(), h, m.manifest());
+        Model adapted = Model.biEncoder(m.name(), m.version(), m.backbone(), h, m.manifest());
+        return m.handler() == null ? adapted : adapted.withHandler(m.handler()); // keep a custom handler
     }
 
     private void writeReport(com.fasterxml.jackson.databind.JsonNode json) throws java.io.IOException {

@@ -10,7 +10,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.eval.ClassificationReport;
 import ai.infer4j.engine.eval.Evaluation;
 import ai.infer4j.engine.eval.PairReport;
-import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.data.DataFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package ai.infer4j.cli;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.monitor.Monitor;
 import ai.infer4j.monitor.baseline.Constraints;
 import ai.infer4j.monitor.baseline.BaselineStatistics;

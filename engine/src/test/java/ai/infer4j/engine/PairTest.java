@@ -10,7 +10,7 @@ import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.task.RecordFormat;
-import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.PairTrainer;
 import ai.infer4j.engine.train.TreeBooster;

@@ -1,6 +1,6 @@
 package ai.infer4j.engine;
 
-import ai.infer4j.engine.train.DataFiles;
+import ai.infer4j.engine.data.DataFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -5,8 +5,8 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.task.PairScore;
-import ai.infer4j.engine.train.DataFiles;
-import ai.infer4j.engine.train.LabeledPair;
+import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.data.LabeledPair;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;

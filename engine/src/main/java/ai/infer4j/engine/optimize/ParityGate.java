@@ -6,7 +6,7 @@ import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.eval.ClassificationReport;
-import ai.infer4j.engine.train.LabeledText;
+import ai.infer4j.engine.data.LabeledText;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,6 +3,8 @@ package ai.infer4j.engine.train;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.task.PairFeatures;

@@ -8,7 +8,7 @@ import ai.infer4j.engine.TinyModels;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
-import ai.infer4j.engine.train.LabeledText;
+import ai.infer4j.engine.data.LabeledText;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

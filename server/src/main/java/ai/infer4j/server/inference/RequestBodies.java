@@ -129,7 +129,7 @@ final class RequestBodies {
     /** A pair side: a JSON object of fields, or a string (a record with the single field "text"). */
     private static Map<String, String> record(JsonNode n, String where) {
         try {
-            return ai.infer4j.engine.train.DataFiles.record(n, where.substring(where.lastIndexOf('.') + 1));
+            return ai.infer4j.engine.data.DataFiles.record(n, where.substring(where.lastIndexOf('.') + 1));
         } catch (BadInputException e) {
             throw e.withPrefix(where.substring(0, where.lastIndexOf('.')) + ": ");
         }

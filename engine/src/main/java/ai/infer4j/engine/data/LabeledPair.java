@@ -1,4 +1,4 @@
-package ai.infer4j.engine.train;
+package ai.infer4j.engine.data;
 
 import ai.infer4j.engine.PairInput;
 

@@ -5,7 +5,7 @@ import ai.infer4j.bench.load.HttpTarget;
 import ai.infer4j.bench.load.InProcessTarget;
 import ai.infer4j.bench.load.Inputs;
 import ai.infer4j.bench.load.LoadSpec;
-import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.load.RunResult;
 import ai.infer4j.bench.load.Target;
 import ai.infer4j.bench.record.Comparison;

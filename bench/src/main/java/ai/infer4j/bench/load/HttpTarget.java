@@ -1,5 +1,6 @@
 package ai.infer4j.bench.load;
 
+import ai.infer4j.bench.record.Outcome;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package ai.infer4j.bench.load;
 
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.EngineOptions;
 import ai.infer4j.engine.InferenceException;

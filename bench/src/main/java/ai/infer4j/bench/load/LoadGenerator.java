@@ -2,6 +2,7 @@ package ai.infer4j.bench.load;
 
 import ai.infer4j.bench.record.IntervalRecorder;
 import ai.infer4j.bench.record.IntervalRow;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.record.RunSummary;
 import org.HdrHistogram.HistogramLogWriter;
 

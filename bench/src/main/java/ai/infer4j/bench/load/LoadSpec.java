@@ -1,5 +1,6 @@
 package ai.infer4j.bench.load;
 
+import ai.infer4j.bench.record.Outcome;
 import java.time.Duration;
 import java.util.Objects;
 

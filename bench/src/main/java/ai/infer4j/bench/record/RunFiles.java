@@ -1,6 +1,5 @@
 package ai.infer4j.bench.record;
 
-import ai.infer4j.bench.load.Outcome;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.HdrHistogram.EncodableHistogram;

@@ -1,6 +1,5 @@
 package ai.infer4j.bench.record;
 
-import ai.infer4j.bench.load.Outcome;
 import org.HdrHistogram.Histogram;
 
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package ai.infer4j.bench.tune;
 
 import ai.infer4j.bench.load.HttpTarget;
 import ai.infer4j.bench.load.InProcessTarget;
-import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.load.Target;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.server.InferenceServer;

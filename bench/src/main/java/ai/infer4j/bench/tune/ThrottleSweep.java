@@ -3,7 +3,7 @@ package ai.infer4j.bench.tune;
 import ai.infer4j.bench.Bench;
 import ai.infer4j.bench.load.Inputs;
 import ai.infer4j.bench.load.LoadSpec;
-import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.load.Target;
 import ai.infer4j.bench.record.RunSummary;
 

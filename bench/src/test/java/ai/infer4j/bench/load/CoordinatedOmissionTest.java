@@ -1,6 +1,7 @@
 package ai.infer4j.bench.load;
 
 import ai.infer4j.bench.Bench;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.record.RunSummary;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,6 @@ package ai.infer4j.bench.record;
 import ai.infer4j.bench.Bench;
 import ai.infer4j.bench.load.Inputs;
 import ai.infer4j.bench.load.LoadSpec;
-import ai.infer4j.bench.load.Outcome;
 import ai.infer4j.bench.load.RunResult;
 import ai.infer4j.bench.load.Target;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package ai.infer4j.bench.tune;
 
-import ai.infer4j.bench.load.Outcome;
+import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.load.Target;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package ai.infer4j.bench.load;
+package ai.infer4j.bench.record;
 
 import java.util.List;
 

@@ -101,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The same model with its pair head's IDF counted over the records of {@code rows}. */
-    static Model adaptIdf(Model m, java.util.List<ai.infer4j.engine.train.LabeledPair> rows) {
+    static Model adaptIdf(Model m, java.util.List<ai.infer4j.engine.data.LabeledPair> rows) {
         if (!(m.task() instanceof BiEncoderPair bi) || bi.head().idf() == null)
             throw new BadInputException("--idf-from-data needs a pair model whose head has IDF features (trained with --trees)");
         java.util.List<java.util.Map<String, String>> records = new java.util.ArrayList<>();

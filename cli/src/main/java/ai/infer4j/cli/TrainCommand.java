@@ -157,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
         if (head == null) throw new BadInputException("--adapt-idf " + adaptIdf + " is not a pair head");
         if (head.idf() == null) throw new BadInputException("--adapt-idf: head " + adaptIdf + " has no IDF features (train it with --trees)");
         List<java.util.Map<String, String>> records = new java.util.ArrayList<>();
-        for (Path f : train) records.addAll(ai.infer4j.engine.train.DataFiles.readRecords(f));
+        for (Path f : train) records.addAll(ai.infer4j.engine.data.DataFiles.readRecords(f));
         TokenIdf idf = TokenIdf.of(records);
         HeadFiles.write(head.withIdf(idf), out);
         PrintWriter w = spec.commandLine().getOut();

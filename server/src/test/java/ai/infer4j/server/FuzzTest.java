@@ -35,6 +35,7 @@ class FuzzTest {
         assertThat(r.tried()).isEqualTo(1200);
         assertThat(r.byKind()).hasSize(12);
         assertThat(r.goodRequests()).isEqualTo(1200);
+        TestServers.awaitCounted(server);
         assertThat(server.inFlight()).as("admitted requests not yet answered").isZero();
     }
 

@@ -39,6 +39,7 @@ class PrecisionTest {
             assertThat(versions).hasSize(2);
             assertThat(s.registry().defaultVersion("intent")).isEqualTo("1-int8");
             assertThat(TestServers.post(s.inferencePort(), "/predictions/intent", "{\"text\": \"hi\"}").statusCode()).isEqualTo(200);
+            TestServers.awaitCounted(s);
             assertThat(TestServers.metric(s, "infer4j_requests_total{model=\"intent\",status=\"200\",version=\"1-int8\"}")).isEqualTo(1);
         }
     }

@@ -36,6 +36,16 @@ final class TestServers {
         return InferenceServer.start(ServerConfig.defaults().with(p, null));
     }
 
+    /**
+     * Waits (at most 5 s) until the server has counted every admitted request. It counts a request (metrics, in flight)
+     * just after writing the answer, so a client can read the answer a moment before the count moves; a request that
+     * is never counted still fails the caller's assertion.
+     */
+    static void awaitCounted(InferenceServer s) {
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (s.inFlight() > 0 && System.nanoTime() < until) Thread.yield();
+    }
+
     /** An archive serving the built-in intent head under {@code name}/{@code version}. */
     static Path intentArchive(Path dir, String name, String version) {
         Path head = dir.resolve("intent-head.json");

@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 /** Builds an INT8 or graph-optimized variant archive behind an accuracy-parity gate, or benchmarks the variants. */
 @Command(name = "optimize", mixinStandardHelpOptions = true,
         description = {"Write an optimized variant of a model: ONNX Runtime graph optimization, INT8 weights (--precision int8),",
-                "checked against the FP32 model on --eval data (top-1 agreement, accuracy drop, embedding cosine).",
+                "checked against the FP32 model on --eval data (top-1 agreement, accuracy drop, embedding cosine; pair models:",
+                "duplicate-decision agreement, F1 drop). INT8 forms are tried fastest first; the first that passes is written.",
                 "Exit code 3: the parity gate refused the variant (nothing written unless --force).",
                 "--bench: FP32 vs infer4j INT8 vs the artifact INT8 (and any --compare ONNX model): batch-1 latency, throughput, parity,",
                 "measured in one run, alternating (writes both variants under --out)."})
@@ -49,8 +50,9 @@ final class OptimizeCommand implements Callable<Integer> {
             defaultValue = "infer4j")
     String source;
 
-    @Option(names = "--eval", description = "labelled JSON lines for the parity gate")
-    Path eval;
+    @Option(names = "--eval", split = ",", description = {"labelled JSON lines for the parity gate (several files: one set);",
+            "for a pair model (duplicate) labelled pairs, e.g. ../shared/data/products/amazon-google/valid.jsonl,../shared/data/products/walmart-amazon/valid.jsonl"})
+    List<Path> eval = new ArrayList<>();
 
     @Option(names = "--retrain", description = "training JSON lines: re-train the head on the variant if the gate fails")
     Path retrain;
@@ -76,9 +78,10 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--smooth-all", description = "smooth every quantized MatMul, not only the feed-forward down-projections")
     boolean smoothAll;
 
-    @Option(names = "--no-token-scale", description = "no per-token activation ranges for the feed-forward down-projections"
-            + " (by default each row of their input is scaled to max |x| = 1 before quantizing and scaled back after)")
-    boolean noTokenScale;
+    @Option(names = "--token-scale", negatable = true, description = {"per-token activation ranges for the feed-forward down-projections"
+            + " (each row of their input is scaled to max |x| = 1 before quantizing and back after): closer to float, ~16% slower.",
+            "Default (--no-token-scale): not in the first form, but the first fallback when the gate refuses it (--keep-float '^$' turns fallbacks off)."})
+    boolean tokenScale;
 
     @Option(names = "--unfused", description = "quantize MatMuls one by one and fuse no residual LayerNorm (the first INT8 form; for comparison)")
     boolean unfused;
@@ -146,7 +149,7 @@ final class OptimizeCommand implements Callable<Integer> {
 
     private Int8Quantizer.Options quantization() {
         Int8Quantizer.Options o = Int8Quantizer.Options.defaults().withReduceRange(reduceRange).withKeepFloat(keepFloat)
-                .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(!noTokenScale);
+                .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(tokenScale);
         if (unfused) o = o.withMergeSiblings(false).withFuse(false);
         return floatEmbeddings ? o.withEmbeddingRows(0) : o;
     }
@@ -171,8 +174,9 @@ final class OptimizeCommand implements Callable<Integer> {
     }
 
     private int bench(Engine engine, PrintWriter stdout) {
-        if (eval == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bench needs --eval");
-        List<LabeledText> data = DataFiles.readLabeled(eval);
+        if (eval.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bench needs --eval");
+        List<LabeledText> data = new ArrayList<>();
+        for (Path f : eval) data.addAll(DataFiles.readLabeled(f));
         ProgressBar progress = new ProgressBar(System.err);
         Model fp32 = engine.load(model);
         Map<String, Model> variants = new LinkedHashMap<>();

@@ -70,12 +70,13 @@ public final class Int8Quantizer {
 
         /**
          * Every constant MatMul/Gemm in INT8 with full-range 8-bit per-column weights, Q/K/V merged, residual
-         * LayerNorms fused, exact GELU kept, word-embedding table in int8, per-token activation ranges for the
-         * feed-forward down-projections. Full range is exact on CPUs with AVX-512 VNNI / AVX-VNNI (and on ARM);
+         * LayerNorms fused, exact GELU kept, word-embedding table in int8, per-tensor activation ranges everywhere
+         * (the fastest form; {@link #withTokenScale} adds per-token ranges for the feed-forward down-projections, which
+         * is closer to float and slower). Full range is exact on CPUs with AVX-512 VNNI / AVX-VNNI (and on ARM);
          * {@link #withReduceRange} gives 7-bit weights for older x86 CPUs.
          */
         public static Options defaults() {
-            return new Options(false, 0, null, false, true, true, false, 4096, 0, false, true);
+            return new Options(false, 0, null, false, true, true, false, 4096, 0, false, false);
         }
 
         /** The first INT8 form infer4j wrote: 7-bit weights, MatMuls one by one, no fusion, tables in float. */

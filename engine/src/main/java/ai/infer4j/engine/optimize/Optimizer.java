@@ -1,7 +1,5 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.task.Classifier;
-import ai.infer4j.engine.task.Embedder;
 import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
@@ -15,10 +13,14 @@ import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
 import ai.infer4j.engine.optimize.OptimizeRequest.Source;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
+import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.train.EmbeddingCache;
+import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.data.LabeledText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,9 +86,9 @@ public final class Optimizer {
 
     public static OptimizeResult run(Engine engine, OptimizeRequest req, Progress progress) {
         Model base = engine.load(req.model());
-        if (!(base.task() instanceof Classifier || base.task() instanceof Embedder))
-            throw new BadInputException("optimize handles classify and embed models; '" + base.name() + "' is a pair model");
-        List<LabeledText> eval = req.evalFile() == null ? null : DataFiles.readLabeled(req.evalFile());
+        if (req.retrainFile() != null && base.heads().isEmpty())
+            throw new BadInputException("--retrain re-fits a softmax head; '" + base.name() + "' is a " + base.task().kind() + " model without one");
+        ParityGate gate = gate(base, req);
         Path stage;
         try {
             Files.createDirectories(engine.options().cacheDir().resolve("optimize"));
@@ -95,26 +97,29 @@ public final class Optimizer {
             throw new UncheckedIOException("cannot create a work directory under " + engine.options().cacheDir(), e);
         }
         try {
-            Attempt a = attempt(engine, base, req, req.quantization(), eval, stage, 0, progress);
+            // the forms to try, fastest first (docs/perf.md measures the order); the gate takes the first that passes
+            List<Candidate> candidates = candidates(req);
+            List<ObjectNode> refused = new ArrayList<>();
+            Attempt a = null;
             ParityReport before = null;
-            if (failed(a) && canRefit(req, base)) {
-                before = a.parity;
-                refit(engine, base, req, a, eval, progress);
-            }
-            if (failed(a) && canFallBack(req)) {
-                log.info("gate failed with every MatMul in INT8 ({}); trying again with the widest-input MatMuls in float",
-                        a.parity.failures());
-                Attempt first = a;
-                a = attempt(engine, base, req, req.quantization().withKeepWidest(true), eval, stage, 1, progress);
-                a.optimization.with("quantization").put("fallback", "the widest-input MatMuls (feed-forward down-projections) "
-                        + "stay in float: with every MatMul in INT8 the gate failed");
-                a.optimization.with("quantization").set("allInt8Parity", first.parity.toJson());
-                before = null;
-                if (failed(a) && canRefit(req, base)) {
-                    before = a.parity;
-                    refit(engine, base, req, a, eval, progress);
+            for (int n = 0; n < candidates.size(); n++) {
+                Candidate c = candidates.get(n);
+                if (a != null) {
+                    log.info("gate failed for the form '{}' ({}); trying '{}'", candidates.get(n - 1).form(), a.parity.failures(), c.form());
+                    ObjectNode r = JSON.createObjectNode().put("form", candidates.get(n - 1).form());
+                    r.set("parity", a.parity.toJson());
+                    refused.add(r);
                 }
+                a = attempt(engine, base, req, c.options(), gate, stage, n, progress);
+                a.optimization.with("quantization").put("form", c.form());
+                before = null;
+                if (failed(a) && req.retrainFile() != null) {
+                    before = a.parity;
+                    refit(engine, base, req, a, gate, progress);
+                }
+                if (!failed(a)) break;
             }
+            if (!refused.isEmpty()) a.optimization.with("quantization").set("refusedForms", JSON.valueToTree(refused));
             ObjectNode report = null;
             if (a.parity != null) {
                 report = a.parity.toJson();
@@ -135,6 +140,47 @@ public final class Optimizer {
         }
     }
 
+    /** The gate for this model's task on the request's evaluation files, or null without any. */
+    private static ParityGate gate(Model base, OptimizeRequest req) {
+        if (req.evalFiles().isEmpty()) return null;
+        if (base.task() instanceof PairTask) {
+            List<LabeledPair> pairs = new ArrayList<>();
+            for (Path f : req.evalFiles()) pairs.addAll(DataFiles.readPairs(f));
+            return ParityGate.forPairs(base, pairs, req.thresholds());
+        }
+        List<LabeledText> texts = new ArrayList<>();
+        for (Path f : req.evalFiles()) texts.addAll(DataFiles.readLabeled(f));
+        return ParityGate.forTexts(base, texts, req.oosLabel(), req.thresholds());
+    }
+
+    /** One form of the variant to build and gate, named for the manifest and the log. */
+    record Candidate(String form, Int8Quantizer.Options options) { }
+
+    /**
+     * What to try, fastest first: the requested form; then, for infer4j's INT8 when the request leaves the fallbacks on
+     * (no {@code keepFloat}, no {@code keepWidest}), per-token activation ranges for the widest-input MatMuls (0.84x
+     * the speed, recovers most of the gap), then those MatMuls in float (0.70x).
+     */
+    static List<Candidate> candidates(OptimizeRequest req) {
+        Int8Quantizer.Options q = req.quantization();
+        List<Candidate> c = new ArrayList<>();
+        if (req.precision() != Precision.INT8 || req.source() != Source.INFER4J) {
+            c.add(new Candidate(req.source() == Source.ARTIFACT ? "artifact" : "fp32", q));
+            return c;
+        }
+        c.add(new Candidate(form(q), q));
+        if (q.keepWidest() || q.keepFloat() != null) return c;
+        if (!q.tokenScale()) c.add(new Candidate(form(q.withTokenScale(true)), q.withTokenScale(true)));
+        c.add(new Candidate(form(q.withKeepWidest(true)), q.withKeepWidest(true)));
+        return c;
+    }
+
+    private static String form(Int8Quantizer.Options q) {
+        if (q.keepWidest()) return "widest-input MatMuls in float";
+        if (q.keepFloat() != null) return "MatMuls matching '" + q.keepFloat() + "' in float";
+        return q.tokenScale() ? "every MatMul int8, per-token ranges for the widest-input MatMuls" : "every MatMul int8";
+    }
+
     /** One built variant: its files under {@code dir}, what was done, and its gate report (null without data). */
     private static final class Attempt {
         Path dir;
@@ -148,12 +194,8 @@ public final class Optimizer {
         return a.parity != null && !a.parity.passed();
     }
 
-    private static boolean canRefit(OptimizeRequest req, Model base) {
-        return req.retrainFile() != null && !base.heads().isEmpty();
-    }
-
     /** Re-fits the primary head on the attempt's variant, rewrites the attempt's heads and runs the gate again. */
-    private static void refit(Engine engine, Model base, OptimizeRequest req, Attempt a, List<LabeledText> eval, Progress progress)
+    private static void refit(Engine engine, Model base, OptimizeRequest req, Attempt a, ParityGate gate, Progress progress)
             throws IOException {
         SoftmaxHead refitted = refitHead(engine, base, a.variant, req.retrainFile(), HeadRefit.Settings.defaults(), progress);
         List<SoftmaxHead> newHeads = new ArrayList<>(base.heads());
@@ -163,18 +205,13 @@ public final class Optimizer {
         Path variantDir = a.dir.resolve("variant-refit");
         ModelArchive.write(manifest(engine, base, req, a.optimization, null), a.dir.resolve("backbone"), a.heads, variantDir);
         a.variant = engine.load(variantDir.toString());
-        a.parity = ParityGate.check(base, a.variant, eval, req.oosLabel(), req.thresholds(), progress);
+        a.parity = gate.check(a.variant, progress);
         log.info("parity of {} {} after re-fitting head '{}': {}", base.name(), req.precision().label(), refitted.name(), a.parity.toJson());
-    }
-
-    private static boolean canFallBack(OptimizeRequest req) {
-        return req.precision() == Precision.INT8 && req.source() == Source.INFER4J && !req.quantization().keepWidest()
-                && req.quantization().keepFloat() == null;
     }
 
     /** Builds a variant in its own directory (sessions are shared by model path, so every attempt needs a new one). */
     private static Attempt attempt(Engine engine, Model base, OptimizeRequest req, Int8Quantizer.Options quantization,
-                                   List<LabeledText> eval, Path stage, int n, Progress progress) throws IOException {
+                                   ParityGate gate, Path stage, int n, Progress progress) throws IOException {
         Attempt a = new Attempt();
         a.dir = stage.resolve("attempt-" + n);
         Path backboneDir = a.dir.resolve("backbone");
@@ -183,12 +220,13 @@ public final class Optimizer {
         BackboneFiles files = base.backbone().files();
         Files.copy(files.tokenizer(), backboneDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
         if (files.config() != null) Files.copy(files.config(), backboneDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
-        a.heads = new LinkedHashMap<>(writeHeads(base.heads(), a.dir.resolve("heads")));
-        if (eval == null) return a;
+        a.heads = new LinkedHashMap<>(base.task() instanceof BiEncoderPair bi ? writePairHead(bi.head(), a.dir.resolve("heads"))
+                : writeHeads(base.heads(), a.dir.resolve("heads")));
+        if (gate == null) return a;
         Path variantDir = a.dir.resolve("variant");
         ModelArchive.write(manifest(engine, base, req, a.optimization, null), backboneDir, a.heads, variantDir);
         a.variant = engine.load(variantDir.toString());
-        a.parity = ParityGate.check(base, a.variant, eval, req.oosLabel(), req.thresholds(), progress);
+        a.parity = gate.check(a.variant, progress);
         log.info("parity of {} {} (attempt {}): {}", base.name(), req.precision().label(), n, a.parity.toJson());
         return a;
     }
@@ -217,7 +255,8 @@ public final class Optimizer {
             ModelProto fp32 = OnnxModels.read(fused);
             Map<String, float[]> channelMax = Map.of();
             if (quantization.smoothing()) {
-                Path data = req.retrainFile() != null ? req.retrainFile() : req.evalFile();
+                if (base.task() instanceof PairTask) throw new BadInputException("smoothing calibrates on labelled texts; it is not offered for pair models");
+                Path data = req.retrainFile() != null ? req.retrainFile() : req.evalFiles().isEmpty() ? null : req.evalFiles().get(0);
                 if (data == null) throw new BadInputException("smoothing needs calibration texts: give --eval (or --retrain) data");
                 List<LabeledText> rows = DataFiles.readLabeled(data);
                 List<TextInput> sample = new ArrayList<>();
@@ -271,10 +310,17 @@ public final class Optimizer {
         extra.put(OPTIMIZATION, optimization);
         if (parity != null) extra.put(PARITY, parity);
         String baseVersion = base.version().replaceAll("-(fp32|int8)$", "");
-        List<String> heads = base.heads().stream().map(h -> "heads/" + h.name() + ".json").toList();
+        List<String> heads = base.task() instanceof BiEncoderPair bi ? List.of("heads/" + bi.head().name() + ".json")
+                : base.heads().stream().map(h -> "heads/" + h.name() + ".json").toList();
         return new Manifest(base.name(), baseVersion + "-" + req.precision().label(), task, m0 == null ? task : m0.handler(),
                 "model.onnx", heads, m0 == null ? engine.options().maxLength() : m0.maxLength(),
                 m0 == null ? Map.of() : m0.batching(), extra);
+    }
+
+    private static Map<String, Path> writePairHead(PairHead head, Path dir) {
+        Path p = dir.resolve(head.name() + ".json");
+        HeadFiles.write(head, p);
+        return Map.of("heads/" + head.name() + ".json", p);
     }
 
     private static Map<String, Path> writeHeads(List<SoftmaxHead> heads, Path dir) {

@@ -1,56 +1,104 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Model;
+import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.eval.ClassificationReport;
+import ai.infer4j.engine.eval.PairReport;
+import ai.infer4j.engine.task.Classifier;
+import ai.infer4j.engine.task.PairTask;
+import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.data.LabeledText;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Compares a variant with its FP32 model on labelled data and decides whether the variant may be used:
  * classifiers must give the same top-1 answer on at least {@code minTop1Agreement} of the inputs and
- * lose at most {@code maxMetricDropPoints} of accuracy; embedding models must keep the 1st-percentile
+ * lose at most {@code maxMetricDropPoints} of accuracy; pair models must take the same duplicate decision
+ * (at the head's stored threshold) on at least {@code minTop1Agreement} of the pairs and lose at most
+ * {@code maxMetricDropPoints} of duplicate-class F1; embedding models must keep the 1st-percentile
  * cosine of their vectors at or above {@code minCosineP1}. Heads trained on FP32 embeddings are
  * re-checked here as they are: on the variant's embeddings.
+ *
+ * <p>One gate serves several variants of one model: the FP32 outputs are computed on the first
+ * {@link #check} and kept. Not thread-safe.
  */
 public final class ParityGate {
     /** Sequences per forward pass while comparing. */
     static final int BATCH = 64;
 
-    private ParityGate() {
+    private final Model baseline;
+    private final List<LabeledText> texts;
+    private final List<LabeledPair> pairs;
+    private final String oosLabel;
+    private final ParityReport.Thresholds thresholds;
+    private float[][] baseVectors;                // texts: FP32 backbone outputs
+    private Map<String, float[]> baseRecords;     // pairs (bi-encoder): FP32 embedding of each record text
+    private List<PairBatch.Result> baseScores;    // pairs: FP32 answers
+
+    private ParityGate(Model baseline, List<LabeledText> texts, List<LabeledPair> pairs, String oosLabel, ParityReport.Thresholds t) {
+        this.baseline = Objects.requireNonNull(baseline, "baseline");
+        this.texts = texts;
+        this.pairs = pairs;
+        this.oosLabel = oosLabel;
+        this.thresholds = Objects.requireNonNull(t, "thresholds");
+        if ((texts == null ? pairs : texts).isEmpty()) throw new BadInputException("the evaluation set is empty");
+    }
+
+    /** A gate for a classifier or embedding model on labelled texts. */
+    public static ParityGate forTexts(Model baseline, List<LabeledText> data, String oosLabel, ParityReport.Thresholds t) {
+        if (baseline.task() instanceof PairTask)
+            throw new BadInputException("'" + baseline.name() + "' is a pair model: its parity gate needs pair data ({\"left\", \"right\", \"label\"})");
+        return new ParityGate(baseline, List.copyOf(data), null, oosLabel, t);
+    }
+
+    /** A gate for a pair model (bi-encoder or cross-encoder) on labelled pairs. */
+    public static ParityGate forPairs(Model baseline, List<LabeledPair> data, ParityReport.Thresholds t) {
+        if (!(baseline.task() instanceof PairTask))
+            throw new BadInputException("'" + baseline.name() + "' is a " + baseline.task().kind() + " model, not a pair model");
+        return new ParityGate(baseline, null, List.copyOf(data), null, t);
     }
 
     public static ParityReport check(Model baseline, Model variant, List<LabeledText> data, String oosLabel,
                                      ParityReport.Thresholds t, Progress progress) {
-        if (data.isEmpty()) throw new BadInputException("the evaluation set is empty");
+        return forTexts(baseline, data, oosLabel, t).check(variant, progress);
+    }
+
+    /** Runs {@code variant} over the data and compares it with the FP32 model. */
+    public ParityReport check(Model variant, Progress progress) {
         if (!baseline.task().kind().equals(variant.task().kind()))
             throw new BadInputException("cannot compare a " + baseline.task().kind() + " model with a " + variant.task().kind() + " model");
-        List<TextInput> inputs = data.stream().map(d -> TextInput.of(d.text())).toList();
-        float[][] a = baseline.backbone().forwardAll(baseline.tokenize(inputs), BATCH,
-                done -> progress.update("run fp32", done, data.size()));
-        float[][] b = variant.backbone().forwardAll(variant.tokenize(inputs), BATCH,
-                done -> progress.update("run variant", done, data.size()));
+        return pairs != null ? checkPairs(variant, progress) : checkTexts(variant, progress);
+    }
 
-        double[] cos = new double[data.size()];
+    private ParityReport checkTexts(Model variant, Progress progress) {
+        List<TextInput> inputs = texts.stream().map(d -> TextInput.of(d.text())).toList();
+        if (baseVectors == null)
+            baseVectors = baseline.backbone().forwardAll(baseline.tokenize(inputs), BATCH,
+                    done -> progress.update("run fp32", done, texts.size()));
+        float[][] a = baseVectors;
+        float[][] b = variant.backbone().forwardAll(variant.tokenize(inputs), BATCH,
+                done -> progress.update("run variant", done, texts.size()));
+        double[] cos = new double[a.length];
         for (int i = 0; i < cos.length; i++) cos[i] = cosine(a[i], b[i]);
-        double mean = Arrays.stream(cos).average().orElse(Double.NaN);
-        double[] sorted = cos.clone();
-        Arrays.sort(sorted);
-        double p1 = sorted[(int) Math.floor(0.01 * (sorted.length - 1))];
+        double[] c = cosineStats(cos);
 
         List<String> failures = new ArrayList<>();
+        ParityReport.Thresholds t = thresholds;
         if (!(baseline.task() instanceof Classifier)) {
-            if (p1 < t.minCosineP1())
-                failures.add(String.format(Locale.ROOT, "embedding cosine p1 %.4f is below %.4f", p1, t.minCosineP1()));
-            return new ParityReport(data.size(), null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, mean, p1,
-                    sorted[0], t, failures);
+            if (c[1] < t.minCosineP1())
+                failures.add(String.format(Locale.ROOT, "embedding cosine p1 %.4f is below %.4f", c[1], t.minCosineP1()));
+            return new ParityReport(a.length, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, c[0], c[1],
+                    c[2], t, failures);
         }
         List<String> pa = new ArrayList<>(a.length), pb = new ArrayList<>(b.length);
         int same = 0;
@@ -63,19 +111,80 @@ public final class ParityGate {
         if (agreement < t.minTop1Agreement())
             failures.add(String.format(Locale.ROOT, "top-1 agreement %.4f is below %.4f", agreement, t.minTop1Agreement()));
 
-        List<String> truth = data.stream().map(LabeledText::label).toList();
+        List<String> truth = texts.stream().map(LabeledText::label).toList();
         boolean labelled = truth.stream().allMatch(l -> l != null && baseline.labels().contains(l));
         if (!labelled)
-            return new ParityReport(data.size(), null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, agreement, mean, p1,
-                    sorted[0], t, failures);
+            return new ParityReport(a.length, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, agreement, c[0], c[1],
+                    c[2], t, failures);
         String oos = oosLabel != null && baseline.labels().contains(oosLabel) ? oosLabel : null;
         ClassificationReport ra = ClassificationReport.of(truth, pa, oos), rb = ClassificationReport.of(truth, pb, oos);
         double drop = (ra.accuracy() - rb.accuracy()) * 100;
         if (drop > t.maxMetricDropPoints())
             failures.add(String.format(Locale.ROOT, "accuracy drops by %.2f points (%.4f -> %.4f), more than %.2f",
                     drop, ra.accuracy(), rb.accuracy(), t.maxMetricDropPoints()));
-        return new ParityReport(data.size(), "accuracy", ra.accuracy(), rb.accuracy(), ra.macroF1(), rb.macroF1(), agreement,
-                mean, p1, sorted[0], t, failures);
+        return new ParityReport(a.length, "accuracy", ra.accuracy(), rb.accuracy(), ra.macroF1(), rb.macroF1(), agreement,
+                c[0], c[1], c[2], t, failures);
+    }
+
+    /**
+     * Pairs: the duplicate decision at the model's own threshold must agree, and the duplicate-class F1 at that threshold
+     * must not drop. Pairs either model cannot score (an empty record) are left out of both. Cosines compare the
+     * record embeddings of a bi-encoder (each distinct record once); a cross-encoder has none (NaN).
+     */
+    private ParityReport checkPairs(Model variant, Progress progress) {
+        List<ai.infer4j.engine.PairInput> inputs = pairs.stream().map(LabeledPair::pair).toList();
+        if (baseScores == null) {
+            progress.update("run fp32", 0, pairs.size());
+            baseRecords = new HashMap<>();
+            baseScores = PairBatch.score(baseline, inputs, baseRecords, BATCH);
+            progress.update("run fp32", pairs.size(), pairs.size());
+        }
+        progress.update("run variant", 0, pairs.size());
+        Map<String, float[]> records = new HashMap<>();
+        List<PairBatch.Result> scores = PairBatch.score(variant, inputs, records, BATCH);
+        progress.update("run variant", pairs.size(), pairs.size());
+
+        List<Double> sa = new ArrayList<>(), sb = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        int same = 0;
+        double threshold = Double.NaN;
+        for (int i = 0; i < pairs.size(); i++) {
+            PairBatch.Result ra = baseScores.get(i), rb = scores.get(i);
+            if (ra.score() == null || rb.score() == null) continue;
+            sa.add(ra.score().score());
+            sb.add(rb.score().score());
+            labels.add(pairs.get(i).label());
+            if (ra.score().duplicate() == rb.score().duplicate()) same++;
+            threshold = ra.score().threshold();
+        }
+        if (labels.isEmpty()) throw new BadInputException("none of the " + pairs.size() + " evaluation pairs could be scored");
+        int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
+        PairReport fa = PairReport.of(sa.stream().mapToDouble(Double::doubleValue).toArray(), y, threshold);
+        PairReport fb = PairReport.of(sb.stream().mapToDouble(Double::doubleValue).toArray(), y,
+                scores.stream().filter(r -> r.score() != null).findFirst().orElseThrow().score().threshold());
+        double agreement = (double) same / y.length;
+
+        double[] cos = baseRecords.keySet().stream().filter(records::containsKey)
+                .mapToDouble(k -> cosine(baseRecords.get(k), records.get(k))).toArray();
+        double[] c = cos.length == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : cosineStats(cos);
+
+        ParityReport.Thresholds t = thresholds;
+        List<String> failures = new ArrayList<>();
+        if (agreement < t.minTop1Agreement())
+            failures.add(String.format(Locale.ROOT, "duplicate-decision agreement %.4f is below %.4f", agreement, t.minTop1Agreement()));
+        double drop = (fa.f1() - fb.f1()) * 100;
+        if (drop > t.maxMetricDropPoints())
+            failures.add(String.format(Locale.ROOT, "F1 drops by %.2f points (%.4f -> %.4f), more than %.2f",
+                    drop, fa.f1(), fb.f1(), t.maxMetricDropPoints()));
+        return new ParityReport(y.length, "f1", fa.f1(), fb.f1(), Double.NaN, Double.NaN, agreement, c[0], c[1], c[2], t, failures);
+    }
+
+    /** {mean, 1st percentile, min}. */
+    private static double[] cosineStats(double[] cos) {
+        double mean = Arrays.stream(cos).average().orElse(Double.NaN);
+        double[] sorted = cos.clone();
+        Arrays.sort(sorted);
+        return new double[] {mean, sorted[(int) Math.floor(0.01 * (sorted.length - 1))], sorted[0]};
     }
 
     static double cosine(float[] a, float[] b) {

@@ -10,13 +10,16 @@ import java.util.Locale;
  * How closely a variant (INT8, graph-optimized) follows its FP32 model on an evaluation set.
  *
  * @param n                 examples compared
- * @param metric            task metric name ({@code accuracy}), or null when the data has no usable labels
+ * @param metric            task metric name ({@code accuracy} for classifiers, {@code f1} of the duplicate class for pair
+ *                          models), or null when the data has no usable labels
  * @param baselineMetric    FP32 value of the metric, 0..1 (NaN without a metric)
  * @param variantMetric     variant value of the metric, 0..1 (NaN without a metric)
  * @param baselineMacroF1   FP32 macro-F1, 0..1 (NaN without a metric)
  * @param variantMacroF1    variant macro-F1, 0..1 (NaN without a metric)
- * @param top1Agreement     fraction of inputs where both answer the same label (NaN for embedding models)
- * @param cosineMean        mean cosine similarity of the backbone vectors (embeddings or logits)
+ * @param top1Agreement     fraction of inputs where both answer the same label (pair models: the same duplicate decision;
+ *                          NaN for embedding models)
+ * @param cosineMean        mean cosine similarity of the backbone vectors (embeddings or logits; for a bi-encoder pair
+ *                          model, of each distinct record's embedding; NaN for a cross-encoder)
  * @param cosineP1          1st percentile of that cosine (99% of inputs are at least this close)
  * @param cosineMin         smallest cosine seen
  * @param thresholds        the gate applied
@@ -29,7 +32,7 @@ public record ParityReport(int n, String metric, double baselineMetric, double v
     /**
      * The accuracy-parity gate.
      *
-     * @param minTop1Agreement    least fraction of identical top-1 answers (classifiers)
+     * @param minTop1Agreement    least fraction of identical top-1 answers (classifiers) or duplicate decisions (pairs)
      * @param maxMetricDropPoints largest drop of the task metric, in percentage points
      * @param minCosineP1         least 1st-percentile cosine (embedding models, which have no labels)
      */
@@ -91,10 +94,12 @@ public record ParityReport(int n, String metric, double baselineMetric, double v
         if (metric != null) {
             b.append(String.format(Locale.ROOT, "%-22s %12.4f %12.4f   drop %.2f points (max %.2f)%n", metric, baselineMetric,
                     variantMetric, metricDropPoints(), thresholds.maxMetricDropPoints()));
-            b.append(String.format(Locale.ROOT, "%-22s %12.4f %12.4f%n", "macro-F1", baselineMacroF1, variantMacroF1));
+            if (!Double.isNaN(baselineMacroF1))
+                b.append(String.format(Locale.ROOT, "%-22s %12.4f %12.4f%n", "macro-F1", baselineMacroF1, variantMacroF1));
         }
         if (!Double.isNaN(top1Agreement))
-            b.append(String.format(Locale.ROOT, "%-22s %25.4f   (min %.4f)%n", "top-1 agreement", top1Agreement, thresholds.minTop1Agreement()));
+            b.append(String.format(Locale.ROOT, "%-22s %25.4f   (min %.4f)%n", "f1".equals(metric) ? "decision agreement" : "top-1 agreement",
+                    top1Agreement, thresholds.minTop1Agreement()));
         b.append(String.format(Locale.ROOT, "%-22s %25.5f%n", "cosine mean", cosineMean));
         b.append(String.format(Locale.ROOT, "%-22s %25.5f%n", "cosine p1", cosineP1));
         b.append(String.format(Locale.ROOT, "%-22s %25s%n", "gate", passed() ? "PASSED" : "FAILED: " + String.join("; ", failures)));

@@ -8,6 +8,12 @@ import ai.infer4j.engine.TinyModels;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
+import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.PairFeatures;
+import ai.infer4j.engine.task.PairHead;
+import ai.infer4j.engine.task.RecordFormat;
+import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.data.LabeledText;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -21,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class OptimizerTest {
     private final Engine engine = TestEngine.get();
@@ -95,8 +102,8 @@ class OptimizerTest {
         Path export = TinyModels.sentimentEmbedder(dir.resolve("embedder"), 4f, 0f);
         var unreachable = new ParityReport.Thresholds(0.99, 0.5, 1.5); // no cosine exceeds 1
         Path out = dir.resolve("embedder-int8.mar");
-        OptimizeRequest strict = new OptimizeRequest(export.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J, evalFile(dir),
-                null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), unreachable, null, false);
+        OptimizeRequest strict = new OptimizeRequest(export.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J,
+                List.of(evalFile(dir)), null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), unreachable, null, false);
 
         Optimizer.OptimizeResult refused = Optimizer.run(engine, strict, Progress.NONE);
 
@@ -104,14 +111,109 @@ class OptimizerTest {
         assertThat(refused.written()).isNull();
         assertThat(out).doesNotExist();
         assertThat(refused.parity().failures()).singleElement().asString().contains("cosine p1");
+        JsonNode q = refused.manifest().extra().get("optimization").path("quantization");
+        assertThat(q.path("form").asText()).isEqualTo("widest-input MatMuls in float"); // the last fallback
+        assertThat(q.path("refusedForms")).extracting(f -> f.path("form").asText())
+                .containsExactly("every MatMul int8", "every MatMul int8, per-token ranges for the widest-input MatMuls");
 
-        OptimizeRequest forced = new OptimizeRequest(export.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J, evalFile(dir),
-                null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), unreachable, null, true);
+        OptimizeRequest forced = new OptimizeRequest(export.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J,
+                List.of(evalFile(dir)), null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), unreachable, null, true);
         Optimizer.OptimizeResult written = Optimizer.run(engine, forced, Progress.NONE);
         assertThat(written.written()).isEqualTo(out);
         VariantInfo info = VariantInfo.of(engine.load(out.toString()).manifest());
         assertThat(info).isEqualTo(new VariantInfo("int8", true, true, false));
         assertThat(info.usable()).isFalse();
+    }
+
+    @Test
+    void formsAreTriedFastestFirstAndAnExplicitFormHasNoFallback(@TempDir Path dir) {
+        OptimizeRequest auto = OptimizeRequest.of("intent", Precision.INT8, null, dir.resolve("x.mar"));
+        assertThat(Optimizer.candidates(auto)).extracting(Optimizer.Candidate::form).containsExactly("every MatMul int8",
+                "every MatMul int8, per-token ranges for the widest-input MatMuls", "widest-input MatMuls in float");
+        OptimizeRequest tokenScale = new OptimizeRequest("intent", Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(), null,
+                dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults().withTokenScale(true),
+                ParityReport.Thresholds.defaults(), null, false);
+        assertThat(Optimizer.candidates(tokenScale)).extracting(Optimizer.Candidate::form).containsExactly(
+                "every MatMul int8, per-token ranges for the widest-input MatMuls", "widest-input MatMuls in float");
+        OptimizeRequest pinned = new OptimizeRequest("intent", Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(), null,
+                dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults().withKeepFloat("^$"),
+                ParityReport.Thresholds.defaults(), null, false);
+        assertThat(Optimizer.candidates(pinned)).hasSize(1);
+    }
+
+    /** A bi-encoder pair archive on the tiny embedder: a pair is a duplicate when both sides have the same sentiment. */
+    private static Path pairArchive(Path dir, float mix) throws IOException {
+        Path export = TinyModels.sentimentEmbedder(dir.resolve("embedder-" + mix), 4f, mix);
+        float[] w = new float[PairFeatures.size(2)];
+        w[4 * 2] = 8; // cosine
+        PairHead head = new PairHead("duplicate", new RecordFormat(List.of("title"), 16), 2, w, -4f, 0.5, null);
+        Path headFile = dir.resolve("duplicate-" + mix + ".json");
+        HeadFiles.write(head, headFile);
+        Manifest m = new Manifest("duplicate", "1", "pair", "pair", "model.onnx", List.of("heads/duplicate.json"), 128, Map.of(), Map.of());
+        Path out = dir.resolve("duplicate-" + mix + ".mar");
+        ModelArchive.write(m, export, Map.of("heads/duplicate.json", headFile), out);
+        return out;
+    }
+
+    private static List<LabeledPair> productPairs() {
+        String[] things = {"film", "meal", "hotel", "phone", "book", "song", "game", "trip"};
+        List<LabeledPair> rows = new ArrayList<>();
+        for (int i = 0; i < things.length; i++) {
+            String a = things[i], b = things[(i + 1) % things.length];
+            rows.add(new LabeledPair(new PairInput(Map.of("title", "a good " + a), Map.of("title", "a good " + b)), 1));
+            rows.add(new LabeledPair(new PairInput(Map.of("title", "a bad " + a), Map.of("title", "the " + b + " was bad")), 1));
+            rows.add(new LabeledPair(new PairInput(Map.of("title", "a good " + a), Map.of("title", "a bad " + b)), 0));
+            rows.add(new LabeledPair(new PairInput(Map.of("title", "so bad , that " + a), Map.of("title", "good " + a)), 0));
+        }
+        return rows;
+    }
+
+    private static Path pairFile(Path file, List<LabeledPair> rows) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (LabeledPair r : rows)
+            b.append("{\"left\": {\"title\": \"").append(r.pair().left().get("title")).append("\"}, \"right\": {\"title\": \"")
+                    .append(r.pair().right().get("title")).append("\"}, \"label\": ").append(r.label()).append("}\n");
+        return Files.writeString(file, b.toString());
+    }
+
+    @Test
+    void pairModelGetsAGatedInt8VariantThatScoresPairs(@TempDir Path dir) throws IOException {
+        Path archive = pairArchive(dir, 0f);
+        List<LabeledPair> rows = productPairs();
+        Path half1 = pairFile(dir.resolve("a.jsonl"), rows.subList(0, 16)), half2 = pairFile(dir.resolve("b.jsonl"), rows.subList(16, 32));
+        Path out = dir.resolve("duplicate-int8.mar");
+        OptimizeRequest req = new OptimizeRequest(archive.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(half1, half2),
+                null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), ParityReport.Thresholds.defaults(), null, false);
+
+        Optimizer.OptimizeResult r = Optimizer.run(engine, req, Progress.NONE);
+
+        assertThat(r.accepted()).isTrue();
+        assertThat(r.parity().n()).isEqualTo(rows.size()); // both files, one set
+        assertThat(r.parity().metric()).isEqualTo("f1");
+        assertThat(r.parity().baselineMetric()).isEqualTo(1.0);
+        assertThat(r.parity().top1Agreement()).isEqualTo(1.0);
+        assertThat(r.parity().cosineP1()).isGreaterThan(0.99);
+        Model variant = engine.load(out.toString());
+        assertThat(variant.task().kind()).isEqualTo("pair");
+        assertThat(VariantInfo.of(variant.manifest()).usable()).isTrue();
+        assertThat(variant.manifest().extra().get("parity").path("metric").asText()).isEqualTo("f1");
+        assertThat(variant.scorePairs(List.of(rows.get(0).pair(), rows.get(2).pair()))).extracting(s -> s.duplicate())
+                .containsExactly(true, false);
+    }
+
+    @Test
+    void pairGateRefusesAVariantThatChangesDecisions(@TempDir Path dir) throws IOException {
+        Model fp32 = engine.load(pairArchive(dir, 0f).toString());
+        Model scrambled = engine.load(pairArchive(dir, 3f).toString()); // every pair looks alike: all "duplicate"
+
+        ParityReport r = ParityGate.forPairs(fp32, productPairs(), ParityReport.Thresholds.defaults()).check(scrambled, Progress.NONE);
+
+        assertThat(r.passed()).isFalse();
+        assertThat(r.top1Agreement()).isEqualTo(0.5);
+        assertThat(r.baselineMetric()).isEqualTo(1.0);
+        assertThat(r.variantMetric()).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(r.failures()).anySatisfy(f -> assertThat(f).contains("duplicate-decision agreement"))
+                .anySatisfy(f -> assertThat(f).contains("F1 drops"));
     }
 
     @Test

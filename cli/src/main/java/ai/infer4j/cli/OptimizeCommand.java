@@ -83,6 +83,11 @@ final class OptimizeCommand implements Callable<Integer> {
             "Default (--no-token-scale): not in the first form, but the first fallback when the gate refuses it (--keep-float '^$' turns fallbacks off)."})
     boolean tokenScale;
 
+    @Option(names = "--attention", description = {"fuse each self-attention block into one ONNX Runtime operator: none, mha"
+            + " (MultiHeadAttention after the int8 Q/K/V projection) or qattention (QAttention: int8 projection and attention in one)",
+            "(default: ${DEFAULT-VALUE})"}, defaultValue = "none")
+    String attention;
+
     @Option(names = "--unfused", description = "quantize MatMuls one by one and fuse no residual LayerNorm (the first INT8 form; for comparison)")
     boolean unfused;
 
@@ -149,7 +154,8 @@ final class OptimizeCommand implements Callable<Integer> {
 
     private Int8Quantizer.Options quantization() {
         Int8Quantizer.Options o = Int8Quantizer.Options.defaults().withReduceRange(reduceRange).withKeepFloat(keepFloat)
-                .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(tokenScale);
+                .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(tokenScale)
+                .withAttention(attention);
         if (unfused) o = o.withMergeSiblings(false).withFuse(false);
         return floatEmbeddings ? o.withEmbeddingRows(0) : o;
     }

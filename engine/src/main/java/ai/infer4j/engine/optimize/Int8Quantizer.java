@@ -57,11 +57,16 @@ public final class Int8Quantizer {
      * @param tokenScale     the widest-input MatMuls get per-token activation ranges: each row of the activation is
      *                       divided by its own max |x| before the per-tensor quantization and the output row is
      *                       multiplied back (Abs, ReduceMax, Div, Mul around the quantized MatMul)
+     * @param attention      {@code none}, {@code mha} or {@code qattention}: replace each self-attention subgraph with
+     *                       ONNX Runtime's fused {@code MultiHeadAttention}, or with {@code QAttention} (int8 Q/K/V
+     *                       projection and attention in one operator); see {@link AttentionFusion}
      */
     public record Options(boolean reduceRange, long minElements, String keepFloat, boolean keepWidest,
                           boolean mergeSiblings, boolean fuse, boolean fastGelu, int embeddingRows,
-                          double smoothAlpha, boolean smoothAll, boolean tokenScale) {
+                          double smoothAlpha, boolean smoothAll, boolean tokenScale, String attention) {
         public Options {
+            attention = attention == null ? "none" : attention;
+            AttentionFusion.Kind.parse(attention);
             if (!(smoothAlpha >= 0 && smoothAlpha <= 1)) throw new IllegalArgumentException("smoothAlpha must be in [0, 1], got " + smoothAlpha);
             if (minElements < 0) throw new IllegalArgumentException("minElements must be >= 0, got " + minElements);
             if (embeddingRows < 0) throw new IllegalArgumentException("embeddingRows must be >= 0, got " + embeddingRows);
@@ -76,48 +81,52 @@ public final class Int8Quantizer {
          * {@link #withReduceRange} gives 7-bit weights for older x86 CPUs.
          */
         public static Options defaults() {
-            return new Options(false, 0, null, false, true, true, false, 4096, 0, false, false);
+            return new Options(false, 0, null, false, true, true, false, 4096, 0, false, false, "none");
         }
 
         /** The first INT8 form infer4j wrote: 7-bit weights, MatMuls one by one, no fusion, tables in float. */
         public static Options legacy() {
-            return new Options(true, 0, null, false, false, false, false, 0, 0, false, false);
+            return new Options(true, 0, null, false, false, false, false, 0, 0, false, false, "none");
         }
 
         public Options withKeepWidest(boolean k) {
-            return new Options(reduceRange, minElements, keepFloat, k, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, k, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withReduceRange(boolean r) {
-            return new Options(r, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(r, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withKeepFloat(String regex) {
-            return new Options(reduceRange, minElements, regex, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, regex, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withMergeSiblings(boolean m) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, m, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, m, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withFuse(boolean f) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, f, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, f, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withFastGelu(boolean f) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, f, embeddingRows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, f, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withEmbeddingRows(int rows) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, rows, smoothAlpha, smoothAll, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, rows, smoothAlpha, smoothAll, tokenScale, attention);
         }
 
         public Options withSmoothing(double alpha, boolean all) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, alpha, all, tokenScale);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, alpha, all, tokenScale, attention);
         }
 
         public Options withTokenScale(boolean t) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, t);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, t, attention);
+        }
+
+        public Options withAttention(String a) {
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, a);
         }
 
         /** True when {@link #quantize(ModelProto, Map)} wants calibrated activation maxima. */
@@ -321,6 +330,10 @@ public final class Int8Quantizer {
         }
         if (options.fuse()) fuseSkipLayerNorm(result, inits, graphOutputs, rewrites);
         if (options.fastGelu()) fastGelu(result, rewrites);
+        Set<String> graphInputs = new HashSet<>();
+        for (ValueInfoProto in : g.getInputList()) graphInputs.add(in.getName());
+        int attention = AttentionFusion.fuse(AttentionFusion.Kind.parse(options.attention()), result, inits, added, graphInputs, graphOutputs);
+        if (attention > 0) rewrites.merge("self-attention fused (" + options.attention() + ")", attention, Integer::sum);
 
         GraphProto.Builder out = g.toBuilder().clearNode().addAllNode(result);
         Set<String> used = new HashSet<>();
@@ -328,7 +341,7 @@ public final class Int8Quantizer {
         used.addAll(graphOutputs);
         out.clearInitializer();
         for (TensorProto t : inits.values()) if (used.contains(t.getName())) out.addInitializer(t);
-        out.addAllInitializer(added.values());
+        for (TensorProto t : added.values()) if (used.contains(t.getName())) out.addInitializer(t); // fusions may drop some
         // Old exports (IR < 4) list initializers as graph inputs too; drop those that are gone.
         List<ValueInfoProto> inputs = new ArrayList<>(out.getInputList());
         out.clearInput();

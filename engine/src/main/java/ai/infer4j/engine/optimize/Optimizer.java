@@ -281,6 +281,7 @@ public final class Optimizer {
             qn.set("rewrites", JSON.valueToTree(q.rewrites()));
             if (quantization.smoothing())
                 qn.put("smoothing", "SmoothQuant alpha " + quantization.smoothAlpha() + (quantization.smoothAll() ? ", every MatMul" : ", widest-input MatMuls"));
+            if (!quantization.attention().equals("none")) qn.put("attention", quantization.attention());
             qn.put("matmuls", q.quantized());
             qn.put("biasesFolded", q.biasesFolded());
             qn.set("skipped", JSON.valueToTree(q.skipped()));

@@ -68,7 +68,9 @@ final class OptimizeCommand implements Callable<Integer> {
             + " VNNI (AVX2/AVX-512 u8s8 kernels can saturate there); costs some parity")
     boolean reduceRange;
 
-    @Option(names = "--fast-gelu", description = "replace exact GELU with the tanh approximation (FastGelu): faster, outputs move by ~1e-3")
+    @Option(names = "--fast-gelu", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"the tanh approximation of GELU (FastGelu) in the first form: faster, outputs move by ~1e-3; when the gate",
+                    "refuses it the exact GELU is the first fallback. --no-fast-gelu starts from the exact GELU. (default: on)"})
     boolean fastGelu;
 
     @Option(names = "--smooth", description = "SmoothQuant strength alpha in (0, 1] (0 = off), calibrated on --retrain or --eval texts (default: ${DEFAULT-VALUE})",
@@ -85,7 +87,7 @@ final class OptimizeCommand implements Callable<Integer> {
 
     @Option(names = "--attention", description = {"fuse each self-attention block into one ONNX Runtime operator: none, mha"
             + " (MultiHeadAttention after the int8 Q/K/V projection) or qattention (QAttention: int8 projection and attention in one)",
-            "(default: ${DEFAULT-VALUE})"}, defaultValue = "none")
+            "(default: ${DEFAULT-VALUE})"}, defaultValue = "qattention")
     String attention;
 
     @Option(names = "--unfused", description = "quantize MatMuls one by one and fuse no residual LayerNorm (the first INT8 form; for comparison)")

@@ -74,14 +74,15 @@ public final class Int8Quantizer {
         }
 
         /**
-         * Every constant MatMul/Gemm in INT8 with full-range 8-bit per-column weights, Q/K/V merged, residual
-         * LayerNorms fused, exact GELU kept, word-embedding table in int8, per-tensor activation ranges everywhere
-         * (the fastest form; {@link #withTokenScale} adds per-token ranges for the feed-forward down-projections, which
-         * is closer to float and slower). Full range is exact on CPUs with AVX-512 VNNI / AVX-VNNI (and on ARM);
-         * {@link #withReduceRange} gives 7-bit weights for older x86 CPUs.
+         * The fastest form measured (docs/perf.md): every constant MatMul/Gemm in INT8 with full-range 8-bit per-column
+         * weights, each self-attention block one {@code QAttention} (int8 Q/K/V projection inside), residual LayerNorms
+         * fused, the tanh GELU ({@code FastGelu}), word-embedding table in int8, per-tensor activation ranges
+         * everywhere. {@link #withFastGelu}{@code (false)} keeps the exact GELU and {@link #withTokenScale} adds per-token
+         * ranges for the feed-forward down-projections: closer to float, slower. Full range is exact on CPUs with
+         * AVX-512 VNNI / AVX-VNNI (and on ARM); {@link #withReduceRange} gives 7-bit weights for older x86 CPUs.
          */
         public static Options defaults() {
-            return new Options(false, 0, null, false, true, true, false, 4096, 0, false, false, "none");
+            return new Options(false, 0, null, false, true, true, true, 4096, 0, false, false, "qattention");
         }
 
         /** The first INT8 form infer4j wrote: 7-bit weights, MatMuls one by one, no fusion, tables in float. */

@@ -157,9 +157,9 @@ public final class Optimizer {
     record Candidate(String form, Int8Quantizer.Options options) { }
 
     /**
-     * What to try, fastest first: the requested form; then, for infer4j's INT8 when the request leaves the fallbacks on
-     * (no {@code keepFloat}, no {@code keepWidest}), per-token activation ranges for the widest-input MatMuls (0.84x
-     * the speed, recovers most of the gap), then those MatMuls in float (0.70x).
+     * What to try, fastest first (the order measured in docs/perf.md): the requested form; then, for infer4j's INT8 when
+     * the request leaves the fallbacks on (no {@code keepFloat}, no {@code keepWidest}), the exact GELU instead of
+     * {@code FastGelu}, then per-token activation ranges for the widest-input MatMuls, then those MatMuls in float.
      */
     static List<Candidate> candidates(OptimizeRequest req) {
         Int8Quantizer.Options q = req.quantization();
@@ -170,15 +170,23 @@ public final class Optimizer {
         }
         c.add(new Candidate(form(q), q));
         if (q.keepWidest() || q.keepFloat() != null) return c;
+        if (q.fastGelu()) {
+            q = q.withFastGelu(false);
+            c.add(new Candidate(form(q), q));
+        }
         if (!q.tokenScale()) c.add(new Candidate(form(q.withTokenScale(true)), q.withTokenScale(true)));
         c.add(new Candidate(form(q.withKeepWidest(true)), q.withKeepWidest(true)));
         return c;
     }
 
-    private static String form(Int8Quantizer.Options q) {
-        if (q.keepWidest()) return "widest-input MatMuls in float";
-        if (q.keepFloat() != null) return "MatMuls matching '" + q.keepFloat() + "' in float";
-        return q.tokenScale() ? "every MatMul int8, per-token ranges for the widest-input MatMuls" : "every MatMul int8";
+    /** A short name of a quantizer form, for the manifest and the log. */
+    static String form(Int8Quantizer.Options q) {
+        StringBuilder b = new StringBuilder(q.keepWidest() ? "widest-input MatMuls in float"
+                : q.keepFloat() != null ? "MatMuls matching '" + q.keepFloat() + "' in float" : "every MatMul int8");
+        if (!q.keepWidest() && q.tokenScale()) b.append(", per-token ranges for the widest-input MatMuls");
+        if (!q.attention().equals("none")) b.append(", attention ").append(q.attention());
+        if (q.fastGelu()) b.append(", FastGelu");
+        return b.toString();
     }
 
     /** One built variant: its files under {@code dir}, what was done, and its gate report (null without data). */

@@ -112,9 +112,10 @@ class OptimizerTest {
         assertThat(out).doesNotExist();
         assertThat(refused.parity().failures()).singleElement().asString().contains("cosine p1");
         JsonNode q = refused.manifest().extra().get("optimization").path("quantization");
-        assertThat(q.path("form").asText()).isEqualTo("widest-input MatMuls in float"); // the last fallback
-        assertThat(q.path("refusedForms")).extracting(f -> f.path("form").asText())
-                .containsExactly("every MatMul int8", "every MatMul int8, per-token ranges for the widest-input MatMuls");
+        assertThat(q.path("form").asText()).isEqualTo("widest-input MatMuls in float, attention qattention"); // the last fallback
+        assertThat(q.path("refusedForms")).extracting(f -> f.path("form").asText()).containsExactly(
+                "every MatMul int8, attention qattention, FastGelu", "every MatMul int8, attention qattention",
+                "every MatMul int8, per-token ranges for the widest-input MatMuls, attention qattention");
 
         OptimizeRequest forced = new OptimizeRequest(export.toString(), Precision.INT8, OptimizeRequest.Source.INFER4J,
                 List.of(evalFile(dir)), null, out, GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults(), unreachable, null, true);
@@ -128,10 +129,13 @@ class OptimizerTest {
     @Test
     void formsAreTriedFastestFirstAndAnExplicitFormHasNoFallback(@TempDir Path dir) {
         OptimizeRequest auto = OptimizeRequest.of("intent", Precision.INT8, null, dir.resolve("x.mar"));
-        assertThat(Optimizer.candidates(auto)).extracting(Optimizer.Candidate::form).containsExactly("every MatMul int8",
-                "every MatMul int8, per-token ranges for the widest-input MatMuls", "widest-input MatMuls in float");
+        assertThat(Optimizer.candidates(auto)).extracting(Optimizer.Candidate::form).containsExactly(
+                "every MatMul int8, attention qattention, FastGelu", "every MatMul int8, attention qattention",
+                "every MatMul int8, per-token ranges for the widest-input MatMuls, attention qattention",
+                "widest-input MatMuls in float, attention qattention");
         OptimizeRequest tokenScale = new OptimizeRequest("intent", Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(), null,
-                dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults().withTokenScale(true),
+                dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED,
+                Int8Quantizer.Options.defaults().withFastGelu(false).withAttention("none").withTokenScale(true),
                 ParityReport.Thresholds.defaults(), null, false);
         assertThat(Optimizer.candidates(tokenScale)).extracting(Optimizer.Candidate::form).containsExactly(
                 "every MatMul int8, per-token ranges for the widest-input MatMuls", "widest-input MatMuls in float");

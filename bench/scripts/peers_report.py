@@ -43,6 +43,9 @@ for s in systems:
 def ratio(a, b):
     return a / b if b else float("nan")
 
+def times(a, b):  # "1.50x", or why there is no ratio (no rate held the SLO: start the ladder lower with RATES=)
+    return f"{a / b:.2f}x" if b else ("n/a (neither held the SLO)" if not a else "n/a (node held it at no rate)")
+
 lines = [f"precision\t{precision}", f"slo_p99_ms\t{slo:g}", f"ceiling_sentences_per_s\t{ceiling_rps:.1f}", f"ceiling_batch1_p50_ms\t{ceiling_p50:.3f}"]
 for s in systems:
     m = summary[s]
@@ -72,7 +75,7 @@ md += ["", f"| summary | " + " | ".join(systems) + " | raw ORT in-process |", "|
        f"| batch-1 p50 (ceiling: 1 session, intra-op {threads}) | " + " | ".join(f"{summary[s]['batch1_p50']:.2f} ms" for s in systems) + f" | {ceiling_p50:.2f} ms |"]
 if "infer4j" in summary and "node" in summary:
     i, n = summary["infer4j"], summary["node"]
-    md += ["", f"Ratios: rate at SLO infer4j/node **{ratio(i['rate_at_slo'], n['rate_at_slo']):.2f}x**; saturation infer4j/node "
+    md += ["", f"Ratios: rate at SLO infer4j/node **{times(i['rate_at_slo'], n['rate_at_slo'])}**; saturation infer4j/node "
                f"**{ratio(i['saturation'], n['saturation']):.2f}x**, infer4j/ceiling **{ratio(i['saturation'], ceiling_rps):.2f}x**; "
                f"batch-1 p50 over raw: infer4j +{i['batch1_p50'] - ceiling_p50:.2f} ms, node +{n['batch1_p50'] - ceiling_p50:.2f} ms."]
 open(f"{out}/peers.md", "w").write("\n".join(md) + "\n")

@@ -4,12 +4,35 @@ import ai.infer4j.engine.InferenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
 /** The {@code infer4j} command: one entry point with a subcommand per job. */
 @Command(name = "infer4j", mixinStandardHelpOptions = true, version = "infer4j 0.1.0",
-        description = "Serve, score and monitor BERT-family encoder models on the JVM.",
-        subcommands = {ServeCommand.class, PredictCommand.class, TrainCommand.class, EvalCommand.class, ArchiveCommand.class, OptimizeCommand.class,
-                BenchCommand.class, TuneCommand.class, SelfTestCommand.class, SmokeCommand.class, BatchCommand.class, MonitorCommand.class, CommandLine.HelpCommand.class})
+        description = "Serve, score and monitor BERT-family encoder models on the JVM.")
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in help order. Only the one invoked is built: picocli reads every option of every command it
+     * is given by reflection (~0.2 s for all of them, and its classes cannot go into the class-data-sharing archive),
+     * time a starting server does not need to spend.
+     */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("serve", ServeCommand::new);
+        SUBCOMMANDS.put("predict", PredictCommand::new);
+        SUBCOMMANDS.put("train", TrainCommand::new);
+        SUBCOMMANDS.put("eval", EvalCommand::new);
+        SUBCOMMANDS.put("archive", ArchiveCommand::new);
+        SUBCOMMANDS.put("optimize", OptimizeCommand::new);
+        SUBCOMMANDS.put("bench", BenchCommand::new);
+        SUBCOMMANDS.put("tune", TuneCommand::new);
+        SUBCOMMANDS.put("selftest", SelfTestCommand::new);
+        SUBCOMMANDS.put("smoke", SmokeCommand::new);
+        SUBCOMMANDS.put("batch", BatchCommand::new);
+        SUBCOMMANDS.put("monitor", MonitorCommand::new);
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -19,6 +42,13 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         configureProcess();
         CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        if (SUBCOMMANDS.containsKey(first)) {
+            cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
+        } else { // help, a typo (picocli suggests the closest name) or no command: all of them
+            SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InferenceException ie) {
                 cmd.getErr().println("error: " + ie.getMessage());

@@ -4,6 +4,7 @@ import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledPair;
@@ -11,12 +12,15 @@ import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -74,7 +78,7 @@ public final class BatchBench {
         Path jsonl = work.resolve("pairs.jsonl");
         List<String> lines = new ArrayList<>();
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (PairInput p : pairs) lines.add(json.writeValueAsString(java.util.Map.of("left", p.left(), "right", p.right())));
+        for (PairInput p : pairs) lines.add(json.writeValueAsString(Map.of("left", p.left(), "right", p.right())));
         Files.write(jsonl, lines);
 
         boolean cluster = master != null && !master.startsWith("local");
@@ -140,7 +144,7 @@ public final class BatchBench {
      * once ({@code Model.scorePairs} embeds both sides of every pair).
      */
     private static List<PairScore> inProcess(Model m, List<PairInput> pairs) {
-        return PairBatch.score(m, pairs, new java.util.HashMap<>(), Model.BULK_BATCH).stream().map(PairBatch.Result::score).toList();
+        return PairBatch.score(m, pairs, new HashMap<>(), Model.BULK_BATCH).stream().map(PairBatch.Result::score).toList();
     }
 
     /**
@@ -168,12 +172,12 @@ public final class BatchBench {
 
     /** CPU time of this whole JVM (driver and local executors), nanoseconds. */
     private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long distinctRecords(Model m, List<PairInput> pairs) {
         Set<String> texts = new HashSet<>();
-        var bi = (ai.infer4j.engine.task.BiEncoderPair) m.task();
+        var bi = (BiEncoderPair) m.task();
         for (PairInput p : pairs) {
             texts.add(bi.text(p.left(), "left"));
             texts.add(bi.text(p.right(), "right"));

@@ -13,7 +13,9 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
 
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,7 +39,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
 
     /** The job's accumulators: rows, errors, positives, nanoseconds spent scoring (tokenize + forward + head), records embedded. */
     record Counters(LongAccumulator rows, LongAccumulator errors, LongAccumulator positives, LongAccumulator scoringNanos,
-                    LongAccumulator embedded) implements java.io.Serializable {
+                    LongAccumulator embedded) implements Serializable {
     }
 
     PartitionScorer(BatchOptions options, InputColumns columns, Counters counters) {
@@ -51,7 +53,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         Model model = ModelCache.get(options);
         Map<String, float[]> cache = new HashMap<>();
         return new Iterator<>() {
-            private Iterator<Row> chunk = java.util.Collections.emptyIterator();
+            private Iterator<Row> chunk = Collections.emptyIterator();
 
             @Override
             public boolean hasNext() {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -59,7 +60,7 @@ class ClusterIT {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroy();
             try {
-                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+                if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -127,7 +128,7 @@ class ClusterIT {
         executors.forEach(ProcessHandle::destroyForcibly);
         assertThat(Files.exists(Path.of(out, "_SUCCESS"))).as("job not yet committed at the kill").isFalse();
 
-        assertThat(job.waitFor(JOB.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as("job finished").isTrue();
+        assertThat(job.waitFor(JOB.toSeconds(), TimeUnit.SECONDS)).as("job finished").isTrue();
         long tCluster = System.nanoTime() - c0;
         assertThat(job.exitValue()).as("submit exit code (see %s)", work.resolve("submit.log")).isZero();
         assertThat(Files.readString(work.resolve("submit.log"))).as("a running task was lost with the executor")

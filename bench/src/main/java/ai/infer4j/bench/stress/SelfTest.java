@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The reliability suite behind {@code infer4j selftest}: a bad-input campaign, overload at 3x saturation
@@ -65,7 +66,7 @@ public final class SelfTest {
         return summary;
     }
 
-    private InferenceServer start(java.util.function.Supplier<Properties> extra) throws Exception {
+    private InferenceServer start(Supplier<Properties> extra) throws Exception {
         Properties p = extra.get();
         p.setProperty("inference_address", "127.0.0.1:0");
         p.setProperty("management_address", "127.0.0.1:0");

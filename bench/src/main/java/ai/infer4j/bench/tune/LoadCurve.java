@@ -9,6 +9,7 @@ import ai.infer4j.bench.record.RunSummary;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -39,7 +40,7 @@ public record LoadCurve(String target, int clients, double saturationRps, List<P
             throws InterruptedException {
         LoadSpec closed = LoadSpec.closed(clients, warmup, duration).withInterval(interval);
         RunSummary sat = Bench.run(target, Inputs.cycled(inputs), closed, null, r -> { }).summary();
-        progress.accept(String.format(java.util.Locale.ROOT, "saturation (%d clients): %.0f req/s, p99 %.2f ms",
+        progress.accept(String.format(Locale.ROOT, "saturation (%d clients): %.0f req/s, p99 %.2f ms",
                 clients, sat.throughputRps(), sat.p99Ms()));
         List<Point> points = new ArrayList<>();
         double knee = 0;
@@ -50,7 +51,7 @@ public record LoadCurve(String target, int clients, double saturationRps, List<P
                     .withMaxInFlight((int) Math.min(100_000, Math.max(64, rate * 2)));
             Point p = new Point(f, rate, Bench.run(target, Inputs.cycled(inputs), open, null, r -> { }).summary());
             points.add(p);
-            progress.accept(String.format(java.util.Locale.ROOT, "%.0f%% of saturation = %.0f req/s: %.0f ok/s, p50 %.2f ms, p99 %.2f ms",
+            progress.accept(String.format(Locale.ROOT, "%.0f%% of saturation = %.0f req/s: %.0f ok/s, p50 %.2f ms, p99 %.2f ms",
                     f * 100, rate, p.summary().throughputRps(), p.summary().p50Ms(), p.summary().p99Ms()));
             if (!broken && p.holds(sloP99Ms)) knee = rate;
             else broken = true;

@@ -10,6 +10,7 @@ import ai.infer4j.bench.record.RunSummary;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -43,7 +44,7 @@ public final class ThrottleSweep {
                     long refused = s.errors().getOrDefault(Outcome.REFUSED.column(), 0L);
                     Row row = new Row(limit, m, clients, s.ok(), refused, s.errorCount() - refused, s.throughputRps(), s.p50Ms(), s.p99Ms());
                     out.add(row);
-                    progress.accept(String.format(java.util.Locale.ROOT, "limit %d x %.2f = %d clients: served %d, refused %d (%.1f%%), p99 %.2f ms",
+                    progress.accept(String.format(Locale.ROOT, "limit %d x %.2f = %d clients: served %d, refused %d (%.1f%%), p99 %.2f ms",
                             limit, m, clients, row.served(), row.refused(), row.refusedShare() * 100, row.servedP99Ms()));
                 }
             }

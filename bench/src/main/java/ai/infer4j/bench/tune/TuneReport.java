@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +134,7 @@ public record TuneReport(double sloP99Ms, double pricePerHour, double peakRps, L
         for (Tuner.Result r : results) {
             if (r.search() == null || r.search().probes().isEmpty()) continue;
             List<RateSearch.Probe> ps = new ArrayList<>(r.search().probes());
-            ps.sort(java.util.Comparator.comparingDouble(RateSearch.Probe::offeredRps));
+            ps.sort(Comparator.comparingDouble(RateSearch.Probe::offeredRps));
             byVariant.computeIfAbsent(r.config().variant(), v -> new ArrayList<>()).add(new Charts.Series(
                     r.config().label().substring(r.config().variant().length()).trim(), ps.stream().mapToDouble(RateSearch.Probe::offeredRps).toArray(),
                     ps.stream().mapToDouble(p -> Math.min(p.summary().p99Ms(), sloP99Ms * 5)).toArray(), true));

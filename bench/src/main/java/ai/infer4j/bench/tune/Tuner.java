@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -75,7 +76,7 @@ public final class Tuner {
         List<Result> out = new ArrayList<>();
         for (TuneConfig c : configs) {
             try (Target t = factory.open(c)) {
-                RateSearch.Outcome o = search.search(t, p -> onProbe.accept(String.format(java.util.Locale.ROOT,
+                RateSearch.Outcome o = search.search(t, p -> onProbe.accept(String.format(Locale.ROOT,
                         "%s @ %.0f req/s: p99 %.2f ms, %.0f ok/s, %d errors -> %s", c.label(), p.offeredRps(), p.summary().p99Ms(),
                         p.summary().throughputRps(), p.summary().errorCount(), p.meets() ? "meets SLO" : "misses")));
                 out.add(new Result(c, o, null));

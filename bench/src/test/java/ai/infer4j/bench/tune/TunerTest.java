@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,7 +41,7 @@ class TunerTest {
         List<String> log = new ArrayList<>();
         List<Tuner.Result> results = new Tuner(SYNTHETIC, search()).sweep(grid, log::add);
 
-        Map<Integer, Double> best = new java.util.HashMap<>();
+        Map<Integer, Double> best = new HashMap<>();
         for (Tuner.Result r : results) best.put(r.config().maxBatchSize(), r.maxRps());
         assertThat(best.get(1)).isBetween(300 * 0.6, 300 * 1.05);
         assertThat(best.get(8)).isBetween(1200 * 0.6, 1200 * 1.05);

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -22,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -214,7 +216,7 @@ public final class ModelArchive {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write archive " + out + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write archive " + out + ": " + e.getMessage(), e);
         }
     }
 
@@ -235,7 +237,7 @@ public final class ModelArchive {
         root.put("backbone", m.backbone());
         m.heads().forEach(root.putArray("heads")::add);
         root.put("maxLength", m.maxLength());
-        root.set("batching", JSON.valueToTree(new java.util.TreeMap<>(m.batching())));
+        root.set("batching", JSON.valueToTree(new TreeMap<>(m.batching())));
         m.extra().forEach(root::set);
         return root;
     }

@@ -1,5 +1,7 @@
 package ai.infer4j.engine.tokenize;
 
+import java.util.Arrays;
+
 /**
  * One tokenized input, unpadded.
  *
@@ -25,8 +27,8 @@ public record Tokens(long[] ids, long[] typeIds, boolean truncated, int unknownC
     public Tokens truncateTo(int maxLength) {
         if (ids.length <= maxLength) return this;
         if (maxLength < 2) throw new IllegalArgumentException("maxLength must be >= 2, got " + maxLength);
-        long[] i2 = java.util.Arrays.copyOf(ids, maxLength);
-        long[] t2 = java.util.Arrays.copyOf(typeIds, maxLength);
+        long[] i2 = Arrays.copyOf(ids, maxLength);
+        long[] t2 = Arrays.copyOf(typeIds, maxLength);
         i2[maxLength - 1] = ids[ids.length - 1];
         t2[maxLength - 1] = typeIds[typeIds.length - 1];
         return new Tokens(i2, t2, true, unknownCount);

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -50,7 +51,7 @@ public final class Exchange {
     }
 
     /** The connection's event loop. */
-    public java.util.concurrent.Executor executor() {
+    public Executor executor() {
         return ctx.executor();
     }
 

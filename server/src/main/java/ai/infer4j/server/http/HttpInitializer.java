@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** The HTTP pipeline: idle timeout, codec, body aggregation with a size limit (413 beyond it), optional auth, then one handler. */
@@ -52,7 +53,7 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-                .addLast("idle", new ReadTimeoutHandler(idleMillis, java.util.concurrent.TimeUnit.MILLISECONDS))
+                .addLast("idle", new ReadTimeoutHandler(idleMillis, TimeUnit.MILLISECONDS))
                 .addLast("codec", new HttpServerCodec(8192, 16384, 16384))
                 .addLast("aggregate", new JsonLimitAggregator(maxRequestBytes));
         if (authToken != null) ch.pipeline().addLast("auth", new AuthHandler(authToken));

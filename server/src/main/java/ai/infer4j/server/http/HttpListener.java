@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
@@ -28,7 +29,7 @@ public final class HttpListener implements AutoCloseable {
      * With a non-null {@code authToken}, requests need {@code Authorization: Bearer <token>}.
      */
     public static HttpListener bind(String name, InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    int maxRequestBytes, java.time.Duration idle, byte[] authToken, Supplier<ChannelHandler> handler) throws InterruptedException {
+                                    int maxRequestBytes, Duration idle, byte[] authToken, Supplier<ChannelHandler> handler) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)

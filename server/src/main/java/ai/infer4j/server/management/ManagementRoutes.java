@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,13 +52,13 @@ public final class ManagementRoutes {
     private final ModelSources sources;
     private final Map<String, Range> ranges = new ConcurrentHashMap<>();
 
-    private ManagementRoutes(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir) {
+    private ManagementRoutes(ModelRegistry registry, ServerConfig config, Path downloadDir) {
         this.registry = registry;
         this.config = config;
         this.sources = new ModelSources(config.models().store(), config.security().allowedUrls(), downloadDir);
     }
 
-    public static Routes table(ModelRegistry registry, ServerConfig config, java.nio.file.Path downloadDir, ExecutorService executor) {
+    public static Routes table(ModelRegistry registry, ServerConfig config, Path downloadDir, ExecutorService executor) {
         ManagementRoutes m = new ManagementRoutes(registry, config, downloadDir);
         Routes.Handler describe = Routes.on(executor, x -> x.json(HttpResponseStatus.OK, m.describe(x.var("model"), x.var("version"))));
         Routes.Handler scale = Routes.on(executor, m::scale);

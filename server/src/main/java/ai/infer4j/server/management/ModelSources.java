@@ -1,5 +1,6 @@
 package ai.infer4j.server.management;
 
+import ai.infer4j.engine.AtomicFiles;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.ModelNotFoundException;
@@ -69,7 +70,7 @@ final class ModelSources {
             HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5)).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             if (r.statusCode() != 200) throw new BadInputException("download of '" + url + "' failed with HTTP " + r.statusCode());
-            ai.infer4j.engine.AtomicFiles.write(target, out -> {
+            AtomicFiles.write(target, out -> {
                 try (InputStream in = r.body()) {
                     byte[] buf = new byte[1 << 16];
                     long total = 0;

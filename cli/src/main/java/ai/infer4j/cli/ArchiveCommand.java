@@ -2,6 +2,7 @@ package ai.infer4j.cli;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
+import ai.infer4j.engine.ModelLoadException;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,7 +70,7 @@ final class ArchiveCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws java.io.IOException {
+    public Integer call() throws IOException {
         boolean builtin = backbone.equals("builtin");
         Map<String, Path> headFiles = new LinkedHashMap<>();
         boolean pairHead = false;
@@ -94,7 +96,7 @@ final class ArchiveCommand implements Callable<Integer> {
     }
 
     /** A head file, or a built-in head ({@code builtin:NAME}) written to a temporary file. */
-    private static Path headFile(String ref) throws java.io.IOException {
+    private static Path headFile(String ref) throws IOException {
         if (!ref.startsWith("builtin:")) return Path.of(ref);
         String name = ref.substring("builtin:".length());
         Path tmp = Files.createTempDirectory("infer4j-head").resolve(name + ".json");
@@ -102,7 +104,7 @@ final class ArchiveCommand implements Callable<Integer> {
         tmp.getParent().toFile().deleteOnExit();
         try {
             HeadFiles.write(Engine.builtinPairHead(name), tmp);
-        } catch (ai.infer4j.engine.ModelLoadException notPair) {
+        } catch (ModelLoadException notPair) {
             HeadFiles.write(Engine.builtinHead(name), tmp);
         }
         return tmp;

@@ -1,6 +1,7 @@
 package ai.infer4j.cli;
 
 import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairTask;
@@ -19,9 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Evaluates a classifier on labelled JSON lines. */
@@ -86,7 +91,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int evalPairs(Model m) throws java.io.IOException {
+    private int evalPairs(Model m) throws IOException {
         var rows = DataFiles.readPairs(data);
         if (idfFromData) m = adaptIdf(m, rows);
         PairReport r = Evaluation.pairs(m, rows, new ProgressBar(System.err));
@@ -101,10 +106,10 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The same model with its pair head's IDF counted over the records of {@code rows}. */
-    static Model adaptIdf(Model m, java.util.List<ai.infer4j.engine.data.LabeledPair> rows) {
+    static Model adaptIdf(Model m, List<LabeledPair> rows) {
         if (!(m.task() instanceof BiEncoderPair bi) || bi.head().idf() == null)
             throw new BadInputException("--idf-from-data needs a pair model whose head has IDF features (trained with --trees)");
-        java.util.List<java.util.Map<String, String>> records = new java.util.ArrayList<>();
+        List<Map<String, String>> records = new ArrayList<>();
         for (var r : rows) {
             records.add(r.pair().left());
             records.add(r.pair().right());
@@ -114,7 +119,7 @@ final class EvalCommand implements Callable<Integer> {
         return m.handler() == null ? adapted : adapted.withHandler(m.handler()); // keep a custom handler
     }
 
-    private void writeReport(com.fasterxml.jackson.databind.JsonNode json) throws java.io.IOException {
+    private void writeReport(com.fasterxml.jackson.databind.JsonNode json) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Path abs = report.toAbsolutePath();
         Files.createDirectories(abs.getParent());

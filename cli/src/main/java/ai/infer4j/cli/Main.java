@@ -1,9 +1,12 @@
 package ai.infer4j.cli;
 
+import ai.infer4j.engine.HandlerException;
 import ai.infer4j.engine.InferenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -52,11 +55,11 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof InferenceException ie) {
                 cmd.getErr().println("error: " + ie.getMessage());
-                if (ie instanceof ai.infer4j.engine.HandlerException && ie.getCause() != null)
+                if (ie instanceof HandlerException && ie.getCause() != null)
                     ie.getCause().printStackTrace(cmd.getErr()); // the handler's own failure, for its author
                 return 2;
             }
-            if (e instanceof java.io.UncheckedIOException || e instanceof java.io.IOException) {
+            if (e instanceof UncheckedIOException || e instanceof IOException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
             }

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -197,7 +198,7 @@ final class MonitorCommand implements Runnable {
             if (s == null) return null;
             try {
                 return s.length() == 10 ? LocalDate.parse(s).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(s);
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), flag + " must be an ISO instant or a date, got '" + s + "'");
             }
         }

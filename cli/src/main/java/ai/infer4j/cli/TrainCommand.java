@@ -4,6 +4,7 @@ import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.RecordFormat;
@@ -12,6 +13,7 @@ import ai.infer4j.engine.task.TokenIdf;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.engine.train.PairTrainer;
+import ai.infer4j.engine.train.TreeBooster;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Trains a head on the frozen backbone with a deterministic grid search. */
@@ -156,8 +160,8 @@ final class TrainCommand implements Callable<Integer> {
                 : HeadFiles.readHead(Path.of(adaptIdf)) instanceof PairHead p ? p : null;
         if (head == null) throw new BadInputException("--adapt-idf " + adaptIdf + " is not a pair head");
         if (head.idf() == null) throw new BadInputException("--adapt-idf: head " + adaptIdf + " has no IDF features (train it with --trees)");
-        List<java.util.Map<String, String>> records = new java.util.ArrayList<>();
-        for (Path f : train) records.addAll(ai.infer4j.engine.data.DataFiles.readRecords(f));
+        List<Map<String, String>> records = new ArrayList<>();
+        for (Path f : train) records.addAll(DataFiles.readRecords(f));
         TokenIdf idf = TokenIdf.of(records);
         HeadFiles.write(head.withIdf(idf), out);
         PrintWriter w = spec.commandLine().getOut();
@@ -176,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
-                    trees || treesLinear ? ai.infer4j.engine.train.TreeBooster.Params.defaults() : null, treesLinear);
+                    trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

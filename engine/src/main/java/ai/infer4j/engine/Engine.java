@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -67,7 +68,7 @@ public final class Engine implements AutoCloseable {
 
     private Engine(EngineOptions options, Handlers handlers) {
         this.options = options;
-        this.handlers = java.util.Objects.requireNonNull(handlers, "handlers");
+        this.handlers = Objects.requireNonNull(handlers, "handlers");
     }
 
     /** An engine without custom handlers: archives may name only the built-in ones. */

@@ -20,8 +20,10 @@ import ai.infer4j.engine.task.Task;
 import ai.infer4j.engine.tokenize.Tokens;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A servable model: a backbone and the {@link Task} that turns its vectors into answers. Built by the
@@ -100,7 +102,7 @@ public final class Model {
         return new Model(name, version, backbone, new CrossEncoderPair(format, threshold), manifest);
     }
 
-    private static Task named(String model, java.util.function.Supplier<Task> make) {
+    private static Task named(String model, Supplier<Task> make) {
         try {
             return make.get();
         } catch (ModelLoadException e) {
@@ -199,7 +201,7 @@ public final class Model {
      * naming the first bad pair.
      */
     public List<PairScore> scorePairs(List<PairInput> pairs) {
-        List<PairBatch.Result> results = PairBatch.score(this, pairs, new java.util.HashMap<>(), BULK_BATCH);
+        List<PairBatch.Result> results = PairBatch.score(this, pairs, new HashMap<>(), BULK_BATCH);
         List<PairScore> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             PairBatch.Result r = results.get(i);

@@ -14,8 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -96,11 +99,11 @@ class ArchiveTest {
         assertThat(intentLike.backbone()).isSameAs(other.backbone());
         long before = intentLike.backbone().forwardPasses();
         Plan a = intentLike.plan(Request.of("first", "third")), b = other.plan(Request.of("second text"));
-        List<Tokens> batch = new java.util.ArrayList<>(a.sequences());
+        List<Tokens> batch = new ArrayList<>(a.sequences());
         batch.addAll(b.sequences());
         float[][] v = intentLike.backbone().forward(batch).vectors();
-        var answers = new java.util.ArrayList<>(intentLike.answers(a, java.util.Arrays.copyOfRange(v, 0, 2)));
-        answers.addAll(other.answers(b, java.util.Arrays.copyOfRange(v, 2, 3)));
+        var answers = new ArrayList<>(intentLike.answers(a, Arrays.copyOfRange(v, 0, 2)));
+        answers.addAll(other.answers(b, Arrays.copyOfRange(v, 2, 3)));
         assertThat(answers).hasSize(3).allSatisfy(x -> assertThat(x).isInstanceOf(Answer.Classified.class));
         assertThat(intentLike.backbone().forwardPasses() - before).isEqualTo(1);
     }
@@ -191,7 +194,7 @@ class ArchiveTest {
         try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
             for (var e : entries.entrySet()) {
                 zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                zip.write(e.getValue().getBytes(StandardCharsets.UTF_8));
                 zip.closeEntry();
             }
         }

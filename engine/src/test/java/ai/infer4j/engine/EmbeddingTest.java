@@ -7,6 +7,10 @@ import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,10 +76,10 @@ class EmbeddingTest {
 
     private static long rssKb() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
                 if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         throw new IllegalStateException("no VmRSS in /proc/self/status");
     }

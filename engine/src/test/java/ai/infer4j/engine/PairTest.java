@@ -22,7 +22,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -71,7 +73,7 @@ class PairTest {
     }
 
     private static String record(String title, String brand, double price) {
-        return String.format(java.util.Locale.ROOT, "{\"title\": \"%s\", \"brand\": \"%s\", \"price\": \"%.2f\"}", title, brand, price);
+        return String.format(Locale.ROOT, "{\"title\": \"%s\", \"brand\": \"%s\", \"price\": \"%.2f\"}", title, brand, price);
     }
 
     private static Backbone backbone() {
@@ -157,7 +159,7 @@ class PairTest {
     void textPairsAndBadRecordsAreHandledPerPair() {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
         List<PairBatch.Result> r = PairBatch.score(m, List.of(PairInput.ofTexts("canon camera ca555b", "ca555b canon camera"),
-                new PairInput(Map.of("title", "  "), Map.of("title", "x"))), new java.util.HashMap<>(), 8);
+                new PairInput(Map.of("title", "  "), Map.of("title", "x"))), new HashMap<>(), 8);
         assertThat(r.get(0).score().score()).isBetween(0.0, 1.0);
         assertThat(r.get(1).error()).hasMessageContaining("left");
         assertThatThrownBy(() -> m.scorePairs(List.of(new PairInput(Map.of("title", "a"), Map.of()))))
@@ -169,7 +171,7 @@ class PairTest {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
         var a = Map.of("title", "epson laser printer ep321c");
         var b = Map.of("title", "laser printer ep321c by epson");
-        var cache = new java.util.HashMap<String, float[]>();
+        var cache = new HashMap<String, float[]>();
         PairBatch.score(m, List.of(new PairInput(a, b), new PairInput(b, a), new PairInput(a, a)), cache, 8);
         assertThat(cache).hasSize(2);
     }

@@ -1,6 +1,7 @@
 package ai.infer4j.engine;
 
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
+import ai.infer4j.engine.task.Classifier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class SequenceClassifierExportTest {
 
         Model m = engine.load(export.toString());
 
-        assertThat(m.task()).isInstanceOf(ai.infer4j.engine.task.Classifier.class);
+        assertThat(m.task()).isInstanceOf(Classifier.class);
         assertThat(m.backbone().signature().kind()).isEqualTo(OutputKind.LOGITS);
         assertThat(m.labels()).containsExactly("NEGATIVE", "POSITIVE");
         var answers = m.classify(List.of("this film is good", "a bad , bad day", "nothing to see"));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 import static ai.infer4j.engine.optimize.GraphBuilder.intAttr;
@@ -42,7 +43,7 @@ public final class TinyModels {
     private static Path build(Path dir, float weight, float mix, String output) throws IOException {
         Files.createDirectories(dir);
         Path tokenizer = BackboneFiles.builtin(TestEngine.options().cacheDir()).tokenizer();
-        Files.copy(tokenizer, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(tokenizer, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
         var vocab = new ObjectMapper().readTree(tokenizer.toFile()).path("model").path("vocab");
         int good = vocab.path("good").asInt(), bad = vocab.path("bad").asInt();
         float[] table = new float[VOCAB * 2];

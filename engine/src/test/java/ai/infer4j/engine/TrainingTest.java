@@ -12,7 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -34,7 +36,7 @@ class TrainingTest {
             for (int k = 1; k < t.length; k++)
                 for (String f : FILLERS) lines.add("{\"text\": \"" + String.format(t[k], f) + "\", \"label\": \"" + t[0] + "\"}");
         SplittableRandom r = new SplittableRandom(seed);
-        for (int i = lines.size() - 1; i > 0; i--) java.util.Collections.swap(lines, i, r.nextInt(i + 1));
+        for (int i = lines.size() - 1; i > 0; i--) Collections.swap(lines, i, r.nextInt(i + 1));
         int cut = lines.size() * 3 / 4;
         Files.write(train, lines.subList(0, cut));
         Files.write(valid, lines.subList(cut, lines.size()));
@@ -91,8 +93,8 @@ class TrainingTest {
         writeData(train, valid, 4);
         List<String> oos = new ArrayList<>();
         for (String t : OUT_OF_SCOPE) for (String f : FILLERS) oos.add("{\"text\": \"" + String.format(t, f) + "\", \"label\": \"oos\"}");
-        Files.write(train, oos.subList(0, oos.size() / 2), java.nio.file.StandardOpenOption.APPEND);
-        Files.write(valid, oos.subList(oos.size() / 2, oos.size()), java.nio.file.StandardOpenOption.APPEND);
+        Files.write(train, oos.subList(0, oos.size() / 2), StandardOpenOption.APPEND);
+        Files.write(valid, oos.subList(oos.size() / 2, oos.size()), StandardOpenOption.APPEND);
     }
 
     private SoftmaxHead trainCv(Path dir, Path cacheDir) {

@@ -29,13 +29,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -114,7 +117,7 @@ public final class Monitor {
             progress.update("cross-fit", 0, FOLDS);
             Prediction[] oof = CrossFit.outOfFold(head, recipe, all.vectors(), truth, FOLDS, threads);
             int n = rows.size();
-            Observer.Embedded e = new Observer.Embedded(all.tokens().subList(0, n), java.util.Arrays.copyOf(all.vectors(), n));
+            Observer.Embedded e = new Observer.Embedded(all.tokens().subList(0, n), Arrays.copyOf(all.vectors(), n));
             List<Observation> obs = Observer.observations(e, i -> oof[i], truth.subList(0, n), sketchDim);
             String pooling = !pooled ? ""
                     : otherFile != null ? ". The head was trained on its train and valid splits pooled; so were the fold heads (" + otherFile.getFileName()
@@ -276,8 +279,8 @@ public final class Monitor {
     }
 
     /** Jackson closes the stream it writes; AtomicFiles closes it itself. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(java.io.OutputStream out) {
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) {
             super(out);
         }
 

@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * The honest evaluation of the drift checks (a benchmark, not a unit test; run by monitor/bench/drift-eval.sh).
@@ -63,7 +65,7 @@ public final class DriftEvaluation {
         if (args.length < 1) throw new IllegalArgumentException("usage: DriftEvaluation DATA_DIR [OUT] [WINDOW[,WINDOW...]] [WINDOWS] [CACHE_DIR]");
         Path data = Path.of(args[0]);
         Path out = Path.of(args.length > 1 ? args[1] : "target/drift-eval");
-        int[] sizes = java.util.Arrays.stream((args.length > 2 ? args[2] : "600").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] sizes = Arrays.stream((args.length > 2 ? args[2] : "600").split(",")).mapToInt(Integer::parseInt).toArray();
         int windows = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         Path cacheDir = Path.of(args.length > 4 ? args[4] : System.getProperty("user.home") + "/.cache/infer4j/embeddings");
         Files.createDirectories(out);
@@ -109,7 +111,7 @@ public final class DriftEvaluation {
             // 3. the shipped head: train out-of-fold with fold heads on train + valid pooled, as monitor baseline does
             long tc = System.nanoTime();
             Prediction[] oof = CrossFit.outOfFold(head, recipe, ePooled.vectors(), labels(pooled), Monitor.FOLDS, 2);
-            Observer.Embedded eTrain = sub(ePooled, java.util.stream.IntStream.range(0, train.size()).boxed().toList());
+            Observer.Embedded eTrain = sub(ePooled, IntStream.range(0, train.size()).boxed().toList());
             BaselineStatistics shippedBase = stats(m, "clinc150/train.jsonl out-of-fold (fold heads on train+valid)",
                     Observer.observations(eTrain, i -> oof[i], labels(train), SKETCH));
             BaselineStatistics inSample = stats(m, "clinc150/train.jsonl in-sample",
@@ -307,7 +309,7 @@ public final class DriftEvaluation {
     }
 
     static double mean(double[] v) {
-        return java.util.Arrays.stream(v).average().orElse(Double.NaN);
+        return Arrays.stream(v).average().orElse(Double.NaN);
     }
 
     static List<Observation> sample(List<Observation> all, int n, SplittableRandom r) {

@@ -3,14 +3,17 @@ package ai.infer4j.server;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.EngineOptions;
 import ai.infer4j.engine.handler.Handlers;
+import ai.infer4j.engine.optimize.VariantInfo;
 import ai.infer4j.monitor.LiveMonitor;
 import ai.infer4j.monitor.Monitor;
+import ai.infer4j.server.http.AuthHandler;
 import ai.infer4j.server.http.HttpListener;
 import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.RouteHandler;
 import ai.infer4j.server.http.Routes;
 import ai.infer4j.server.inference.InferenceRoutes;
 import ai.infer4j.server.inference.InferenceService;
+import ai.infer4j.server.inference.OpenInferenceGrpc;
 import ai.infer4j.server.management.ManagementRoutes;
 import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
@@ -25,12 +28,18 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The infer4j server: inference API, management API and Prometheus metrics over one engine.
@@ -63,7 +72,7 @@ public final class InferenceServer implements AutoCloseable {
     private HttpListener management;
     private HTTPServer metricsServer;
     private Server grpc;
-    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
     private volatile int abandoned;
 
@@ -76,7 +85,7 @@ public final class InferenceServer implements AutoCloseable {
                 : Handlers.load(config.models().pluginsDir(), HANDLER_THREADS, HANDLER_QUEUE, metrics.handlerListener());
         this.engine = Engine.create(opts, handlers);
         this.registry = new ModelRegistry(engine, metrics, config.limits().drainTimeout());
-        this.monitor = Monitor.startLive(config.capture(), java.time.Clock.systemUTC());
+        this.monitor = Monitor.startLive(config.capture(), Clock.systemUTC());
         metrics.trackCapture(monitor);
         this.service = new InferenceService(engine, registry, config, metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
@@ -103,8 +112,8 @@ public final class InferenceServer implements AutoCloseable {
             long t0 = System.nanoTime();
             try {
                 String ref = e.getValue();
-                if (config.models().store() != null && !Engine.BUILTIN_MODELS.contains(ref) && !java.nio.file.Path.of(ref).isAbsolute()
-                        && java.nio.file.Files.exists(config.models().store().resolve(ref)))
+                if (config.models().store() != null && !Engine.BUILTIN_MODELS.contains(ref) && !Path.of(ref).isAbsolute()
+                        && Files.exists(config.models().store().resolve(ref)))
                     ref = config.models().store().resolve(ref).toString();
                 registry.register(ref, e.getKey(), config.workers().perModel(), config.workers().batch(), config.limits().responseTimeout());
                 log.info("model {} ready in {} ms", e.getKey(), (System.nanoTime() - t0) / 1_000_000);
@@ -121,14 +130,14 @@ public final class InferenceServer implements AutoCloseable {
      * otherwise the FP32 model keeps serving and the log says why.
      */
     private void preferInt8(String name, String ref) {
-        List<java.nio.file.Path> candidates = new ArrayList<>();
+        List<Path> candidates = new ArrayList<>();
         if (config.models().store() != null) candidates.add(config.models().store().resolve(name + "-int8.mar"));
-        java.nio.file.Path own = java.nio.file.Path.of(ref).toAbsolutePath().getParent();
+        Path own = Path.of(ref).toAbsolutePath().getParent();
         if (!Engine.BUILTIN_MODELS.contains(ref) && own != null) candidates.add(own.resolve(name + "-int8.mar"));
-        for (java.nio.file.Path c : candidates) {
-            if (!java.nio.file.Files.exists(c)) continue;
+        for (Path c : candidates) {
+            if (!Files.exists(c)) continue;
             var variant = engine.load(c.toString());
-            var info = ai.infer4j.engine.optimize.VariantInfo.of(variant.manifest());
+            var info = VariantInfo.of(variant.manifest());
             if (!info.precision().equals("int8") || !info.usable()) {
                 log.warn("{} is not a gate-passed INT8 variant (precision {}, gate passed {}); serving {} in fp32", c,
                         info.precision(), info.gatePassed(), name);
@@ -148,7 +157,7 @@ public final class InferenceServer implements AutoCloseable {
         var downloads = engine.options().cacheDir().resolve("downloads");
         Routes inferenceRoutes = InferenceRoutes.table(service);
         Routes managementRoutes = ManagementRoutes.table(registry, config, downloads, managementExecutor);
-        byte[] token = config.security().authTokenFile() == null ? null : ai.infer4j.server.http.AuthHandler.readToken(config.security().authTokenFile());
+        byte[] token = config.security().authTokenFile() == null ? null : AuthHandler.readToken(config.security().authTokenFile());
         inference = HttpListener.bind("inference", config.listeners().inference(), boss, io, config.limits().maxRequestSizeBytes(), config.limits().idleTimeout(), token,
                 () -> new RouteHandler(inferenceRoutes, service));
         management = HttpListener.bind("management", config.listeners().management(), boss, io, 1 << 20, config.limits().idleTimeout(), token,
@@ -158,8 +167,8 @@ public final class InferenceServer implements AutoCloseable {
             var b = NettyServerBuilder.forAddress(new InetSocketAddress(g.getHostString(), g.getPort()))
                     .directExecutor() // like the HTTP path: parse and queue on the I/O thread, answer from the batch worker
                     .maxInboundMessageSize(config.limits().maxRequestSizeBytes())
-                    .addService(new ai.infer4j.server.inference.OpenInferenceGrpc(service));
-            if (token != null) b.intercept(ai.infer4j.server.inference.OpenInferenceGrpc.bearer(token));
+                    .addService(new OpenInferenceGrpc(service));
+            if (token != null) b.intercept(OpenInferenceGrpc.bearer(token));
             grpc = b.build().start();
         }
         InetSocketAddress m = config.listeners().metrics();
@@ -251,8 +260,8 @@ public final class InferenceServer implements AutoCloseable {
         stopped.countDown();
     }
 
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
-        var n = new java.util.concurrent.atomic.AtomicInteger();
+    private static ThreadFactory named(String prefix) {
+        var n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.getAndIncrement());
             t.setDaemon(!prefix.equals("infer4j-io"));

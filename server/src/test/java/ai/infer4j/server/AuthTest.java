@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +33,7 @@ class AuthTest {
             var missing = call(ip, "POST", "/predictions/intent", null);
             var wrong = call(ip, "POST", "/predictions/intent", "Bearer " + TOKEN.substring(0, TOKEN.length() - 1) + "x");
             var basic = call(ip, "POST", "/predictions/intent", "Basic " + TOKEN);
-            for (var r : java.util.List.of(missing, wrong, basic)) {
+            for (var r : List.of(missing, wrong, basic)) {
                 assertThat(r.statusCode()).isEqualTo(401);
                 assertThat(r.body()).isEqualTo(missing.body()).doesNotContain(TOKEN);
                 assertThat(r.headers().firstValue("WWW-Authenticate")).contains("Bearer");

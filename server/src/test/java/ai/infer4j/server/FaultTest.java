@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 
@@ -33,7 +34,7 @@ class FaultTest {
     static Path brittleClassifier(Path dir) throws IOException {
         Files.createDirectories(dir);
         Path tokenizer = BackboneFiles.builtin(Path.of("target", "test-cache").toAbsolutePath()).tokenizer();
-        Files.copy(tokenizer, dir.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(tokenizer, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
         var model = new GraphBuilder("brittle")
                 .input("input_ids", DataType.INT64, "batch", "sequence")
                 .input("attention_mask", DataType.INT64, "batch", "sequence")

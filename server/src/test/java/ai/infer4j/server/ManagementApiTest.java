@@ -5,14 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -74,7 +77,7 @@ class ManagementApiTest {
             int ip = s.inferencePort(), mp = s.managementPort();
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger ok = new AtomicInteger();
-            List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
             List<CompletableFuture<Void>> clients = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
                 clients.add(CompletableFuture.runAsync(() -> {
@@ -153,9 +156,9 @@ class ManagementApiTest {
                 var r = f.get();
                 assertThat(r.statusCode()).as(r.body()).isIn(200, 503);
                 if (r.statusCode() == 200) ok++;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 // connections never accepted before the listener closed: refused, never admitted
-                assertThat(e.getCause()).isInstanceOf(java.io.IOException.class);
+                assertThat(e.getCause()).isInstanceOf(IOException.class);
             }
         }
         assertThat(ok).isGreaterThan(0);

@@ -2,6 +2,7 @@ package ai.infer4j.server;
 
 import ai.infer4j.engine.handler.Handler;
 
+import java.net.URISyntaxException;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.IOException;
@@ -62,7 +63,7 @@ final class PluginJars {
     public static String engineClasses() {
         try {
             return Path.of(Handler.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

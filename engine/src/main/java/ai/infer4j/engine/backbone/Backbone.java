@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -197,7 +198,7 @@ public final class Backbone implements AutoCloseable {
             inputs.put(signature.inputIds(), tIds);
             inputs.put(signature.attentionMask(), tMask);
             if (tTypes != null) inputs.put(signature.tokenTypeIds(), tTypes);
-            try (OrtSession.Result out = session.run(inputs, java.util.Set.of(signature.output()))) {
+            try (OrtSession.Result out = session.run(inputs, Set.of(signature.output()))) {
                 OnnxTensor value = (OnnxTensor) out.get(0);
                 FloatBuffer fb = value.getFloatBuffer();
                 float[][] vectors = signature.kind() == OutputKind.TOKEN_EMBEDDINGS

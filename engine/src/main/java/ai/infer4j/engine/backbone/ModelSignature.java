@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
@@ -73,7 +74,7 @@ public record ModelSignature(String inputIds, String attentionMask, String token
             throw new ModelLoadException("model output '" + name + "' is not a tensor");
         long[] shape = t.getShape();
         long last = shape[shape.length - 1];
-        if (last <= 0) throw new ModelLoadException("model output '" + name + "' has no fixed last dimension: " + java.util.Arrays.toString(shape));
+        if (last <= 0) throw new ModelLoadException("model output '" + name + "' has no fixed last dimension: " + Arrays.toString(shape));
         return (int) last;
     }
 }

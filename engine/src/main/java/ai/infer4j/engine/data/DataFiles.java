@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Reads JSON-lines data files; a bad line is reported with its file and line number. */
 public final class DataFiles {
@@ -68,7 +69,7 @@ public final class DataFiles {
     }
 
     /** Parses each non-blank line as a JSON object; any refusal names the file and line. */
-    private static <T> List<T> readLines(Path file, java.util.function.Function<JsonNode, T> parse) {
+    private static <T> List<T> readLines(Path file, Function<JsonNode, T> parse) {
         List<T> out = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class Evaluation {
 
     public static ClassificationReport classify(Model model, List<LabeledText> data, String oosLabel, Progress progress) {
         float[][] v;
-        List<String> predicted = new java.util.ArrayList<>(data.size());
+        List<String> predicted = new ArrayList<>(data.size());
         if (model.handler() == null) {
             var tokens = model.tokenize(data.stream().map(d -> TextInput.of(d.text())).toList());
             v = model.backbone().forwardAll(tokens, 64, done -> progress.update("evaluate", done, data.size()));
@@ -66,7 +68,7 @@ public final class Evaluation {
         String oos = head.oosLabel();
         double[] score = new double[v.length];
         boolean[] topOos = new boolean[v.length];
-        List<Double> inScores = new java.util.ArrayList<>();
+        List<Double> inScores = new ArrayList<>();
         for (int i = 0; i < v.length; i++) {
             score[i] = head.outOfScope(v[i]);
             topOos[i] = head.topLabel(v[i]).equals(oos);
@@ -74,14 +76,14 @@ public final class Evaluation {
         }
         if (inScores.isEmpty()) return List.of();
         double[] sorted = inScores.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        List<ClassificationReport.OosPoint> out = new java.util.ArrayList<>();
+        List<ClassificationReport.OosPoint> out = new ArrayList<>();
         for (double rate : REJECT_RATES) {
             int idx = (int) Math.round((1 - rate) * sorted.length);
             double t = idx >= sorted.length ? Math.nextUp(sorted[sorted.length - 1]) : sorted[idx];
             out.add(point(head, v, truth, score, topOos, t, false));
         }
         out.add(point(head, v, truth, score, topOos, head.outOfScopeThreshold(), true));
-        out.sort(java.util.Comparator.comparingDouble(ClassificationReport.OosPoint::threshold).reversed());
+        out.sort(Comparator.comparingDouble(ClassificationReport.OosPoint::threshold).reversed());
         return out;
     }
 

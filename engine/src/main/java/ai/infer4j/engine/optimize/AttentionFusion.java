@@ -6,6 +6,7 @@ import ai.infer4j.engine.optimize.proto.Onnx.TensorProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -281,7 +282,7 @@ final class AttentionFusion {
     }
 
     private static boolean perm(NodeProto t, long... p) {
-        return OnnxModels.attr(t, "perm").map(a -> a.getIntsList().equals(java.util.Arrays.stream(p).boxed().toList())).orElse(false);
+        return OnnxModels.attr(t, "perm").map(a -> a.getIntsList().equals(Arrays.stream(p).boxed().toList())).orElse(false);
     }
 
     private TensorProto tensor(String name) {

@@ -4,6 +4,7 @@ import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -99,8 +100,8 @@ public final class HeadRefit {
             }
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
-                for (double[] g : gw) java.util.Arrays.fill(g, 0);
-                java.util.Arrays.fill(gb, 0);
+                for (double[] g : gw) Arrays.fill(g, 0);
+                Arrays.fill(gb, 0);
                 for (int k = start; k < end; k++) {
                     float[] x = xs[order[k]];
                     float[] p = target[order[k]];

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Dynamic INT8 quantization of an ONNX graph's weight matrices, done in Java: every {@code MatMul}
@@ -70,7 +71,7 @@ public final class Int8Quantizer {
             if (!(smoothAlpha >= 0 && smoothAlpha <= 1)) throw new IllegalArgumentException("smoothAlpha must be in [0, 1], got " + smoothAlpha);
             if (minElements < 0) throw new IllegalArgumentException("minElements must be >= 0, got " + minElements);
             if (embeddingRows < 0) throw new IllegalArgumentException("embeddingRows must be >= 0, got " + embeddingRows);
-            if (keepFloat != null) java.util.regex.Pattern.compile(keepFloat);
+            if (keepFloat != null) Pattern.compile(keepFloat);
         }
 
         /**

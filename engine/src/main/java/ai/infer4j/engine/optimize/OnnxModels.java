@@ -11,11 +11,14 @@ import com.google.protobuf.CodedInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Reads, writes and inspects ONNX models as protobuf messages: tensors to and from Java arrays,
@@ -50,7 +53,7 @@ public final class OnnxModels {
         try {
             AtomicFiles.write(file, model::writeTo);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write ONNX model " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write ONNX model " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -125,8 +128,8 @@ public final class OnnxModels {
     }
 
     /** Counts of each operator type ({@code domain.op} for non-ONNX domains), for reports and logs. */
-    public static java.util.SortedMap<String, Integer> opCounts(ModelProto m) {
-        java.util.SortedMap<String, Integer> counts = new java.util.TreeMap<>();
+    public static SortedMap<String, Integer> opCounts(ModelProto m) {
+        SortedMap<String, Integer> counts = new TreeMap<>();
         for (NodeProto n : m.getGraph().getNodeList())
             counts.merge(n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") ? n.getOpType() : n.getDomain() + "." + n.getOpType(), 1, Integer::sum);
         return counts;

@@ -3,6 +3,7 @@ package ai.infer4j.engine.optimize;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
+import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.TextInput;
 import ai.infer4j.engine.eval.ClassificationReport;
@@ -132,7 +133,7 @@ public final class ParityGate {
      * record embeddings of a bi-encoder (each distinct record once); a cross-encoder has none (NaN).
      */
     private ParityReport checkPairs(Model variant, Progress progress) {
-        List<ai.infer4j.engine.PairInput> inputs = pairs.stream().map(LabeledPair::pair).toList();
+        List<PairInput> inputs = pairs.stream().map(LabeledPair::pair).toList();
         if (baseScores == null) {
             progress.update("run fp32", 0, pairs.size());
             baseRecords = new HashMap<>();

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Reads and writes heads as JSON ({@code "format": "infer4j-head/1"}). Writing is deterministic:
@@ -115,7 +118,7 @@ public final class HeadFiles {
         if (t == null || t.isNull()) return null;
         if (!t.path("records").isInt() || !t.path("counts").isObject())
             throw new ModelLoadException("pair head " + source + " 'idf' needs an integer 'records' and a 'counts' object");
-        java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+        Map<String, Integer> counts = new TreeMap<>();
         t.get("counts").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asInt()));
         return new TokenIdf(t.get("records").asInt(), counts);
     }
@@ -222,7 +225,7 @@ public final class HeadFiles {
         try {
             AtomicFiles.write(file, out -> JSON.writeValue(out, root));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write head " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write head " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.task;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -157,7 +158,7 @@ public final class PairFeatures {
 
     /** Lower-cased word tokens (letters, digits and inner dots) of {@code text}, in order, repeats kept. */
     public static List<String> wordTokens(String text) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         for (String t : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}.]+")) {
             t = trimDots(t);
             if (!t.isEmpty()) out.add(t);

@@ -4,6 +4,7 @@ import ai.infer4j.engine.ModelLoadException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,7 +50,7 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
                 if (!KNOWN_TREE_FEATURES.contains(f))
                     throw new ModelLoadException("pair head '" + name + "' has trees on feature '" + f
                             + "'; this version computes " + KNOWN_TREE_FEATURES);
-            if (idf == null && !java.util.Collections.disjoint(trees.features(), PairFeatures.IDF))
+            if (idf == null && !Collections.disjoint(trees.features(), PairFeatures.IDF))
                 throw new ModelLoadException("pair head '" + name + "' has trees on " + PairFeatures.IDF + " but no 'idf' table");
         }
     }
@@ -146,7 +147,7 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * whose trees read {@link PairFeatures#IDF} features use {@link #score(Map, Map, float[], float[])}.
      */
     public PairScore score(float[] u, float[] v, float[] lexical) {
-        if (trees != null && !java.util.Collections.disjoint(trees.features(), PairFeatures.IDF))
+        if (trees != null && !Collections.disjoint(trees.features(), PairFeatures.IDF))
             throw new IllegalStateException("pair head '" + name + "' reads IDF features: score the records, not only their features");
         return score(u, v, lexical, null);
     }

@@ -3,6 +3,7 @@ package ai.infer4j.engine.task;
 import ai.infer4j.engine.ModelLoadException;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
 public record TokenIdf(int records, Map<String, Integer> counts) {
     public TokenIdf {
         if (records < 1) throw new ModelLoadException("token idf needs records >= 1, got " + records);
-        counts = java.util.Collections.unmodifiableMap(new TreeMap<>(counts));
+        counts = Collections.unmodifiableMap(new TreeMap<>(counts));
         for (var e : counts.entrySet())
             if (e.getValue() < 1 || e.getValue() > records)
                 throw new ModelLoadException("token idf count of '" + e.getKey() + "' must be 1.." + records + ", got " + e.getValue());

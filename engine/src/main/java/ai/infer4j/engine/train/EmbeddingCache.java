@@ -11,6 +11,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ public final class EmbeddingCache {
         try {
             write(file, v);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write embedding cache " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write embedding cache " + file + ": " + e.getMessage(), e);
         }
         return v;
     }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * K-fold selection of an intent head on train + valid pooled: every grid point is trained K times, each time scoring the
@@ -77,7 +78,7 @@ final class IntentCrossValidation {
         PointResult best = points.get(0);
         for (PointResult r : points) if (r.mean() > best.mean()) best = r;
 
-        java.util.concurrent.atomic.AtomicInteger epochs = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger epochs = new AtomicInteger();
         int total = best.epochs;
         SoftmaxTrainer.Weights w = SoftmaxTrainer.train(x, y, classes, best.lr, best.l2, new int[] {best.epochs}, job.seed(),
                 () -> progress.update("final fit", epochs.incrementAndGet(), total)).get(0);

@@ -90,7 +90,7 @@ public final class PairTrainer {
         if (job.trees() == null)
             return new PairHead(job.headName(), job.format(), backbone.signature().width(), best.w, best.b,
                     best.report.bestThreshold(), meta);
-        List<java.util.Map<String, String>> records = new ArrayList<>();
+        List<Map<String, String>> records = new ArrayList<>();
         for (var set : List.of(train, valid))
             for (LabeledPair p : set) {
                 records.add(p.pair().left());

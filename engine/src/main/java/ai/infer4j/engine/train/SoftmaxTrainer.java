@@ -1,8 +1,16 @@
 package ai.infer4j.engine.train;
 
+import ai.infer4j.engine.Progress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Multinomial logistic regression trained with mini-batch Adam (step size decaying as 1/sqrt(epoch))
@@ -38,16 +46,16 @@ public final class SoftmaxTrainer {
      * {@code threads}) and returns a point per pair and checkpoint, in grid order: learning rate, then L2, then epochs.
      */
     public static List<GridPoint> gridSearch(float[][] x, int[] y, int classes, double[] learningRates, double[] l2s, int[] checkpoints,
-                                             long seed, int threads, ai.infer4j.engine.Progress progress) {
+                                             long seed, int threads, Progress progress) {
         List<double[]> runs = new ArrayList<>();
         for (double lr : learningRates) for (double l2 : l2s) runs.add(new double[] {lr, l2});
         long totalEpochs = (long) runs.size() * checkpoints[checkpoints.length - 1];
-        java.util.concurrent.atomic.AtomicLong epochsDone = new java.util.concurrent.atomic.AtomicLong();
-        java.util.concurrent.atomic.AtomicInteger threadNo = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        AtomicLong epochsDone = new AtomicLong();
+        AtomicInteger threadNo = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(
                 Math.max(1, Math.min(threads, runs.size())), r -> new Thread(r, "infer4j-train-" + threadNo.getAndIncrement()));
         try {
-            List<java.util.concurrent.Future<List<Weights>>> futures = new ArrayList<>();
+            List<Future<List<Weights>>> futures = new ArrayList<>();
             for (double[] run : runs)
                 futures.add(pool.submit(() -> train(x, y, classes, run[0], run[1], checkpoints, seed,
                         () -> progress.update("grid search", epochsDone.incrementAndGet(), totalEpochs))));
@@ -58,7 +66,7 @@ public final class SoftmaxTrainer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("training interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("training failed: " + e.getCause(), e.getCause());
         } finally {
             pool.shutdownNow();
@@ -107,8 +115,8 @@ public final class SoftmaxTrainer {
             }
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
-                for (float[] g : gw) java.util.Arrays.fill(g, 0f);
-                java.util.Arrays.fill(gb, 0);
+                for (float[] g : gw) Arrays.fill(g, 0f);
+                Arrays.fill(gb, 0);
                 for (int k = start; k < end; k++) {
                     float[] xi = xs[order[k]];
                     logits(w, b, xi, z);

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -55,7 +56,7 @@ class OrtRuntimeTest {
         Path a = TinyModels.sentimentClassifier(dir.resolve("a"), 1f, 0f).resolve("model.onnx");
         Path b = TinyModels.sentimentClassifier(dir.resolve("b"), 1f, 0f).resolve("model.onnx");
         assertEquals(OrtRuntime.optimisedCopy(a, dir), OrtRuntime.optimisedCopy(b, dir), "same bytes, same entry");
-        Files.write(b, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        Files.write(b, new byte[] {1}, StandardOpenOption.APPEND);
         assertNotEquals(OrtRuntime.optimisedCopy(a, dir), OrtRuntime.optimisedCopy(b, dir), "other bytes, other entry");
     }
 

@@ -2,6 +2,7 @@ package ai.infer4j.engine.batch;
 
 import ai.infer4j.engine.DeadlineExceededException;
 import ai.infer4j.engine.Model;
+import ai.infer4j.engine.ModelExecutionException;
 import ai.infer4j.engine.OverloadedException;
 import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.TextInput;
@@ -14,10 +15,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,7 +33,7 @@ class BatchSchedulerTest {
     private final Tokens tokens = model.tokenize(List.of(TextInput.of("what is my balance"))).get(0);
     /** A clock that moves 1 ms every time it is read: every step of the scheduler "takes" time. */
     private final AtomicLong now = new AtomicLong();
-    private final java.util.function.LongSupplier ticking = () -> now.addAndGet(1_000_000);
+    private final LongSupplier ticking = () -> now.addAndGet(1_000_000);
 
     /** A listener that holds the worker after its first batch until released: the queue then fills deterministically. */
     private static final class Gate implements BatchListener {
@@ -91,7 +97,7 @@ class BatchSchedulerTest {
 
     @Test
     void aWorkerHitByAnUnexpectedErrorFailsThatBatchAndKeepsServing() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean blowUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean blowUp = new AtomicBoolean(true);
         BatchListener faulty = new BatchListener() {
             @Override
             public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
@@ -100,7 +106,7 @@ class BatchSchedulerTest {
         };
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 10), 1, faulty, System::nanoTime)) {
             var failed = s.submit(model, tokens, Duration.ofSeconds(30));
-            assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ai.infer4j.engine.ModelExecutionException.class);
+            assertThatThrownBy(() -> failed.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ModelExecutionException.class);
             assertThat(s.submit(model, tokens, Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).vector()).hasSize(384);
             assertThat(s.workers()).isEqualTo(1);
         }
@@ -113,15 +119,15 @@ class BatchSchedulerTest {
         assertThat(s.submit(model, tokens, Duration.ofSeconds(1))).isCompletedExceptionally();
     }
 
-    private static java.util.concurrent.ExecutorService loop(String name) {
-        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, name));
+    private static ExecutorService loop(String name) {
+        return Executors.newSingleThreadExecutor(r -> new Thread(r, name));
     }
 
     @Test
     void callersRunTheForwardPassOnTheirOwnExecutorBatchingWhatIsQueuedMeanwhile() throws Exception {
         var loop = loop("test-loop");
-        List<String> ranOn = new java.util.concurrent.CopyOnWriteArrayList<>();
-        List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
         BatchListener seen = new BatchListener() {
             @Override
             public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {

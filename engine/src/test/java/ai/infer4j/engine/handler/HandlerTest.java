@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,7 +165,7 @@ class HandlerTest {
         Path mar = archive("evil", "classify", "marker", Map.of());
         Path unpacked = ModelArchive.open(mar, tmp.resolve("cache"));
         Path jar = PluginJars.build(unpacked.resolve("marker.jar"), Map.of("evil.Marker", MARKER), List.of("evil.Marker"));
-        try (var zip = java.nio.file.FileSystems.newFileSystem(jar)) {
+        try (var zip = FileSystems.newFileSystem(jar)) {
             Path cls = Files.createDirectories(unpacked.resolve("evil")).resolve("Marker.class");
             Files.copy(zip.getPath("evil/Marker.class"), cls);
             Files.createDirectories(unpacked.resolve("META-INF/services"));

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.handler;
 
+import java.net.URISyntaxException;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class PluginJars {
     public static String engineClasses() {
         try {
             return Path.of(Handler.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

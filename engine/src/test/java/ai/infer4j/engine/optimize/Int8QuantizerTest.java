@@ -12,8 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
@@ -159,7 +162,7 @@ class Int8QuantizerTest {
 
     private static float[] ones(int n) {
         float[] v = new float[n];
-        java.util.Arrays.fill(v, 1f);
+        Arrays.fill(v, 1f);
         return v;
     }
 
@@ -179,14 +182,14 @@ class Int8QuantizerTest {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         long[] ids = new long[tokens.size() * SEQ], mask = new long[ids.length];
         for (int i = 0; i < tokens.size(); i++) System.arraycopy(tokens.get(i).ids(), 0, ids, i * SEQ, SEQ);
-        java.util.Arrays.fill(mask, 1);
+        Arrays.fill(mask, 1);
         long[] shape = {tokens.size(), SEQ};
-        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        Map<String, float[]> out = new LinkedHashMap<>();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(1);
             try (OrtSession s = env.createSession(model.toString(), so);
-                 OnnxTensor a = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids), shape);
-                 OnnxTensor m = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(mask), shape);
+                 OnnxTensor a = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
+                 OnnxTensor m = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
                  OrtSession.Result r = s.run(Map.of("input_ids", a, "attention_mask", m))) {
                 for (String name : STAGES) {
                     FloatBuffer fb = ((OnnxTensor) r.get(name).orElseThrow()).getFloatBuffer();

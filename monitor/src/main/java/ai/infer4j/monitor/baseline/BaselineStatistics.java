@@ -5,10 +5,13 @@ import ai.infer4j.monitor.capture.Observation;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * What "normal" looks like for a model ({@code statistics.json}): the predicted-class distribution, samples of
@@ -92,7 +95,7 @@ public record BaselineStatistics(String model, String version, String source, St
                 for (int b = 0; b < centroid.length; b++)
                     cov[a][b] += (s[a] - centroid[a]) * (s[b] - centroid[b]) / Math.max(1, sketches.size() - 1);
         List<float[]> shuffled = new ArrayList<>(sketches);
-        for (int i = shuffled.size() - 1; i > 0; i--) java.util.Collections.swap(shuffled, i, r.nextInt(i + 1));
+        for (int i = shuffled.size() - 1; i > 0; i--) Collections.swap(shuffled, i, r.nextInt(i + 1));
         float[][] reference = shuffled.subList(0, Math.min(MAX_REFERENCE, shuffled.size())).toArray(float[][]::new);
         Double acc = null, f1 = null;
         List<LabelPair> confusion = null;
@@ -100,7 +103,7 @@ public record BaselineStatistics(String model, String version, String source, St
             ClassificationReport rep = ClassificationReport.of(truth, predicted, null);
             acc = rep.accuracy();
             f1 = rep.macroF1();
-            Map<List<String>, Long> pairs = new java.util.TreeMap<>(java.util.Comparator.comparing((List<String> l) -> l.get(0))
+            Map<List<String>, Long> pairs = new TreeMap<>(Comparator.comparing((List<String> l) -> l.get(0))
                     .thenComparing(l -> l.get(1)));
             for (int i = 0; i < truth.size(); i++) pairs.merge(List.of(truth.get(i), predicted.get(i)), 1L, Long::sum);
             confusion = pairs.entrySet().stream().map(e -> new LabelPair(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList();

@@ -6,6 +6,8 @@ import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -42,7 +44,7 @@ public final class DriftCheck {
         double[] conf = window.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
         raw.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
         raw.add(lowConfidenceRate(base, conf, c));
-        double[] baseTokens = java.util.Arrays.stream(base.tokens()).asDoubleStream().toArray();
+        double[] baseTokens = Arrays.stream(base.tokens()).asDoubleStream().toArray();
         raw.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
         raw.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
         raw.add(rate("truncation_rate", base.truncatedEvents(), base.n(), window.stream().filter(Observation::truncated).count(), n, c));
@@ -142,9 +144,9 @@ public final class DriftCheck {
         double q = b[(int) Math.floor(LOW_CONFIDENCE_QUANTILE * (b.length - 1))];
         String rule = String.format(Locale.ROOT, "Fisher exact on answers with confidence below %s (the baseline's 5th percentile), Holm p < %s and "
                 + "|delta| >= %s", num(q), c.familyAlpha(), c.rateMinDelta());
-        long baseHits = java.util.Arrays.stream(b).filter(v -> v < q).count();
+        long baseHits = Arrays.stream(b).filter(v -> v < q).count();
         // the baseline keeps confidences rounded to 1e-5; the window's are compared the same way
-        long hits = java.util.Arrays.stream(window).filter(v -> Math.round(v * 1e5) / 1e5 < q).count();
+        long hits = Arrays.stream(window).filter(v -> Math.round(v * 1e5) / 1e5 < q).count();
         if (window.length < c.minSamples()) return insufficient("low_confidence_rate", "delta", window.length, c.minSamples(), rule);
         return rate("low_confidence_rate", baseHits, b.length, hits, window.length, c, rule);
     }
@@ -219,7 +221,7 @@ public final class DriftCheck {
     private static float[][] subsample(List<float[]> all, int max, SplittableRandom r) {
         List<float[]> c = new ArrayList<>(all);
         int k = Math.min(max, c.size());
-        for (int i = 0; i < k; i++) java.util.Collections.swap(c, i, i + r.nextInt(c.size() - i));
+        for (int i = 0; i < k; i++) Collections.swap(c, i, i + r.nextInt(c.size() - i));
         return c.subList(0, k).toArray(float[][]::new);
     }
 

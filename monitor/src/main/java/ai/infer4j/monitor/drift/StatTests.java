@@ -1,7 +1,10 @@
 package ai.infer4j.monitor.drift;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import java.util.stream.IntStream;
 
 /**
  * The drift statistics, as plain functions of plain arrays (so tests can check them against hand-computed
@@ -114,8 +117,8 @@ public final class StatTests {
      * whatever the dependence between the tests.
      */
     public static double[] holm(double[] p) {
-        Integer[] order = java.util.stream.IntStream.range(0, p.length).filter(i -> !Double.isNaN(p[i])).boxed()
-                .sorted(java.util.Comparator.comparingDouble(i -> p[i])).toArray(Integer[]::new);
+        Integer[] order = IntStream.range(0, p.length).filter(i -> !Double.isNaN(p[i])).boxed()
+                .sorted(Comparator.comparingDouble(i -> p[i])).toArray(Integer[]::new);
         double[] adj = new double[p.length];
         Arrays.fill(adj, Double.NaN);
         int m = order.length;
@@ -133,7 +136,7 @@ public final class StatTests {
      * p = (1 + exceedances) / (1 + max). Valid (never below the exact permutation p-value in distribution), and
      * cheap on unchanged traffic, where it stops after a few dozen draws.
      */
-    public static McResult sequentialPValue(double observed, java.util.function.DoubleSupplier nullDraw, int h, int max) {
+    public static McResult sequentialPValue(double observed, DoubleSupplier nullDraw, int h, int max) {
         int hits = 0;
         for (int l = 1; l <= max; l++) {
             if (nullDraw.getAsDouble() >= observed - 1e-12 * Math.abs(observed)) hits++;

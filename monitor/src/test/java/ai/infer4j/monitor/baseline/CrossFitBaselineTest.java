@@ -21,10 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +64,7 @@ class CrossFitBaselineTest {
                     String label = r.nextDouble() < 0.25 ? TOPICS[r.nextInt(TOPICS.length)][0] : t[0];
                     lines.add("{\"text\": \"" + String.format(t[k], f) + "\", \"label\": \"" + label + "\"}");
                 }
-        Collections.shuffle(lines, new java.util.Random(5));
+        Collections.shuffle(lines, new Random(5));
         int cut = lines.size() * 3 / 4;
         Files.write(dir.resolve("train.jsonl"), lines.subList(0, cut));
         Files.write(dir.resolve("valid.jsonl"), lines.subList(cut, lines.size()));
@@ -131,15 +134,15 @@ class CrossFitBaselineTest {
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < 100; i++) labels.add(i < 80 ? "a" : "b");
         int[] fold = CrossFit.folds(labels, 5, 1);
-        Map<Integer, Long> b = new java.util.TreeMap<>();
+        Map<Integer, Long> b = new TreeMap<>();
         for (int i = 80; i < 100; i++) b.merge(fold[i], 1L, Long::sum);
         assertThat(b).hasSize(5).allSatisfy((f, c) -> assertThat(c).isEqualTo(4L));
-        assertThat(java.util.Arrays.stream(fold).boxed().collect(Collectors.groupingBy(f -> f, Collectors.counting())).values())
+        assertThat(Arrays.stream(fold).boxed().collect(Collectors.groupingBy(f -> f, Collectors.counting())).values())
                 .containsOnly(20L);
         assertThat(CrossFit.folds(labels, 5, 1)).isEqualTo(fold);
     }
 
     private static double mean(double[] v) {
-        return java.util.Arrays.stream(v).average().orElse(Double.NaN);
+        return Arrays.stream(v).average().orElse(Double.NaN);
     }
 }

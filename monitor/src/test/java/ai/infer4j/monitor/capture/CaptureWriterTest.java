@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -119,7 +121,7 @@ class CaptureWriterTest {
         try (Stream<Path> s = Files.walk(dir)) {
             part = s.filter(p -> p.getFileName().toString().startsWith("part-")).findFirst().orElseThrow();
         }
-        Files.writeString(part, "not json\n{\"event_id\":\"x\",\"time\":\"2025-03-04T05:06:", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(part, "not json\n{\"event_id\":\"x\",\"time\":\"2025-03-04T05:06:", StandardOpenOption.APPEND);
         var read = CaptureReader.read(dir, null, null);
         assertThat(read.observations()).hasSize(3);
         assertThat(read.badLines()).isEqualTo(1);
@@ -141,7 +143,7 @@ class CaptureWriterTest {
 
     @Test
     void configKeysParseWithPerModelOverrides() {
-        var p = new java.util.Properties();
+        var p = new Properties();
         p.setProperty("capture_percent", "5");
         p.setProperty("capture_percent.intent", "100");
         p.setProperty("capture_dir", "cap");

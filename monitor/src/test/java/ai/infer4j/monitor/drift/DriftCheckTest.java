@@ -7,6 +7,7 @@ import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.SignalResult.Status;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -56,7 +57,7 @@ class DriftCheckTest {
         CheckResult calm = DriftCheck.run(base, Synthetic.traffic(600, 0, 21), C);
         assertThat(calm.drift().tested()).isEqualTo(8);
         assertThat(calm.signal("out_of_scope_rate").status()).isEqualTo(Status.OK);
-        List<Observation> w = new java.util.ArrayList<>(Synthetic.traffic(540, 0, 22));
+        List<Observation> w = new ArrayList<>(Synthetic.traffic(540, 0, 22));
         for (int i = 0; i < 60; i++) w.add(new Observation("x" + i, 0, "c", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
         SignalResult s = DriftCheck.run(base, w, C).signal("out_of_scope_rate");
         assertThat(s.value()).isCloseTo(0.28 - base.countOf("c") / (double) base.n(), within(0.04));
@@ -69,7 +70,7 @@ class DriftCheckTest {
     @Test
     void aMinorityOfUnsureAnswersRaisesTheLowConfidenceShareNotKs() {
         // a tenth of the window answered with low confidence: KS D stays at about 0.1, the tail share goes from 5 % to 15 %
-        List<Observation> w = new java.util.ArrayList<>(Synthetic.traffic(900, 0, 23));
+        List<Observation> w = new ArrayList<>(Synthetic.traffic(900, 0, 23));
         for (int i = 0; i < 100; i++) w.add(new Observation("u" + i, 0, "a", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
         CheckResult r = DriftCheck.run(BASE, w, C);
         assertThat(r.signal("confidence").value()).isCloseTo(0.10, within(0.03));

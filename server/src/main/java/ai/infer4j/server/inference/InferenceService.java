@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -87,7 +88,7 @@ public final class InferenceService implements Exchange.Finisher {
     }
 
     /** A request admitted by {@link #admit}: the version answering, its answers to come, and its capture event id (or null). */
-    record Admitted(String version, java.util.concurrent.CompletableFuture<List<Answer>> answers, String eventId) { }
+    record Admitted(String version, CompletableFuture<List<Answer>> answers, String eventId) { }
 
     /**
      * The predict path for a caller without an HTTP exchange (the gRPC v2 listener): the same steps as {@link #predict}

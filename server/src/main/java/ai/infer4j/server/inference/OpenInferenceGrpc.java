@@ -31,6 +31,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -248,7 +249,7 @@ public final class OpenInferenceGrpc extends GRPCInferenceServiceGrpc.GRPCInfere
                 String given = headers.get(auth);
                 boolean health = "ServerLive".equals(method) || "ServerReady".equals(method);
                 boolean ok = given != null && given.startsWith("Bearer ")
-                        && java.security.MessageDigest.isEqual(token, given.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+                        && MessageDigest.isEqual(token, given.substring(7).trim().getBytes(StandardCharsets.UTF_8));
                 if (health || ok) return next.startCall(call, headers);
                 call.close(Status.UNAUTHENTICATED.withDescription("send metadata 'authorization: Bearer <token>'"), new io.grpc.Metadata());
                 return new io.grpc.ServerCall.Listener<>() { };

@@ -3,17 +3,20 @@ package ai.infer4j.server.inference;
 import ai.infer4j.engine.BadInputException;
 import ai.infer4j.engine.PairInput;
 import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.server.http.HttpSupport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -61,7 +64,7 @@ final class RequestBodies {
 
     /** Whether a Content-Type is a multipart form ({@code curl -F data=@file}, TorchServe's documented client). */
     static boolean isMultipart(String contentType) {
-        return contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data");
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     }
 
     /**
@@ -85,7 +88,7 @@ final class RequestBodies {
                 byte[] bytes;
                 try {
                     bytes = part.get();
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new BadInputException("cannot read multipart part '" + part.getName() + "': " + e.getMessage());
                 }
                 try {
@@ -129,7 +132,7 @@ final class RequestBodies {
     /** A pair side: a JSON object of fields, or a string (a record with the single field "text"). */
     private static Map<String, String> record(JsonNode n, String where) {
         try {
-            return ai.infer4j.engine.data.DataFiles.record(n, where.substring(where.lastIndexOf('.') + 1));
+            return DataFiles.record(n, where.substring(where.lastIndexOf('.') + 1));
         } catch (BadInputException e) {
             throw e.withPrefix(where.substring(0, where.lastIndexOf('.')) + ": ");
         }

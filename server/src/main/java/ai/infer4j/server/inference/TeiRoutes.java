@@ -9,6 +9,7 @@ import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.task.CrossEncoderPair;
 import ai.infer4j.engine.task.Embedder;
+import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.Task;
@@ -57,7 +58,7 @@ final class TeiRoutes {
 
     private static final Predicate<Task> EMBEDDER = t -> t instanceof Embedder;
     private static final Predicate<Task> CLASSIFIER = t -> t instanceof Classifier || t instanceof CrossEncoderPair;
-    private static final Predicate<Task> PAIR = t -> t instanceof ai.infer4j.engine.task.PairTask;
+    private static final Predicate<Task> PAIR = t -> t instanceof PairTask;
 
     /** The model a route uses and the name it is served under. */
     private record Chosen(String name, Model model) { }

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,7 +64,7 @@ public final class TitleNormaliser implements Handler {
     private static Map<String, String> record(Map<String, String> rec, Settings s) {
         Map<String, String> out = new LinkedHashMap<>();
         rec.forEach((field, value) -> {
-            String f = field.toLowerCase(java.util.Locale.ROOT);
+            String f = field.toLowerCase(Locale.ROOT);
             out.put(field, !s.fields().contains(f) ? value
                     : f.equals("brand") || f.equals("manufacturer") ? s.titles().brand(value) : s.titles().title(value));
         });
@@ -74,7 +75,7 @@ public final class TitleNormaliser implements Handler {
         Map<String, String> aliases = new HashMap<>(Titles.DEFAULT_ALIASES);
         aliases.putAll(Titles.parseAliases(options.get("aliases")));
         Set<String> fields = Arrays.stream(options.getOrDefault("fields", DEFAULT_FIELDS).split(","))
-                .map(String::strip).filter(f -> !f.isEmpty()).map(f -> f.toLowerCase(java.util.Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+                .map(String::strip).filter(f -> !f.isEmpty()).map(f -> f.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         return new Settings(new Titles(aliases), fields);
     }
 }

@@ -2,6 +2,9 @@ package ai.infer4j.engine.task;
 
 import ai.infer4j.engine.ModelLoadException;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * An out-of-scope score for a softmax head that does not rely on the top probability alone: the sum of two
  * standardised parts, each higher for input further from what the head was trained on:
@@ -66,5 +69,26 @@ public record OutOfScopeScore(float[][] centroids, double energyMean, double ene
         if (x.length != centroids[0].length)
             throw new IllegalArgumentException("out-of-scope score expects " + centroids[0].length + " values, got " + x.length);
         return combine(energy(logits, skip), distance(centroids, x));
+    }
+
+    /**
+     * Unit-length mean vector of each class present in {@code y}, except {@code skip} (the out-of-scope class; -1:
+     * none): the centroids this score measures distance to.
+     */
+    public static float[][] classCentroids(float[][] x, int[] y, int classes, int skip) {
+        double[][] sum = new double[classes][x[0].length];
+        for (int i = 0; i < x.length; i++) for (int d = 0; d < x[i].length; d++) sum[y[i]][d] += x[i][d];
+        List<float[]> out = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            if (c == skip) continue;
+            double norm = 0;
+            for (double v : sum[c]) norm += v * v;
+            norm = Math.sqrt(norm);
+            if (norm == 0) continue;
+            float[] u = new float[sum[c].length];
+            for (int d = 0; d < u.length; d++) u[d] = (float) (sum[c][d] / norm);
+            out.add(u);
+        }
+        return out.toArray(new float[0][]);
     }
 }

@@ -60,7 +60,7 @@ final class IntentCrossValidation {
                 for (SoftmaxTrainer.GridPoint p : grid)
                     points.add(new PointResult(p.learningRate(), p.l2(), p.weights().epochs(), new int[n], new double[n], new double[k]));
             }
-            float[][] centroids = centroids(xf, yf, classes, oosIndex);
+            float[][] centroids = OutOfScopeScore.classCentroids(xf, yf, classes, oosIndex);
             for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
             for (int p = 0; p < grid.size(); p++) {
                 SoftmaxHead h = new SoftmaxHead("cv", labels, grid.get(p).weights().w(), grid.get(p).weights().b(), null, 0, null);
@@ -94,7 +94,7 @@ final class IntentCrossValidation {
         }
         OutOfScopeScore oosScore = null;
         if (oosIndex >= 0) {
-            oosScore = outOfScope(best, y, fold, k, oosIndex, distance, centroids(x, y, classes, oosIndex), job.oosBudget(),
+            oosScore = outOfScope(best, y, fold, k, oosIndex, distance, OutOfScopeScore.classCentroids(x, y, classes, oosIndex), job.oosBudget(),
                     cv.putObject("oos"));
         }
         ObjectNode sel = cv.putObject("selected");
@@ -197,24 +197,6 @@ final class IntentCrossValidation {
         o.put("oos_recall", round((double) caught / Math.max(1, oos)));
         o.put("oos_precision", round(flagged == 0 ? 0 : (double) caught / flagged));
         return o;
-    }
-
-    /** Unit-length mean embedding of each class except {@code skip}. */
-    static float[][] centroids(float[][] x, int[] y, int classes, int skip) {
-        double[][] sum = new double[classes][x[0].length];
-        for (int i = 0; i < x.length; i++) for (int d = 0; d < x[i].length; d++) sum[y[i]][d] += x[i][d];
-        List<float[]> out = new ArrayList<>();
-        for (int c = 0; c < classes; c++) {
-            if (c == skip) continue;
-            double norm = 0;
-            for (double v : sum[c]) norm += v * v;
-            norm = Math.sqrt(norm);
-            if (norm == 0) continue;
-            float[] u = new float[sum[c].length];
-            for (int d = 0; d < u.length; d++) u[d] = (float) (sum[c][d] / norm);
-            out.add(u);
-        }
-        return out.toArray(new float[0][]);
     }
 
     /** Fold of each row: a seeded shuffle dealt round-robin, so folds differ in size by at most one. */

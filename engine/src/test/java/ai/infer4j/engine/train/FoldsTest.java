@@ -1,5 +1,6 @@
 package ai.infer4j.engine.train;
 
+import ai.infer4j.engine.task.OutOfScopeScore;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,7 +20,7 @@ class FoldsTest {
     void centroidsAreUnitLengthClassMeansWithoutTheSkippedClass() {
         float[][] x = {{2, 0}, {4, 0}, {0, 3}, {9, 9}};
         int[] y = {0, 0, 1, 2};
-        float[][] c = IntentCrossValidation.centroids(x, y, 3, 2);
+        float[][] c = OutOfScopeScore.classCentroids(x, y, 3, 2);
         assertThat(c).isDeepEqualTo(new float[][] {{1, 0}, {0, 1}});
     }
 }

@@ -93,23 +93,6 @@ public final class CrossFit {
         return Math.max(1, (int) Math.round(recipe.epochs() * (double) recipe.headRows() / fitRows));
     }
 
-    /** Unit-length mean vector of each class present in {@code y}, except {@code skip} (the out-of-scope class; -1: none). */
-    static float[][] centroids(float[][] x, int[] y, int classes, int skip) {
-        double[][] sum = new double[classes][x[0].length];
-        for (int i = 0; i < x.length; i++) for (int d = 0; d < x[i].length; d++) sum[y[i]][d] += x[i][d];
-        List<float[]> out = new ArrayList<>();
-        for (int c = 0; c < classes; c++) {
-            if (c == skip) continue;
-            double norm = 0;
-            for (double v : sum[c]) norm += v * v;
-            if (norm == 0) continue;
-            float[] u = new float[sum[c].length];
-            for (int d = 0; d < u.length; d++) u[d] = (float) (sum[c][d] / Math.sqrt(norm));
-            out.add(u);
-        }
-        return out.toArray(new float[0][]);
-    }
-
     /** Out-of-fold predictions of {@code head} on its training rows {@code x} with true labels {@code truth}. */
     public static Prediction[] outOfFold(SoftmaxHead head, Recipe recipe, float[][] x, List<String> truth, int k, int threads) {
         if (x.length != truth.size()) throw new IllegalArgumentException(x.length + " vectors but " + truth.size() + " labels");
@@ -142,7 +125,7 @@ public final class CrossFit {
                     // the head's out-of-scope rules are kept (threshold; the energy + centroid score's standardisation and
                     // threshold), but the class centroids come from the fold's own rows: a row never counts in its own centroid
                     OutOfScopeScore s = head.oosScore();
-                    if (s != null) s = new OutOfScopeScore(centroids(xf, yf, labels.size(), labels.indexOf(head.oosLabel())), s.energyMean(),
+                    if (s != null) s = new OutOfScopeScore(OutOfScopeScore.classCentroids(xf, yf, labels.size(), labels.indexOf(head.oosLabel())), s.energyMean(),
                             s.energyStd(), s.distanceMean(), s.distanceStd(), s.threshold());
                     SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null, s);
                     for (int i : test) out[i] = h.apply(x[i]);

@@ -2,7 +2,7 @@ package ai.infer4j.cli;
 
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;

@@ -1,6 +1,6 @@
 package ai.infer4j.cli;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 

@@ -1,6 +1,6 @@
 package ai.infer4j.cli;
 
-import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.config.EngineOptions;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package ai.infer4j.cli;
 
-import ai.infer4j.engine.HandlerException;
-import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.error.HandlerException;
+import ai.infer4j.engine.error.InferenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

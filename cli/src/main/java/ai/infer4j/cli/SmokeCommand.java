@@ -1,7 +1,7 @@
 package ai.infer4j.cli;
 
 import ai.infer4j.server.InferenceServer;
-import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.config.ServerConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;

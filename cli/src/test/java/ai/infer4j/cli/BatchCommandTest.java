@@ -1,6 +1,6 @@
 package ai.infer4j.cli;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

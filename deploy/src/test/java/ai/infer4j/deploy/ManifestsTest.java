@@ -1,6 +1,6 @@
 package ai.infer4j.deploy;
 
-import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.config.ServerConfig;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -3,7 +3,12 @@ package ai.infer4j.engine;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
+import ai.infer4j.engine.batch.BatchedModel;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.handler.BoundHandler;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.Classifier;
@@ -34,7 +39,7 @@ import java.util.function.Supplier;
  * engine.submit(model, Request.of("hi"), Duration.ofSeconds(1));      // the same through the batching scheduler
  * </pre>
  */
-public final class Model {
+public final class Model implements BatchedModel {
     /** Sequences per forward pass when a caller hands over a long list. */
     public static final int BULK_BATCH = 32;
 

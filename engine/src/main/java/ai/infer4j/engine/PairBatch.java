@@ -1,6 +1,8 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.handler.BoundHandler;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.CrossEncoderPair;

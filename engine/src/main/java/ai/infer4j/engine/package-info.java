@@ -1,9 +1,10 @@
 /**
- * The engine's entry point and its shared vocabulary: {@link ai.infer4j.engine.Engine} (loads models, owns one
- * batching scheduler per backbone), {@link ai.infer4j.engine.Model} (backbone + task), the inputs
- * ({@code TextInput}, {@code PairInput}) and the typed {@link ai.infer4j.engine.InferenceException}s that carry
- * their HTTP status. Sub-packages use only the vocabulary (exceptions, inputs, {@code AtomicFiles},
- * {@code Progress}); see docs/decisions.md for why it stays here.
+ * The engine's entry point: {@link ai.infer4j.engine.Engine} (loads models, owns one batching scheduler per
+ * backbone) and {@link ai.infer4j.engine.Model} (backbone + task). The shared vocabulary lives in leaf packages that
+ * depend on nothing here: the typed {@link ai.infer4j.engine.error.InferenceException}s that carry their HTTP status
+ * ({@code engine.error}), the inputs {@code TextInput} and {@code PairInput} ({@code engine.input}),
+ * {@code EngineOptions} ({@code engine.config}) and {@code AtomicFiles} ({@code engine.io}). No sub-package depends
+ * on this one (see docs/decisions.md, "package cycles").
  *
  * <pre>
  * try (Engine engine = Engine.create(EngineOptions.defaults())) {

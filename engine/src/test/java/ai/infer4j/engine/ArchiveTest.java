@@ -1,5 +1,9 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.error.InferenceException;
+import ai.infer4j.engine.error.ModelLoadException;
+import ai.infer4j.engine.error.ModelNotFoundException;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.task.Request;

@@ -1,9 +1,13 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.eval.Evaluation;
 import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairFeatures;

@@ -2,6 +2,8 @@ package ai.infer4j.engine;
 
 import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchPolicy;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Request;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.config.EngineOptions;
 import java.nio.file.Path;
 
 /** One engine with the embedded backbone shared by all tests in this JVM (loading it takes ~1 s). */

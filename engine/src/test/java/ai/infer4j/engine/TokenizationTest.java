@@ -2,6 +2,8 @@ package ai.infer4j.engine;
 
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,9 @@
 package ai.infer4j.engine;
 
+import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.TextInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

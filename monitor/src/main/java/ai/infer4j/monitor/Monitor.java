@@ -2,8 +2,8 @@ package ai.infer4j.monitor;
 
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledText;
 import ai.infer4j.engine.archive.ModelArchive;

@@ -1,10 +1,10 @@
 package ai.infer4j.monitor;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.data.DataFiles;

@@ -1,11 +1,12 @@
 package ai.infer4j.server;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.handler.Handlers;
 import ai.infer4j.engine.optimize.VariantInfo;
 import ai.infer4j.monitor.LiveMonitor;
 import ai.infer4j.monitor.Monitor;
+import ai.infer4j.server.config.ServerConfig;
 import ai.infer4j.server.http.AuthHandler;
 import ai.infer4j.server.http.HttpListener;
 import ai.infer4j.server.http.Exchange;
@@ -15,7 +16,7 @@ import ai.infer4j.server.inference.InferenceRoutes;
 import ai.infer4j.server.inference.InferenceService;
 import ai.infer4j.server.inference.OpenInferenceGrpc;
 import ai.infer4j.server.management.ManagementRoutes;
-import ai.infer4j.server.management.ModelRegistry;
+import ai.infer4j.server.registry.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -87,7 +88,7 @@ public final class InferenceServer implements AutoCloseable {
         this.registry = new ModelRegistry(engine, metrics, config.limits().drainTimeout());
         this.monitor = Monitor.startLive(config.capture(), Clock.systemUTC());
         metrics.trackCapture(monitor);
-        this.service = new InferenceService(engine, registry, config, metrics, monitor.writer());
+        this.service = new InferenceService(engine, registry, config.limits().responseTimeout(), metrics, monitor.writer());
         this.boss = new MultiThreadIoEventLoopGroup(1, named("infer4j-accept"), NioIoHandler.newFactory());
         this.io = new MultiThreadIoEventLoopGroup(Math.max(Math.max(2, Runtime.getRuntime().availableProcessors()), config.workers().perModel()), named("infer4j-io"),
                 NioIoHandler.newFactory());

@@ -1,6 +1,6 @@
 /**
  * The infer4j server: {@link ai.infer4j.server.InferenceServer} wires one engine to the inference, management,
- * metrics and gRPC listeners; {@link ai.infer4j.server.ServerConfig} holds its settings in small groups (listeners,
+ * metrics and gRPC listeners; {@link ai.infer4j.server.config.ServerConfig} holds its settings in small groups (listeners,
  * models, limits, workers + batch policy, security, capture, precision), each reading its own
  * {@code config.properties} keys.
  *

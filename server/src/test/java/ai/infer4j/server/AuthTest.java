@@ -1,5 +1,6 @@
 package ai.infer4j.server;
 
+import ai.infer4j.server.config.ServerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

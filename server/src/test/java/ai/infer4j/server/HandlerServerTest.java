@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HandlerServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String IMPORTS = "import ai.infer4j.engine.handler.Handler; import ai.infer4j.engine.task.*; "
-            + "import ai.infer4j.engine.TextInput; import java.util.*;\n";
+            + "import ai.infer4j.engine.input.TextInput; import java.util.*;\n";
     private static final String BOOM = "package t; " + IMPORTS + """
             public final class Boom implements Handler {
                 public String name() { return "boom"; }

@@ -5,6 +5,7 @@ import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.server.config.ServerConfig;
 
 import java.net.URI;
 import java.net.http.HttpClient;

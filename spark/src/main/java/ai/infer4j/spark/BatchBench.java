@@ -3,7 +3,7 @@ package ai.infer4j.spark;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.data.DataFiles;

@@ -1,7 +1,7 @@
 package ai.infer4j.spark;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.data.DataFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

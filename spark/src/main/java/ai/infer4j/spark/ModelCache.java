@@ -1,7 +1,7 @@
 package ai.infer4j.spark;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.Model;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

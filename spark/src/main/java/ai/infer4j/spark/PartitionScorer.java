@@ -1,10 +1,10 @@
 package ai.infer4j.spark;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
-import ai.infer4j.engine.PairInput;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.tokenize.Tokens;

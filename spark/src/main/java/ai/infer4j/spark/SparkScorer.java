@@ -1,6 +1,6 @@
 package ai.infer4j.spark;
 
-import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.error.InferenceException;
 import org.apache.spark.SparkStageInfo;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;

@@ -2,8 +2,8 @@ package ai.infer4j.bench.load;
 
 import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.EngineOptions;
-import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.config.EngineOptions;
+import ai.infer4j.engine.error.InferenceException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchPolicy;

@@ -7,7 +7,7 @@ import ai.infer4j.bench.load.LoadSpec;
 import ai.infer4j.bench.load.RunResult;
 import ai.infer4j.bench.record.IntervalRow;
 import ai.infer4j.server.InferenceServer;
-import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.config.ServerConfig;
 import ai.infer4j.server.selftest.BadRequests;
 import ai.infer4j.server.selftest.Fuzzer;
 import com.fasterxml.jackson.databind.ObjectMapper;

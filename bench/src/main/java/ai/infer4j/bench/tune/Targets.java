@@ -6,7 +6,7 @@ import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.load.Target;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.server.InferenceServer;
-import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.config.ServerConfig;
 
 import java.net.URI;
 import java.nio.file.Path;

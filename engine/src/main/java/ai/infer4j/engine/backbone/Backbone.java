@@ -1,8 +1,8 @@
 package ai.infer4j.engine.backbone;
 
-import ai.infer4j.engine.EngineOptions;
-import ai.infer4j.engine.ModelExecutionException;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.config.EngineOptions;
+import ai.infer4j.engine.error.ModelExecutionException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;

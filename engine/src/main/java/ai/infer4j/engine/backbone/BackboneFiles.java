@@ -1,7 +1,7 @@
 package ai.infer4j.engine.backbone;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.ModelLoadException;
 
 import java.io.IOException;
 import java.io.InputStream;

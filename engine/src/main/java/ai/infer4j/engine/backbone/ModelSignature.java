@@ -1,6 +1,6 @@
 package ai.infer4j.engine.backbone;
 
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.backbone;
 
-import ai.infer4j.engine.AtomicFiles;
+import ai.infer4j.engine.io.AtomicFiles;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;

@@ -1,10 +1,9 @@
 package ai.infer4j.engine.batch;
 
-import ai.infer4j.engine.DeadlineExceededException;
-import ai.infer4j.engine.InferenceException;
-import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelExecutionException;
-import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.error.DeadlineExceededException;
+import ai.infer4j.engine.error.InferenceException;
+import ai.infer4j.engine.error.ModelExecutionException;
+import ai.infer4j.engine.error.OverloadedException;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.Forward;
 import ai.infer4j.engine.task.Answer;
@@ -49,14 +48,14 @@ public final class BatchScheduler implements AutoCloseable {
     public enum Drain {
         /** The scheduler's own worker threads. */
         THREADS,
-        /** The executors that callers pass to {@link #submit(Model, Plan, Duration, Executor)}, at most {@code workers} at once. */
+        /** The executors that callers pass to {@link #submit(BatchedModel, Plan, Duration, Executor)}, at most {@code workers} at once. */
         CALLERS
     }
 
     /** The answer of one job: the backbone vector and how long the job waited. */
     public record Result(float[] vector, long queueNanos, long modelNanos, int batchSize) { }
 
-    private record Job(Model model, Tokens tokens, long enqueuedNanos, long deadlineNanos, CompletableFuture<Result> future) { }
+    private record Job(BatchedModel model, Tokens tokens, long enqueuedNanos, long deadlineNanos, CompletableFuture<Result> future) { }
 
     private final Backbone backbone;
     private final String name;
@@ -146,13 +145,13 @@ public final class BatchScheduler implements AutoCloseable {
      *
      * @param timeout how long the caller will wait; the job is dropped unrun after that
      */
-    public CompletableFuture<Result> submit(Model model, Tokens tokens, Duration timeout) {
+    public CompletableFuture<Result> submit(BatchedModel model, Tokens tokens, Duration timeout) {
         CompletableFuture<Result> f = enqueue(model, tokens, timeout);
         if (drain == Drain.CALLERS) drainHere();
         return f;
     }
 
-    private CompletableFuture<Result> enqueue(Model model, Tokens tokens, Duration timeout) {
+    private CompletableFuture<Result> enqueue(BatchedModel model, Tokens tokens, Duration timeout) {
         CompletableFuture<Result> f = new CompletableFuture<>();
         if (model.backbone() != backbone)
             throw new IllegalArgumentException("model " + model.name() + " does not use backbone " + backbone.id());
@@ -178,16 +177,16 @@ public final class BatchScheduler implements AutoCloseable {
      * are run; fails with the first failure, or with {@link DeadlineExceededException} when the timeout passes first
      * (a batch already running is not stopped; its late answer is discarded). Never blocks.
      */
-    public CompletableFuture<List<Answer>> submit(Model model, Plan plan, Duration timeout) {
+    public CompletableFuture<List<Answer>> submit(BatchedModel model, Plan plan, Duration timeout) {
         return submit(model, plan, timeout, DIRECT);
     }
 
     /**
-     * {@link #submit(Model, Plan, Duration)}; in {@link Drain#CALLERS} mode the forward passes run on {@code here}
+     * {@link #submit(BatchedModel, Plan, Duration)}; in {@link Drain#CALLERS} mode the forward passes run on {@code here}
      * (e.g. the caller's event loop) once the current task is done, unless all workers are busy (then a running
      * worker takes the work after its batch). {@link #DIRECT} runs them on the calling thread, now.
      */
-    public CompletableFuture<List<Answer>> submit(Model model, Plan plan, Duration timeout, Executor here) {
+    public CompletableFuture<List<Answer>> submit(BatchedModel model, Plan plan, Duration timeout, Executor here) {
         List<Tokens> seqs = plan.sequences();
         @SuppressWarnings("unchecked")
         CompletableFuture<Result>[] parts = new CompletableFuture[seqs.size()];

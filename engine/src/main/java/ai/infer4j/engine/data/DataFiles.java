@@ -1,7 +1,7 @@
 package ai.infer4j.engine.data;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.PairInput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.data;
 
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.input.PairInput;
 
 /** One line of a pair data file: two records and whether they are duplicates (1) or not (0). */
 public record LabeledPair(PairInput pair, int label) {

@@ -1,10 +1,10 @@
 package ai.infer4j.engine.eval;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.Request;

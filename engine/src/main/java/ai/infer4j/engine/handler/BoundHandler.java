@@ -1,9 +1,9 @@
 package ai.infer4j.engine.handler;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.DeadlineExceededException;
-import ai.infer4j.engine.HandlerException;
-import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.DeadlineExceededException;
+import ai.infer4j.engine.error.HandlerException;
+import ai.infer4j.engine.error.OverloadedException;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Request;
 

@@ -15,7 +15,7 @@ import java.util.Objects;
  * ({@code "handler": "NAME"}) but never carries code.
  *
  * <p>One instance per installed handler serves every model that names it, from many threads at once: keep it
- * stateless or thread-safe. Throw {@link ai.infer4j.engine.BadInputException} to refuse an input (the caller gets
+ * stateless or thread-safe. Throw {@link ai.infer4j.engine.error.BadInputException} to refuse an input (the caller gets
  * 400 with the message); any other exception fails only that request with a 500 and an incident id (the stack trace
  * goes to the server log, not to the client). Both phases count against the request's deadline.
  *

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.handler;
 
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.archive.Manifest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

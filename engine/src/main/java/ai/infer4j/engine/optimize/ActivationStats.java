@@ -1,6 +1,6 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.ModelExecutionException;
+import ai.infer4j.engine.error.ModelExecutionException;
 import ai.infer4j.engine.backbone.ModelSignature;
 import ai.infer4j.engine.optimize.proto.Onnx.GraphProto;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;

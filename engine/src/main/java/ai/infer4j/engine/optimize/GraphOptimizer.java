@@ -1,6 +1,6 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;

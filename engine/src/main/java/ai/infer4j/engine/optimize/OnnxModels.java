@@ -1,7 +1,7 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.optimize.proto.Onnx.AttributeProto;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
 import ai.infer4j.engine.optimize.proto.Onnx.NodeProto;

@@ -1,12 +1,12 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.backbone.BackboneFiles;

@@ -1,11 +1,11 @@
 package ai.infer4j.engine.optimize;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.eval.ClassificationReport;
 import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.task.Classifier;

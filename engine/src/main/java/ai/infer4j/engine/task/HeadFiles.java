@@ -1,7 +1,7 @@
 package ai.infer4j.engine.task;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.ModelLoadException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

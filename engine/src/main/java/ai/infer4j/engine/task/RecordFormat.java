@@ -1,8 +1,8 @@
 package ai.infer4j.engine.task;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.ModelLoadException;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.ModelLoadException;
+import ai.infer4j.engine.input.PairInput;
 
 import java.util.List;
 import java.util.Map;

@@ -19,7 +19,7 @@ public sealed interface Task permits Classifier, Embedder, PairTask {
     List<String> labels();
 
     /**
-     * The token sequences of a request, validated; throws {@link ai.infer4j.engine.BadInputException} naming the
+     * The token sequences of a request, validated; throws {@link ai.infer4j.engine.error.BadInputException} naming the
      * first bad input ({@code "input 3: ..."} when there are several).
      */
     Plan plan(Request request, TextTokenizer tokenizer);

@@ -2,9 +2,9 @@ package ai.infer4j.engine.tokenize;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.ModelLoadException;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.ModelLoadException;
+import ai.infer4j.engine.input.TextInput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -1,8 +1,8 @@
 package ai.infer4j.engine.train;
 
-import ai.infer4j.engine.AtomicFiles;
+import ai.infer4j.engine.io.AtomicFiles;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.tokenize.Tokens;
 

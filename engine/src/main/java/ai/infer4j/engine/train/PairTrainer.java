@@ -1,6 +1,6 @@
 package ai.infer4j.engine.train;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.data.DataFiles;

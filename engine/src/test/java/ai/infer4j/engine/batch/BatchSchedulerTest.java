@@ -1,11 +1,11 @@
 package ai.infer4j.engine.batch;
 
-import ai.infer4j.engine.DeadlineExceededException;
+import ai.infer4j.engine.error.DeadlineExceededException;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelExecutionException;
-import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.error.ModelExecutionException;
+import ai.infer4j.engine.error.OverloadedException;
 import ai.infer4j.engine.TestEngine;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.Tokens;

@@ -1,12 +1,12 @@
 package ai.infer4j.engine.handler;
 
-import ai.infer4j.engine.DeadlineExceededException;
+import ai.infer4j.engine.error.DeadlineExceededException;
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.HandlerException;
+import ai.infer4j.engine.error.HandlerException;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.PairBatch;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.within;
 class HandlerTest {
     private static final Duration T = Duration.ofSeconds(30);
     private static final String IMPORTS = "import ai.infer4j.engine.handler.Handler; import ai.infer4j.engine.task.*; "
-            + "import ai.infer4j.engine.TextInput; import ai.infer4j.engine.PairInput; import java.util.*;\n";
+            + "import ai.infer4j.engine.input.TextInput; import ai.infer4j.engine.input.PairInput; import java.util.*;\n";
     /** Replaces each text by the archive's "text" option, and each record pair by (left, left). */
     static final String REWRITE = "package t; " + IMPORTS + """
             public final class Rewrite implements Handler {

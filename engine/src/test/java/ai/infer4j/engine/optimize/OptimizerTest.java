@@ -8,7 +8,7 @@ import ai.infer4j.engine.TinyModels;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
-import ai.infer4j.engine.PairInput;
+import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;

@@ -1,6 +1,6 @@
 package ai.infer4j.monitor.baseline;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;

@@ -3,7 +3,7 @@ package ai.infer4j.monitor.baseline;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.Progress;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.tokenize.Tokens;
 import ai.infer4j.monitor.capture.EmbeddingSketch;

@@ -1,7 +1,7 @@
 package ai.infer4j.monitor.capture;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.BadInputException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

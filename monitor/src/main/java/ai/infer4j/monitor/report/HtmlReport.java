@@ -1,6 +1,6 @@
 package ai.infer4j.monitor.report;
 
-import ai.infer4j.engine.AtomicFiles;
+import ai.infer4j.engine.io.AtomicFiles;
 import ai.infer4j.monitor.baseline.BaselineStatistics;
 import ai.infer4j.monitor.capture.Observation;
 import ai.infer4j.monitor.drift.CheckResult;

@@ -1,7 +1,7 @@
 package ai.infer4j.monitor.baseline;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.EngineOptions;
+import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.backbone.Backbone;

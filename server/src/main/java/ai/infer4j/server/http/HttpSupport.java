@@ -1,6 +1,6 @@
 package ai.infer4j.server.http;
 
-import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.error.InferenceException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;

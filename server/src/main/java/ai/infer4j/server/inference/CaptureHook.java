@@ -1,6 +1,6 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.Request;

@@ -1,18 +1,18 @@
 package ai.infer4j.server.inference;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.OverloadedException;
+import ai.infer4j.engine.error.OverloadedException;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.monitor.capture.CaptureWriter;
-import ai.infer4j.server.ServerConfig;
 import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.HttpSupport;
-import ai.infer4j.server.management.ModelRegistry;
 import ai.infer4j.server.metrics.ServerMetrics;
+import ai.infer4j.server.registry.ModelRegistry;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,17 +29,20 @@ public final class InferenceService implements Exchange.Finisher {
 
     final Engine engine;
     final ModelRegistry registry;
-    final ServerConfig config;
+    final Duration responseTimeout;
     final ServerMetrics metrics;
     final CaptureWriter capture;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
 
-    /** @param capture where sampled requests go (null: no capture) */
-    public InferenceService(Engine engine, ModelRegistry registry, ServerConfig config, ServerMetrics metrics, CaptureWriter capture) {
+    /**
+     * @param responseTimeout how long a request may take, queue included, before it is answered 503
+     * @param capture         where sampled requests go (null: no capture)
+     */
+    public InferenceService(Engine engine, ModelRegistry registry, Duration responseTimeout, ServerMetrics metrics, CaptureWriter capture) {
         this.engine = engine;
         this.registry = registry;
-        this.config = config;
+        this.responseTimeout = responseTimeout;
         this.metrics = metrics;
         this.capture = capture;
     }
@@ -69,7 +72,7 @@ public final class InferenceService implements Exchange.Finisher {
         var served = registry.resolve(name, version);
         String ver = served.model().version();
         x.about(name, ver);
-        var answered = engine.submit(served.model(), request, config.limits().responseTimeout(), x.executor()); // throws at once for bad input
+        var answered = engine.submit(served.model(), request, responseTimeout, x.executor()); // throws at once for bad input
         inFlight.incrementAndGet();
         x.admit();
         String eventId = CaptureHook.sample(capture, name);
@@ -99,7 +102,7 @@ public final class InferenceService implements Exchange.Finisher {
         if (draining) throw new OverloadedException("server is shutting down; retry on another instance");
         var served = registry.resolve(name, version);
         String ver = served.model().version();
-        var answered = engine.submit(served.model(), request, config.limits().responseTimeout()); // throws at once for bad input
+        var answered = engine.submit(served.model(), request, responseTimeout); // throws at once for bad input
         inFlight.incrementAndGet();
         String eventId = CaptureHook.sample(capture, name);
         var done = answered.whenComplete((answers, err) -> {

@@ -1,9 +1,9 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.InferenceException;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.error.InferenceException;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.server.grpc.v2.GRPCInferenceServiceGrpc;

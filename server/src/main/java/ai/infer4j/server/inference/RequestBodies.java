@@ -1,8 +1,8 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.BadInputException;
-import ai.infer4j.engine.PairInput;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.server.http.HttpSupport;

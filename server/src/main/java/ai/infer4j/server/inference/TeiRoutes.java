@@ -1,10 +1,10 @@
 package ai.infer4j.server.inference;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelNotFoundException;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.error.ModelNotFoundException;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.task.CrossEncoderPair;

@@ -4,7 +4,7 @@
  * {@link ai.infer4j.server.inference.InferenceService}: parse → {@code Engine.submit} → answer → capture → metrics.
  *
  * <pre>
- * InferenceService svc = new InferenceService(engine, registry, config, metrics, captureWriter);
+ * InferenceService svc = new InferenceService(engine, registry, config.limits().responseTimeout(), metrics, captureWriter);
  * Routes table = InferenceRoutes.table(svc);                       // method + pattern → handler, 404/405 from the table
  * HttpListener.bind("inference", address, boss, io, maxBody, idle, token, () -&gt; new RouteHandler(table, svc));
  * </pre>

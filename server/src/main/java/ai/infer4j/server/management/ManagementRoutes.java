@@ -1,15 +1,16 @@
 package ai.infer4j.server.management;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelNotFoundException;
+import ai.infer4j.engine.error.ModelNotFoundException;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.engine.batch.BatchScheduler;
-import ai.infer4j.server.ServerConfig;
+import ai.infer4j.server.config.ServerConfig;
 import ai.infer4j.server.http.ApiDescription;
 import ai.infer4j.server.http.Exchange;
 import ai.infer4j.server.http.HttpSupport;
 import ai.infer4j.server.http.Routes;
+import ai.infer4j.server.registry.ModelRegistry;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpMethod;

@@ -1,9 +1,9 @@
 package ai.infer4j.server.management;
 
-import ai.infer4j.engine.AtomicFiles;
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.ModelNotFoundException;
+import ai.infer4j.engine.error.ModelNotFoundException;
 
 import java.io.IOException;
 import java.io.InputStream;

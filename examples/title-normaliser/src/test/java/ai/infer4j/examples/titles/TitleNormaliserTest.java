@@ -1,7 +1,7 @@
 package ai.infer4j.examples.titles;
 
-import ai.infer4j.engine.PairInput;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.handler.Handler;
 import ai.infer4j.engine.task.Request;
 import org.junit.jupiter.api.Test;

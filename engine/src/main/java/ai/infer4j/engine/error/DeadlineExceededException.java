@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** The request's deadline passed before the model could run it; it was dropped unscored. */
 public final class DeadlineExceededException extends InferenceException {

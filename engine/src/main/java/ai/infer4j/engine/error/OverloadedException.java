@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** The work queue is full or the model is not ready; retry later (503 + Retry-After). */
 public final class OverloadedException extends InferenceException {

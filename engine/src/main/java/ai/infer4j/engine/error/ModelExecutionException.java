@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** The runtime failed while running a model that loaded fine: a bug or a broken model (500). */
 public final class ModelExecutionException extends InferenceException {

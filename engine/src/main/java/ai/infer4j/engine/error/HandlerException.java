@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /**
  * A custom handler failed on one request (it threw, or broke its contract). Only that request fails, with a 500 whose

@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.io;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,6 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.input;
+
+import ai.infer4j.engine.error.BadInputException;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** A model, head or archive is missing parts or does not fit together; the message names what is wrong. */
 public final class ModelLoadException extends InferenceException {

@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /**
  * Base of every failure infer4j reports to a caller. Each carries the HTTP status a server

@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** No model (or no such version of it) is known by that name. */
 public final class ModelNotFoundException extends InferenceException {

@@ -1,12 +1,12 @@
-package ai.infer4j.server.management;
+package ai.infer4j.server.registry;
 
 import ai.infer4j.engine.task.PairTask;
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Engine;
 import ai.infer4j.engine.Model;
-import ai.infer4j.engine.ModelConflictException;
-import ai.infer4j.engine.ModelNotFoundException;
-import ai.infer4j.engine.TextInput;
+import ai.infer4j.engine.error.ModelConflictException;
+import ai.infer4j.engine.error.ModelNotFoundException;
+import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.batch.BatchPolicy;
 import ai.infer4j.engine.batch.BatchScheduler;

@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.input;
 
 /**
  * One thing to score: a text, or a text pair for cross-encoders ({@code textPair} may be null).

@@ -1,4 +1,4 @@
-package ai.infer4j.server;
+package ai.infer4j.server.config;
 
 import ai.infer4j.engine.batch.BatchPolicy;
 import org.junit.jupiter.api.Test;

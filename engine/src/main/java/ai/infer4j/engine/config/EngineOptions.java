@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.config;
 
 import java.nio.file.Path;
 import java.util.Objects;

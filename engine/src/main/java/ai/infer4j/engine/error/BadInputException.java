@@ -1,4 +1,4 @@
-package ai.infer4j.engine;
+package ai.infer4j.engine.error;
 
 /** The input cannot be scored as given: missing, empty, wrong type (400) or too long (422). */
 public final class BadInputException extends InferenceException {

@@ -4,9 +4,12 @@ import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.input.PairInput;
-import ai.infer4j.engine.input.TextInput;
+import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.task.PairScore;
+import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.task.Prediction;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.Tokens;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -138,22 +141,27 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         return out;
     }
 
+    /** Classify: the model's own two steps ({@code plan}, then {@code answers}), each distinct text run once. */
     private Outcome[] texts(Model model, List<Row> in) {
+        if (!(model.task() instanceof Classifier)) model.predict(null); // refuses with the reason, as Model.classify does
         Outcome[] out = new Outcome[in.size()];
-        Map<String, Tokens> distinct = new LinkedHashMap<>();
+        Map<String, Plan> distinct = new LinkedHashMap<>(); // one plan per distinct text: a bad text fails only its rows
         String[] text = new String[in.size()];
         for (int i = 0; i < in.size(); i++) {
             try {
                 text[i] = columns.text(in.get(i));
-                if (!distinct.containsKey(text[i])) distinct.put(text[i], model.tokenize(List.of(TextInput.of(text[i]))).get(0));
+                if (!distinct.containsKey(text[i])) distinct.put(text[i], model.plan(Request.of(text[i])));
             } catch (BadInputException e) {
                 out[i] = Outcome.failed(e.getMessage());
             }
         }
-        List<String> keys = new ArrayList<>(distinct.keySet());
-        float[][] v = model.backbone().forwardAll(new ArrayList<>(distinct.values()), Model.BULK_BATCH, n -> { });
+        List<Tokens> sequences = new ArrayList<>(distinct.size());
+        for (Plan p : distinct.values()) sequences.addAll(p.sequences());
+        float[][] v = model.backbone().forwardAll(sequences, Model.BULK_BATCH, n -> { });
         Map<String, Prediction> byText = new HashMap<>();
-        for (int k = 0; k < keys.size(); k++) byText.put(keys.get(k), model.predict(v[k]));
+        int k = 0;
+        for (Map.Entry<String, Plan> e : distinct.entrySet())
+            byText.put(e.getKey(), ((Answer.Classified) model.answers(e.getValue(), new float[][] {v[k++]}).get(0)).prediction());
         for (int i = 0; i < in.size(); i++) {
             if (out[i] != null) continue;
             Prediction p = byText.get(text[i]);

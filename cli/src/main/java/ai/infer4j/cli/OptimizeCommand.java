@@ -101,6 +101,11 @@ final class OptimizeCommand implements Callable<Integer> {
             + " without it they are kept in float only if the all-INT8 graph fails the gate")
     boolean keepWidest;
 
+    @Option(names = "--float-widest", split = ",", description = {"positions (0-based, graph order) of the widest-input MatMuls to keep in float,",
+            "e.g. 1 = layer 1's feed-forward down-projection. Without it, the automatic fallback tries each position in turn",
+            "(then the best two) after the all-INT8 forms; giving it pins the form (no fallback)."})
+    List<Integer> floatWidest = new ArrayList<>();
+
     @Option(names = "--keep-float", description = {"regular expression: MatMul/Gemm nodes whose name matches stay in float.",
             "Giving it turns the automatic fallback off ('^$' keeps nothing in float and never falls back)."})
     String keepFloat;
@@ -158,7 +163,7 @@ final class OptimizeCommand implements Callable<Integer> {
     private Int8Quantizer.Options quantization() {
         Int8Quantizer.Options o = Int8Quantizer.Options.defaults().withReduceRange(reduceRange).withKeepFloat(keepFloat)
                 .withKeepWidest(keepWidest).withFastGelu(fastGelu).withSmoothing(smooth, smoothAll).withTokenScale(tokenScale)
-                .withAttention(attention);
+                .withAttention(attention).withFloatWidest(floatWidest);
         if (unfused) o = o.withMergeSiblings(false).withFuse(false);
         return floatEmbeddings ? o.withEmbeddingRows(0) : o;
     }

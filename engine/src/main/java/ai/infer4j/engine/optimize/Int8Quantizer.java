@@ -61,11 +61,16 @@ public final class Int8Quantizer {
      * @param attention      {@code none}, {@code mha} or {@code qattention}: replace each self-attention subgraph with
      *                       ONNX Runtime's fused {@code MultiHeadAttention}, or with {@code QAttention} (int8 Q/K/V
      *                       projection and attention in one operator); see {@link AttentionFusion}
+     * @param floatWidest    positions (0-based, in graph order) of the widest-input MatMuls to keep in float: in a
+     *                       transformer, position i is layer i's feed-forward down-projection. Lets a model keep only
+     *                       the one or two of them that its gate is sensitive to, instead of all ({@code keepWidest})
      */
     public record Options(boolean reduceRange, long minElements, String keepFloat, boolean keepWidest,
                           boolean mergeSiblings, boolean fuse, boolean fastGelu, int embeddingRows,
-                          double smoothAlpha, boolean smoothAll, boolean tokenScale, String attention) {
+                          double smoothAlpha, boolean smoothAll, boolean tokenScale, String attention, List<Integer> floatWidest) {
         public Options {
+            floatWidest = floatWidest == null ? List.of() : List.copyOf(floatWidest);
+            if (floatWidest.stream().anyMatch(i -> i < 0)) throw new IllegalArgumentException("floatWidest positions must be >= 0, got " + floatWidest);
             attention = attention == null ? "none" : attention;
             AttentionFusion.Kind.parse(attention);
             if (!(smoothAlpha >= 0 && smoothAlpha <= 1)) throw new IllegalArgumentException("smoothAlpha must be in [0, 1], got " + smoothAlpha);
@@ -83,52 +88,56 @@ public final class Int8Quantizer {
          * AVX-512 VNNI / AVX-VNNI (and on ARM); {@link #withReduceRange} gives 7-bit weights for older x86 CPUs.
          */
         public static Options defaults() {
-            return new Options(false, 0, null, false, true, true, true, 4096, 0, false, false, "qattention");
+            return new Options(false, 0, null, false, true, true, true, 4096, 0, false, false, "qattention", List.of());
         }
 
         /** The first INT8 form infer4j wrote: 7-bit weights, MatMuls one by one, no fusion, tables in float. */
         public static Options legacy() {
-            return new Options(true, 0, null, false, false, false, false, 0, 0, false, false, "none");
+            return new Options(true, 0, null, false, false, false, false, 0, 0, false, false, "none", List.of());
         }
 
         public Options withKeepWidest(boolean k) {
-            return new Options(reduceRange, minElements, keepFloat, k, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, k, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withReduceRange(boolean r) {
-            return new Options(r, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(r, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withKeepFloat(String regex) {
-            return new Options(reduceRange, minElements, regex, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, regex, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withMergeSiblings(boolean m) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, m, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, m, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withFuse(boolean f) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, f, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, f, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withFastGelu(boolean f) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, f, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, f, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withEmbeddingRows(int rows) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, rows, smoothAlpha, smoothAll, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, rows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }
 
         public Options withSmoothing(double alpha, boolean all) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, alpha, all, tokenScale, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, alpha, all, tokenScale, attention, floatWidest);
         }
 
         public Options withTokenScale(boolean t) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, t, attention);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, t, attention, floatWidest);
         }
 
         public Options withAttention(String a) {
-            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, a);
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, a, floatWidest);
+        }
+
+        public Options withFloatWidest(List<Integer> positions) {
+            return new Options(reduceRange, minElements, keepFloat, keepWidest, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, positions);
         }
 
         /** True when {@link #quantize(ModelProto, Map)} wants calibrated activation maxima. */
@@ -182,6 +191,9 @@ public final class Int8Quantizer {
         List<NodeProto> nodes = new ArrayList<>(g.getNodeList());
         long widestK = widestInput(nodes, inits);
         long widest = options.keepWidest() ? widestK : Long.MAX_VALUE;
+        Set<Integer> floatPositions = new HashSet<>();
+        List<Integer> widestNodes = widestNodes(nodes, inits, widestK);
+        for (int p : options.floatWidest()) if (p < widestNodes.size()) floatPositions.add(widestNodes.get(p));
         Set<Integer> dropped = new HashSet<>();
         Map<Integer, List<NodeProto>> before = new HashMap<>(); // nodes to insert right before index i (smoothing, token scales)
         Map<Integer, List<NodeProto>> after = new HashMap<>(); // nodes to insert right after index i (Split, token rescale)
@@ -200,13 +212,17 @@ public final class Int8Quantizer {
                 skipped.merge("widest input kept in float", 1, Integer::sum);
                 continue;
             }
+            if (floatPositions.contains(i)) {
+                skipped.merge("widest input kept in float at the positions asked for", 1, Integer::sum);
+                continue;
+            }
             // the group: this MatMul and (when merging) the later MatMuls reading the same activation with weights as wide
             List<Integer> group = new ArrayList<>(List.of(i));
             List<Weight> weights = new ArrayList<>(List.of(w));
             if (options.mergeSiblings() && w.bias == null && n.getOpType().equals("MatMul"))
                 for (int j : consumers.getOrDefault(n.getInput(0), List.of())) {
                     NodeProto s = nodes.get(j);
-                    if (j <= i || dropped.contains(j) || !isOnnx(s) || !s.getOpType().equals("MatMul")
+                    if (j <= i || dropped.contains(j) || floatPositions.contains(j) || !isOnnx(s) || !s.getOpType().equals("MatMul")
                             || !s.getInput(0).equals(n.getInput(0))) continue;
                     Weight sw = weight(s, inits, new HashMap<>());
                     if (sw == null || sw.k != w.k || sw.k >= widest) continue;
@@ -528,6 +544,29 @@ public final class Int8Quantizer {
         float[] t = new float[v.length];
         for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = v[r * cols + c];
         return new Weight(t, cols, rows, bias);
+    }
+
+    /**
+     * How many weight MatMuls have the widest input (in a transformer: one feed-forward down-projection per layer), the
+     * positions {@link Options#floatWidest} counts; 0 when all weight matrices have the same input width.
+     */
+    public int widestCount(ModelProto model) {
+        List<NodeProto> nodes = model.getGraph().getNodeList();
+        Map<String, TensorProto> inits = new HashMap<>();
+        for (TensorProto t : model.getGraph().getInitializerList()) inits.put(t.getName(), t);
+        return widestNodes(nodes, inits, widestInput(nodes, inits)).size();
+    }
+
+    /** Indices, in graph order, of the weight MatMuls whose input width is {@code widestK}. */
+    private List<Integer> widestNodes(List<NodeProto> nodes, Map<String, TensorProto> inits, long widestK) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto n = nodes.get(i);
+            if (!isOnnx(n) || !n.getOpType().equals("MatMul") && !n.getOpType().equals("Gemm")) continue;
+            Weight w = weight(n, inits, new HashMap<>());
+            if (w != null && w.k == widestK) out.add(i);
+        }
+        return out;
     }
 
     /** The largest input width (k) among the weight matrices this quantizer would rewrite. */

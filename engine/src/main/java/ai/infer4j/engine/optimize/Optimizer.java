@@ -98,20 +98,38 @@ public final class Optimizer {
         }
         try {
             // the forms to try, fastest first (docs/perf.md measures the order); the gate takes the first that passes
-            List<Candidate> candidates = candidates(req);
+            List<Candidate> queue = new ArrayList<>(candidates(req));
+            Map<Integer, ParityReport> single = new LinkedHashMap<>(); // position -> report with only that one in float
             List<ObjectNode> refused = new ArrayList<>();
             Attempt a = null;
             ParityReport before = null;
-            for (int n = 0; n < candidates.size(); n++) {
-                Candidate c = candidates.get(n);
+            for (int n = 0; n < queue.size(); n++) {
+                Candidate c = queue.get(n);
+                if (c.stage() == Stage.EACH_POSITION) { // one candidate per widest-input MatMul, in graph order
+                    queue.remove(n);
+                    queue.addAll(n, eachPosition(base, c.options()));
+                    if (n == queue.size()) break;
+                    c = queue.get(n);
+                }
+                if (c.stage() == Stage.TWO_BEST) {
+                    List<Integer> two = twoBest(single);
+                    if (two.size() < 2) {
+                        queue.remove(n--);
+                        continue;
+                    }
+                    Int8Quantizer.Options o = c.options().withFloatWidest(two);
+                    c = new Candidate(form(o), o);
+                    queue.set(n, c);
+                }
                 if (a != null) {
-                    log.info("gate failed for the form '{}' ({}); trying '{}'", candidates.get(n - 1).form(), a.parity.failures(), c.form());
-                    ObjectNode r = JSON.createObjectNode().put("form", candidates.get(n - 1).form());
+                    log.info("gate failed for the form '{}' ({}); trying '{}'", queue.get(n - 1).form(), a.parity.failures(), c.form());
+                    ObjectNode r = JSON.createObjectNode().put("form", queue.get(n - 1).form());
                     r.set("parity", a.parity.toJson());
                     refused.add(r);
                 }
                 a = attempt(engine, base, req, c.options(), gate, stage, n, progress);
                 a.optimization.with("quantization").put("form", c.form());
+                if (a.parity != null && c.options().floatWidest().size() == 1) single.put(c.options().floatWidest().get(0), a.parity);
                 before = null;
                 if (failed(a) && req.retrainFile() != null) {
                     before = a.parity;
@@ -153,13 +171,22 @@ public final class Optimizer {
         return ParityGate.forTexts(base, texts, req.oosLabel(), req.thresholds());
     }
 
+    /** How a candidate is built: as it is, expanded into one per widest-input MatMul, or from those results. */
+    enum Stage { FIXED, EACH_POSITION, TWO_BEST }
+
     /** One form of the variant to build and gate, named for the manifest and the log. */
-    record Candidate(String form, Int8Quantizer.Options options) { }
+    record Candidate(String form, Int8Quantizer.Options options, Stage stage) {
+        Candidate(String form, Int8Quantizer.Options options) {
+            this(form, options, Stage.FIXED);
+        }
+    }
 
     /**
      * What to try, fastest first (the order measured in docs/perf.md): the requested form; then, for infer4j's INT8 when
-     * the request leaves the fallbacks on (no {@code keepFloat}, no {@code keepWidest}), the exact GELU instead of
-     * {@code FastGelu}, then per-token activation ranges for the widest-input MatMuls, then those MatMuls in float.
+     * the request leaves the fallbacks on (no {@code keepFloat}, {@code keepWidest} or {@code floatWidest}), the exact
+     * GELU instead of {@code FastGelu}; then the requested form with one widest-input MatMul (a feed-forward
+     * down-projection) in float, each position in turn; then the two positions whose reports were best, together; then
+     * per-token activation ranges for the widest-input MatMuls; then all of them in float.
      */
     static List<Candidate> candidates(OptimizeRequest req) {
         Int8Quantizer.Options q = req.quantization();
@@ -169,20 +196,49 @@ public final class Optimizer {
             return c;
         }
         c.add(new Candidate(form(q), q));
-        if (q.keepWidest() || q.keepFloat() != null) return c;
+        if (q.keepWidest() || q.keepFloat() != null || !q.floatWidest().isEmpty()) return c;
+        Int8Quantizer.Options requested = q;
         if (q.fastGelu()) {
             q = q.withFastGelu(false);
             c.add(new Candidate(form(q), q));
         }
-        if (!q.tokenScale()) c.add(new Candidate(form(q.withTokenScale(true)), q.withTokenScale(true)));
+        if (!requested.tokenScale()) {
+            c.add(new Candidate("one widest-input MatMul in float, each position in turn", requested, Stage.EACH_POSITION));
+            c.add(new Candidate("the two widest-input MatMuls in float whose positions did best alone", requested, Stage.TWO_BEST));
+            c.add(new Candidate(form(q.withTokenScale(true)), q.withTokenScale(true)));
+        }
         c.add(new Candidate(form(q.withKeepWidest(true)), q.withKeepWidest(true)));
         return c;
+    }
+
+    /** One candidate per widest-input MatMul of the base model, each keeping only that one in float. */
+    private static List<Candidate> eachPosition(Model base, Int8Quantizer.Options q) {
+        int count = new Int8Quantizer(q).widestCount(OnnxModels.read(base.backbone().files().model()));
+        List<Candidate> out = new ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            Int8Quantizer.Options o = q.withFloatWidest(List.of(p));
+            out.add(new Candidate(form(o), o));
+        }
+        return out;
+    }
+
+    /**
+     * The two positions whose single-position reports were best: highest agreement, then smallest metric drop; fewer
+     * than two when fewer were measured.
+     */
+    static List<Integer> twoBest(Map<Integer, ParityReport> single) {
+        return single.entrySet().stream()
+                .sorted(Comparator.comparingDouble((Map.Entry<Integer, ParityReport> e) -> -e.getValue().top1Agreement())
+                        .thenComparingDouble(e -> e.getValue().metricDropPoints()))
+                .limit(2).map(Map.Entry::getKey).sorted().toList();
     }
 
     /** A short name of a quantizer form, for the manifest and the log. */
     static String form(Int8Quantizer.Options q) {
         StringBuilder b = new StringBuilder(q.keepWidest() ? "widest-input MatMuls in float"
-                : q.keepFloat() != null ? "MatMuls matching '" + q.keepFloat() + "' in float" : "every MatMul int8");
+                : q.keepFloat() != null ? "MatMuls matching '" + q.keepFloat() + "' in float"
+                : !q.floatWidest().isEmpty() ? "widest-input MatMuls at positions " + q.floatWidest() + " in float, the rest int8"
+                : "every MatMul int8");
         if (!q.keepWidest() && q.tokenScale()) b.append(", per-token ranges for the widest-input MatMuls");
         if (!q.attention().equals("none")) b.append(", attention ").append(q.attention());
         if (q.fastGelu()) b.append(", FastGelu");

@@ -99,6 +99,52 @@ class Int8QuantizerTest {
         assertThat(OnnxModels.opCounts(r.model())).containsEntry("Gemm", 1).containsEntry("com.microsoft.DynamicQuantizeMatMul", 1);
     }
 
+    /** x[batch, 64] -> three feed-forward layers, each MatMul(64x128) -> Relu -> MatMul(128x64) -> y[batch, 64]. */
+    private static ModelProto stack(long seed) {
+        Random r = new Random(seed);
+        GraphBuilder b = new GraphBuilder("stack").input("x", DataType.FLOAT, "batch", (long) IN);
+        String in = "x";
+        for (int l = 0; l < 3; l++) {
+            String out = l == 2 ? "y" : "y" + l;
+            b.initializer(OnnxModels.floatTensor("wu" + l, new long[] {IN, 2 * IN}, gaussian(r, 2 * IN * IN, 0.15f)))
+                    .initializer(OnnxModels.floatTensor("wd" + l, new long[] {2 * IN, IN}, gaussian(r, 2 * IN * IN, 0.15f)))
+                    .node("MatMul", List.of(in, "wu" + l), List.of("u" + l)).node("Relu", List.of("u" + l), List.of("a" + l))
+                    .node("MatMul", List.of("a" + l, "wd" + l), List.of(out));
+            in = out;
+        }
+        return b.output("y", DataType.FLOAT, "batch", (long) IN).build();
+    }
+
+    @Test
+    void floatWidestKeepsOnlyTheGivenDownProjectionInFloatAndStaysCloseToFloat(@TempDir Path dir) throws OrtException {
+        ModelProto fp32 = stack(11);
+        Int8Quantizer q = new Int8Quantizer(Int8Quantizer.Options.defaults().withFloatWidest(List.of(1)));
+        assertThat(q.widestCount(fp32)).isEqualTo(3);
+        Int8Quantizer.Result r = q.quantize(fp32);
+        assertThat(r.quantized()).isEqualTo(5);
+        assertThat(r.skipped()).containsEntry("widest input kept in float at the positions asked for", 1);
+        assertThat(r.model().getGraph().getNodeList()).filteredOn(n -> n.getOpType().equals("MatMul"))
+                .singleElement().satisfies(n -> assertThat(n.getInput(1)).isEqualTo("wd1"));
+
+        Path f = dir.resolve("fp32.onnx"), i8 = dir.resolve("int8.onnx"), all = dir.resolve("all-int8.onnx");
+        OnnxModels.write(fp32, f);
+        OnnxModels.write(r.model(), i8);
+        OnnxModels.write(new Int8Quantizer(Int8Quantizer.Options.defaults()).quantize(fp32).model(), all);
+        float[] x = gaussian(new Random(2), BATCH * IN, 1f);
+        float[] expected = run(f, x), actual = run(i8, x), allInt8 = run(all, x);
+        double maxAbs = 0, maxErr = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
+            maxErr = Math.max(maxErr, Math.abs(expected[i] - actual[i]));
+        }
+        assertThat(maxErr / maxAbs).as("largest error relative to the largest output").isLessThan(0.05);
+        assertThat(cosine(expected, actual)).isGreaterThan(0.999);
+        assertThat(cosine(expected, actual)).as("one matrix fewer in int8 is closer to float").isGreaterThanOrEqualTo(cosine(expected, allInt8));
+        // positions past the end are ignored; all alike (no widest) counts none
+        assertThat(new Int8Quantizer(Int8Quantizer.Options.defaults().withFloatWidest(List.of(7))).quantize(fp32).quantized()).isEqualTo(6);
+        assertThat(new Int8Quantizer(Int8Quantizer.Options.defaults()).widestCount(mlp(7))).isEqualTo(1);
+    }
+
     @Test
     void columnScalesMapEachColumnsLargestWeightToTheIntegerLimit() {
         float[] w = {0.5f, -2f, -0.25f, 1f}; // [2, 2]: column 0 = {0.5, -0.25}, column 1 = {-2, 1}

@@ -23,8 +23,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -131,6 +133,8 @@ class OptimizerTest {
         OptimizeRequest auto = OptimizeRequest.of("intent", Precision.INT8, null, dir.resolve("x.mar"));
         assertThat(Optimizer.candidates(auto)).extracting(Optimizer.Candidate::form).containsExactly(
                 "every MatMul int8, attention qattention, FastGelu", "every MatMul int8, attention qattention",
+                "one widest-input MatMul in float, each position in turn",
+                "the two widest-input MatMuls in float whose positions did best alone",
                 "every MatMul int8, per-token ranges for the widest-input MatMuls, attention qattention",
                 "widest-input MatMuls in float, attention qattention");
         OptimizeRequest tokenScale = new OptimizeRequest("intent", Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(), null,
@@ -143,6 +147,25 @@ class OptimizerTest {
                 dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults().withKeepFloat("^$"),
                 ParityReport.Thresholds.defaults(), null, false);
         assertThat(Optimizer.candidates(pinned)).hasSize(1);
+        OptimizeRequest positions = new OptimizeRequest("intent", Precision.INT8, OptimizeRequest.Source.INFER4J, List.of(), null,
+                dir.resolve("x.mar"), GraphOptimizer.Level.EXTENDED, Int8Quantizer.Options.defaults().withFloatWidest(List.of(1)),
+                ParityReport.Thresholds.defaults(), null, false);
+        assertThat(Optimizer.candidates(positions)).extracting(Optimizer.Candidate::form).containsExactly(
+                "widest-input MatMuls at positions [1] in float, the rest int8, attention qattention, FastGelu");
+    }
+
+    @Test
+    void theTwoBestPositionsAreThoseWithTheHighestAgreementThenTheSmallestDrop() {
+        ParityReport.Thresholds t = ParityReport.Thresholds.defaults();
+        BiFunction<Double, Double, ParityReport> report = (agreement, f1) -> new ParityReport(100, "f1", 0.8, f1,
+                Double.NaN, Double.NaN, agreement, 0.99, 0.98, 0.97, t, List.of());
+        Map<Integer, ParityReport> single = new LinkedHashMap<>();
+        single.put(0, report.apply(0.990, 0.79));
+        single.put(1, report.apply(0.995, 0.79));
+        single.put(2, report.apply(0.990, 0.80));
+        single.put(3, report.apply(0.980, 0.80));
+        assertThat(Optimizer.twoBest(single)).containsExactly(1, 2);
+        assertThat(Optimizer.twoBest(Map.of(4, report.apply(0.99, 0.8)))).containsExactly(4);
     }
 
     /** A bi-encoder pair archive on the tiny embedder: a pair is a duplicate when both sides have the same sentiment. */

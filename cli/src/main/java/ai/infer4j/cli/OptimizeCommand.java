@@ -138,6 +138,10 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--bench-bulk", description = "texts per throughput run (default: ${DEFAULT-VALUE})", defaultValue = "2048")
     int benchBulk;
 
+    @Option(names = "--bench-rounds", description = "throughput rounds per batch size, alternating the variants (default: ${DEFAULT-VALUE})",
+            defaultValue = "3")
+    int benchRounds;
+
     @Mixin
     EngineFlags engineFlags;
 
@@ -220,7 +224,7 @@ final class OptimizeCommand implements Callable<Integer> {
         List<String> queries = texts.subList(0, Math.min(benchQueries, texts.size()));
         List<String> bulk = new ArrayList<>();
         for (int i = 0; i < benchBulk; i++) bulk.add(texts.get(i % texts.size()));
-        List<VariantBench.Result> results = VariantBench.run(variants, queries, 100, bulk, new int[] {1, 8, 32, 64}, progress);
+        List<VariantBench.Result> results = VariantBench.run(variants, queries, 100, bulk, new int[] {1, 8, 32, 64}, benchRounds, progress);
 
         double fp32Tput = results.get(0).bestThroughput();
         stdout.printf(Locale.ROOT, "model %s, %d threads, batch-1 over %d queries (mean %.1f chars), throughput over %d texts%n%n",
@@ -228,14 +232,14 @@ final class OptimizeCommand implements Callable<Integer> {
                 queries.stream().mapToInt(String::length).average().orElse(0), bulk.size());
         VariantBench.Result ref = compare.isEmpty() ? null
                 : results.stream().filter(r -> r.name().equals(compare.get(0).toString())).findFirst().orElseThrow();
-        String refCol = ref == null ? "" : " vs " + compare.get(0).getFileName() + " (sentences/s, p50) |";
+        String refCol = ref == null ? "" : " vs " + compare.get(0).getFileName() + " (sentences/s best round, median of rounds; p50) |";
         stdout.println("| variant | p50 ms (batch 1) | p99 ms (batch 1) | best sentences/s (batch) | vs fp32 |" + refCol
                 + " top-1 agreement | accuracy (fp32 -> variant) | cosine mean / p1 | gate |");
         stdout.println("|---|---|---|---|---|" + (ref == null ? "" : "---|") + "---|---|---|---|");
         for (VariantBench.Result r : results) {
             ParityReport p = parity.get(r.name());
-            String vsRef = ref == null ? "" : String.format(Locale.ROOT, " %.2fx, %.2fx |", r.bestThroughput() / ref.bestThroughput(),
-                    ref.latencyP50Ms() / r.latencyP50Ms());
+            String vsRef = ref == null ? "" : String.format(Locale.ROOT, " %.2fx, %.2fx; %.2fx |", r.bestThroughput() / ref.bestThroughput(),
+                    r.medianRoundRatio(ref), ref.latencyP50Ms() / r.latencyP50Ms());
             stdout.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f (%d) | %.2fx |%s %s | %s | %s | %s |%n", r.name(), r.latencyP50Ms(), r.latencyP99Ms(),
                     r.bestThroughput(), r.bestBatchSize(), r.bestThroughput() / fp32Tput, vsRef,
                     p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.top1Agreement()),

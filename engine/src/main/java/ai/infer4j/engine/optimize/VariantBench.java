@@ -25,9 +25,24 @@ public final class VariantBench {
      *
      * @param latencyP50Ms   batch-1 latency (tokenize + forward + head), median, ms
      * @param latencyP99Ms   same, 99th percentile, ms
-     * @param throughputBySize sentences per second by batch size (forward + head, pre-tokenized, length-sorted batches)
+     * @param throughputBySize sentences per second by batch size (forward + head, pre-tokenized, length-sorted batches), best round
+     * @param roundsBySize     the same, every round in order (round i of every variant ran back to back, so ratios of
+     *                         two variants are best taken round by round)
      */
-    public record Result(String name, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> throughputBySize) {
+    public record Result(String name, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> throughputBySize,
+                         Map<Integer, double[]> roundsBySize) {
+        /**
+         * The median over rounds of this variant's throughput divided by {@code ref}'s in the same round, at this
+         * variant's best batch size: steadier than a ratio of two best rounds when the machine's load moves.
+         */
+        public double medianRoundRatio(Result ref) {
+            double[] mine = roundsBySize.get(bestBatchSize()), theirs = ref.roundsBySize.get(bestBatchSize());
+            double[] r = new double[Math.min(mine.length, theirs.length)];
+            for (int i = 0; i < r.length; i++) r[i] = mine[i] / theirs[i];
+            Arrays.sort(r);
+            return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
+        }
+
         public int bestBatchSize() {
             return throughputBySize.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
         }
@@ -50,6 +65,13 @@ public final class VariantBench {
      */
     public static List<Result> run(Map<String, Model> variants, List<String> queries, int warmup, List<String> bulk,
                                    int[] batchSizes, Progress progress) {
+        return run(variants, queries, warmup, bulk, batchSizes, ROUNDS, progress);
+    }
+
+    /** As {@link #run(Map, List, int, List, int[], Progress)} with {@code rounds} throughput rounds per batch size. */
+    public static List<Result> run(Map<String, Model> variants, List<String> queries, int warmup, List<String> bulk,
+                                   int[] batchSizes, int rounds, Progress progress) {
+        if (rounds < 1) throw new IllegalArgumentException("rounds must be >= 1, got " + rounds);
         Map<String, long[]> nanos = new LinkedHashMap<>();
         variants.keySet().forEach(k -> nanos.put(k, new long[queries.size()]));
         for (var e : variants.entrySet())
@@ -65,7 +87,11 @@ public final class VariantBench {
         Map<String, List<Tokens>> tokens = new LinkedHashMap<>();
         variants.forEach((k, m) -> tokens.put(k, m.tokenize(bulk.stream().map(TextInput::of).toList())));
         Map<String, Map<Integer, Double>> tput = new LinkedHashMap<>();
-        variants.keySet().forEach(k -> tput.put(k, new LinkedHashMap<>()));
+        Map<String, Map<Integer, double[]>> perRound = new LinkedHashMap<>();
+        variants.keySet().forEach(k -> {
+            tput.put(k, new LinkedHashMap<>());
+            perRound.put(k, new LinkedHashMap<>());
+        });
         int step = 0;
         for (int b : batchSizes) {
             for (var e : variants.entrySet()) { // warm up this shape
@@ -73,23 +99,24 @@ public final class VariantBench {
                 e.getValue().backbone().forwardAll(t.subList(0, Math.min(t.size(), 4 * b)), b, n -> { });
             }
             // rounds alternate the variants, so a burst of background load hits them alike; the best round counts
-            for (int round = 0; round < ROUNDS; round++)
+            for (int round = 0; round < rounds; round++)
                 for (var e : variants.entrySet()) {
                     double s = throughput(e.getValue(), tokens.get(e.getKey()), b);
                     tput.get(e.getKey()).merge(b, s, Math::max);
-                    progress.update("throughput", ++step, (long) batchSizes.length * ROUNDS * variants.size());
+                    perRound.get(e.getKey()).computeIfAbsent(b, x -> new double[rounds])[round] = s;
+                    progress.update("throughput", ++step, (long) batchSizes.length * rounds * variants.size());
                 }
         }
         List<Result> out = new ArrayList<>();
         for (String k : variants.keySet()) {
             long[] ns = nanos.get(k).clone();
             Arrays.sort(ns);
-            out.add(new Result(k, percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, tput.get(k)));
+            out.add(new Result(k, percentile(ns, 0.50) / 1e6, percentile(ns, 0.99) / 1e6, tput.get(k), perRound.get(k)));
         }
         return out;
     }
 
-    /** Rounds of each throughput measurement. */
+    /** Rounds of each throughput measurement, by default. */
     static final int ROUNDS = 3;
 
     /** Sentences per second: forward passes over pre-tokenized texts in batches of {@code b}, plus the head. */

@@ -164,7 +164,7 @@ final class MonitorCommand implements Runnable {
             Constraints c = new Constraints(or(minSamples, b.minSamples()), or(familyAlpha, b.familyAlpha()), or(classMinJs, b.classMinJs()),
                     b.psiReport(), or(ksMinD, b.ksMinD()), or(rateMinDelta, b.rateMinDelta()), or(permutations, b.permutations()),
                     b.mmdMaxSamples(), b.minLabels(), or(qualityAlpha, b.qualityAlpha()), or(maxAccuracyDrop, b.maxAccuracyDrop()),
-                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed());
+                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed(), b.noveltyQuantile());
             CheckResult r = Monitor.check(baseline, capture, time(from, "--from"), time(to, "--to"), c, out);
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%d events (%d labelled) from %s%n", r.n(), r.labelled(), capture);

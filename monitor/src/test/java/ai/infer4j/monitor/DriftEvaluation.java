@@ -5,6 +5,8 @@ import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.Model;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.input.TextInput;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.data.DataFiles;
@@ -54,9 +56,13 @@ import java.util.stream.IntStream;
  * <li>the shipped head: baseline = train predicted out-of-fold with fold heads fitted on train + valid pooled (what
  * {@code monitor baseline --data train.jsonl} does with valid beside it), against other-domain traffic.</li>
  * </ol>
- * Each window size in the list is run in turn.
+ * Each window size in the list is run in turn. The two half heads are written to {@code OUT} and read back by later runs
+ * with the same {@code OUT}, so the window sizes can be run as separate commands.
+ * With {@code select} instead of window sizes it runs the design choice of the {@code novelty_rate} signal instead: its
+ * baseline quantile is chosen on Banking77's <em>train</em> split mixed into half B (the evaluation mixes in Banking77's
+ * valid split), so the evaluation measures the chosen design once.
  *
- * <pre>java -cp ... ai.infer4j.monitor.DriftEvaluation DATA_DIR [OUT] [WINDOWS_SIZES=600] [WINDOWS=100] [CACHE_DIR]</pre>
+ * <pre>java -cp ... ai.infer4j.monitor.DriftEvaluation DATA_DIR [OUT] [WINDOWS_SIZES=600 | select] [WINDOWS=100] [CACHE_DIR]</pre>
  */
 public final class DriftEvaluation {
     private static final int SKETCH = EmbeddingSketch.DEFAULT_DIM;
@@ -65,7 +71,8 @@ public final class DriftEvaluation {
         if (args.length < 1) throw new IllegalArgumentException("usage: DriftEvaluation DATA_DIR [OUT] [WINDOW[,WINDOW...]] [WINDOWS] [CACHE_DIR]");
         Path data = Path.of(args[0]);
         Path out = Path.of(args.length > 1 ? args[1] : "target/drift-eval");
-        int[] sizes = Arrays.stream((args.length > 2 ? args[2] : "600").split(",")).mapToInt(Integer::parseInt).toArray();
+        boolean select = args.length > 2 && args[2].equals("select");
+        int[] sizes = select ? new int[0] : Arrays.stream((args.length > 2 ? args[2] : "600").split(",")).mapToInt(Integer::parseInt).toArray();
         int windows = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         Path cacheDir = Path.of(args.length > 4 ? args[4] : System.getProperty("user.home") + "/.cache/infer4j/embeddings");
         Files.createDirectories(out);
@@ -90,6 +97,10 @@ public final class DriftEvaluation {
             List<Integer> a = new ArrayList<>(), b = new ArrayList<>();
             for (int i = 0; i < half.length; i++) (half[i] == 0 ? a : b).add(i);
             Half hA = half("A", a, b, pooled, train.size(), ePooled, head, recipe, m, cache, out);
+            if (select) {
+                select(hA, m, cache, data, c, windows);
+                return;
+            }
             Half hB = half("B", b, a, pooled, train.size(), ePooled, head, recipe, m, cache, out);
             Monitor.writeBaseline(hA.base, c, out.resolve("baseline-half-a-oof"));
 
@@ -107,6 +118,10 @@ public final class DriftEvaluation {
             System.out.printf("half-A head: out-of-scope answers on Bankin77 valid %.3f, product titles %.3f, half B %.3f (its valid rows %.3f), "
                             + "baseline %.4f%n", oosShare(bankingObs), oosShare(products), oosShare(hA.traffic), oosShare(bValidRows),
                     (double) hA.base.countOf("oos") / hA.base.predictedEvents());
+            double q = c.noveltyQuantile();
+            System.out.printf("half-A head: novelty above the baseline's %.2f quantile (%.3f): baseline %.4f, half B %.4f, Banking77 valid %.3f, "
+                            + "product titles %.3f, typos %.3f%n", q, quantile(hA.base.novelty(), q), tail(hA.base.novelty(), hA.base, q),
+                    tail(hA.traffic, hA.base, q), tail(bankingObs, hA.base, q), tail(products, hA.base, q), tail(typos, hA.base, q));
 
             // 3. the shipped head: train out-of-fold with fold heads on train + valid pooled, as monitor baseline does
             long tc = System.nanoTime();
@@ -152,6 +167,54 @@ public final class DriftEvaluation {
         }
     }
 
+    /** Candidate baseline quantiles of the {@code novelty_rate} signal. */
+    static final double[] NOVELTY_QUANTILES = {0.90, 0.95, 0.99};
+
+    /**
+     * The design choice of {@code novelty_rate}, on data the evaluation does not use: Banking77's train split (3,000 rows)
+     * mixed at 5 % and 10 % into half B, windows of 600, each candidate quantile with the default constraints otherwise.
+     * Only power is compared: every candidate's Fisher test has the same level on unchanged traffic.
+     */
+    static void select(Half hA, Model m, EmbeddingCache cache, Path data, Constraints c, int windows) {
+        List<LabeledText> all = DataFiles.readLabeled(data.resolve("banking77/train.jsonl"));
+        List<LabeledText> rows = new ArrayList<>(all);
+        Collections.shuffle(rows, new java.util.Random(77));
+        List<Observation> banking = observeWith(hA.head, m, cache, texts(rows.subList(0, Math.min(3000, rows.size()))), null);
+        System.out.printf("SELECT novelty quantile on Banking77 train (%d rows), half-A head, oos answers on it %.3f%n", banking.size(),
+                oosShare(banking));
+        for (double q : NOVELTY_QUANTILES) {
+            Constraints cq = c.withNoveltyQuantile(q);
+            StringBuilder sb = new StringBuilder();
+            for (double share : new double[] {0.05, 0.10}) {
+                int alarms = 0, novelty = 0;
+                List<Observation> mixed = mix(hA.traffic, banking, share, 600 * 4, new SplittableRandom(50 + (long) (share * 100)));
+                for (int seed = 0; seed < windows; seed++) {
+                    CheckResult r = DriftCheck.run(hA.base, sample(mixed, 600, new SplittableRandom(3000 + seed)), cq.withSeed(seed));
+                    if (r.drift().alarm()) alarms++;
+                    if (r.signal("novelty_rate").violated()) novelty++;
+                }
+                sb.append(String.format(Locale.ROOT, "; %.0f%% mixed in: %d of %d windows of 600 alarmed (novelty_rate %d)", share * 100, alarms,
+                        windows, novelty));
+            }
+            System.out.printf(Locale.ROOT, "SELECT quantile %.2f (%.3f): tail share baseline %.4f, half B %.4f, Banking77 train %.3f%s%n", q,
+                    quantile(hA.base.novelty(), q), tail(hA.base.novelty(), hA.base, q), tail(hA.traffic, hA.base, q), tail(banking, hA.base, q), sb);
+        }
+    }
+
+    static double quantile(double[] sorted, double q) {
+        return sorted.length == 0 ? Double.NaN : sorted[(int) Math.floor(q * (sorted.length - 1))];
+    }
+
+    /** Share of scores above the baseline's {@code q} quantile (the rule of {@code novelty_rate}). */
+    static double tail(double[] scores, BaselineStatistics base, double q) {
+        double t = quantile(base.novelty(), q);
+        return Arrays.stream(scores).filter(v -> v > t).count() / (double) scores.length;
+    }
+
+    static double tail(List<Observation> obs, BaselineStatistics base, double q) {
+        return tail(obs.stream().mapToDouble(Observation::novelty).filter(Double::isFinite).map(v -> Math.round(v * 1e5) / 1e5).toArray(), base, q);
+    }
+
     /** A head trained on rows {@code fit} like the shipped head, its out-of-fold baseline and its predictions on {@code other}. */
     record Half(SoftmaxHead head, BaselineStatistics base, List<Observation> traffic) { }
 
@@ -167,8 +230,19 @@ public final class DriftEvaluation {
         double budget = shipped.training().path("cv").path("oos").path("budget").asDouble(IntentTrainer.DEFAULT_OOS_BUDGET);
         IntentTrainer.Grid g = new IntentTrainer.Grid(new double[] {recipe.learningRate()}, new double[] {recipe.l2()}, new int[] {recipe.epochs()},
                 IntentTrainer.Grid.defaults().oosThresholds());
-        SoftmaxHead h = IntentTrainer.train(new IntentTrainer.Job("intent-half-" + name, trainFile, validFile, shipped.oosLabel(), recipe.seed(), g,
-                2, Monitor.FOLDS, budget), m.backbone(), cache, Progress.NONE);
+        Path headFile = out.resolve("half-" + name + "-head.json");
+        // a head trained by an earlier run on the same rows (the data files written above are compared with its record)
+        SoftmaxHead h = Files.isRegularFile(headFile) ? HeadFiles.read(headFile) : null;
+        if (h != null && !(ModelArchive.sha256(trainFile).equals(h.training().path("data").path("train").path("sha256").asText())
+                && ModelArchive.sha256(validFile).equals(h.training().path("data").path("valid").path("sha256").asText()))) h = null;
+        if (h == null) {
+            h = IntentTrainer.train(new IntentTrainer.Job("intent-half-" + name, trainFile, validFile, shipped.oosLabel(), recipe.seed(), g,
+                    2, Monitor.FOLDS, budget), m.backbone(), cache, Progress.NONE);
+            HeadFiles.write(h, headFile);
+        } else {
+            System.out.printf("half %s: head read from %s (trained by an earlier run on the same rows)%n", name, headFile);
+        }
+        SoftmaxHead head = h;
         CrossFit.Recipe r = CrossFit.Recipe.of(h.training());
         // the head's training rows in the order it read them (train file, then valid file), predicted out-of-fold
         List<Integer> order = new ArrayList<>(fit.stream().filter(i -> i < trainRows).toList());
@@ -177,16 +251,16 @@ public final class DriftEvaluation {
         List<String> yf = order.stream().map(i -> pooled.get(i).label()).toList();
         Prediction[] oof = CrossFit.outOfFold(h, r, ef.vectors(), yf, Monitor.FOLDS, 2);
         BaselineStatistics base = stats(m, "half " + name + " out-of-fold", Observer.observations(ef, i -> oof[i], yf, SKETCH));
-        List<Observation> traffic = Observer.observations(eo, i -> h.apply(eo.vectors()[i]), other.stream().map(i -> pooled.get(i).label()).toList(),
+        List<Observation> traffic = Observer.observations(eo, i -> head.apply(eo.vectors()[i]), other.stream().map(i -> pooled.get(i).label()).toList(),
                 SKETCH);
-        BaselineStatistics inSample = stats(m, "in-sample", Observer.observations(ef, i -> h.apply(ef.vectors()[i]), yf, SKETCH));
+        BaselineStatistics inSample = stats(m, "in-sample", Observer.observations(ef, i -> head.apply(ef.vectors()[i]), yf, SKETCH));
         BaselineStatistics trafficStats = stats(m, "traffic", traffic);
         System.out.printf("half %s: %d rows, recipe %s, oos threshold %.3f; %.0f s. accuracy / mean confidence / oos answers: in-sample %.4f / %.3f / %.4f, "
                         + "out-of-fold %.4f / %.3f / %.4f, other half (new data) %.4f / %.3f / %.4f%n", name, fit.size(), r,
                 h.oosScore() == null ? Double.NaN : h.oosScore().threshold(), (System.nanoTime() - t) / 1e9,
                 inSample.accuracy(), mean(inSample.confidence()), oosShare(inSample), base.accuracy(), mean(base.confidence()), oosShare(base),
                 trafficStats.accuracy(), mean(trafficStats.confidence()), oosShare(trafficStats));
-        return new Half(h, base, traffic);
+        return new Half(head, base, traffic);
     }
 
     static double oosShare(BaselineStatistics s) {

@@ -16,10 +16,11 @@ public final class Synthetic {
 
     /**
      * {@code n} observations; {@code shift} 0 is the reference traffic, 1 moves the class mix towards "c",
-     * lowers confidence, lengthens inputs and moves the sketches. Every tenth is mislabelled.
+     * lowers confidence, lengthens inputs, moves the sketches and raises the novelty score (standard normal at 0). Every
+     * tenth is mislabelled.
      */
     public static List<Observation> traffic(int n, double shift, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
+        SplittableRandom r = new SplittableRandom(seed), rn = new SplittableRandom(seed ^ 0x5eedL);
         List<Observation> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             double u = r.nextDouble();
@@ -29,7 +30,8 @@ public final class Synthetic {
             float[] sketch = new float[4];
             for (int d = 0; d < 4; d++) sketch[d] = (float) (shift + r.nextDouble() - 0.5);
             String truth = i % 10 == 0 ? (label.equals("a") ? "b" : "a") : label;
-            out.add(new Observation("e" + seed + "-" + i, 1_700_000_000_000L + i * 1000L, label, score, tokens, false, 0, sketch, truth));
+            out.add(new Observation("e" + seed + "-" + i, 1_700_000_000_000L + i * 1000L, label, score, tokens, false, 0, sketch, truth,
+                    rn.nextGaussian() + 3 * shift));
         }
         return out;
     }

@@ -51,6 +51,7 @@ class CaptureServerTest {
             assertThat(o.label()).isNotNull();
             assertThat(o.tokens()).isGreaterThan(2);
             assertThat(o.sketch()).hasSize(16);
+            assertThat(o.novelty()).isFinite(); // the built-in head's out-of-scope score, carried with each answer
         });
     }
 

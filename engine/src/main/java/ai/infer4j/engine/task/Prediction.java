@@ -11,8 +11,16 @@ import java.util.Map;
  * @param score         confidence in {@code label}, 0..1
  * @param labels        every label the model knows, in its order
  * @param probabilities probability per label (same order; sums to 1)
+ * @param novelty       how unfamiliar the input looks to the head, higher = more: the head's out-of-scope score
+ *                      ({@link OutOfScopeScore}, in standard deviations of in-scope data), computed with the answer;
+ *                      NaN when the head has no such score. For monitoring (a drift signal), not part of the answer.
  */
-public record Prediction(String label, double score, List<String> labels, float[] probabilities) {
+public record Prediction(String label, double score, List<String> labels, float[] probabilities, double novelty) {
+
+    /** A prediction without a novelty score. */
+    public Prediction(String label, double score, List<String> labels, float[] probabilities) {
+        this(label, score, labels, probabilities, Double.NaN);
+    }
 
     /** The {@code k} most probable labels and their probabilities, most probable first. */
     public Map<String, Double> top(int k) {

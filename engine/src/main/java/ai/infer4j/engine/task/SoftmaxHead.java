@@ -56,7 +56,10 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
         return weights[0].length;
     }
 
-    /** Classifies one pooled embedding. */
+    /**
+     * Classifies one pooled embedding. With an {@link OutOfScopeScore} the answer carries that score as its
+     * {@link Prediction#novelty()} (the number the out-of-scope rule compares with its threshold).
+     */
     public Prediction apply(float[] x) {
         if (x.length != inputDim())
             throw new IllegalArgumentException("head '" + name + "' expects " + inputDim() + " values, got " + x.length);
@@ -65,10 +68,12 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
         if (oosScore != null) {
             int best = argmax(p);
             int oos = labels.indexOf(oosLabel);
-            if (best != oos && oosScore.score(z, oos, x) >= oosScore.threshold())
-                return new Prediction(oosLabel, 1.0 - p[best], labels, p);
+            // computed for every answer (not only when the rule needs it) so monitoring sees the whole distribution
+            double novelty = oosScore.score(z, oos, x);
+            if (best != oos && novelty >= oosScore.threshold()) return new Prediction(oosLabel, 1.0 - p[best], labels, p, novelty);
+            return decide(p, novelty);
         }
-        return decide(p);
+        return decide(p, Double.NaN);
     }
 
     /** Raw class scores (before the softmax) of one pooled embedding. */
@@ -122,10 +127,13 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
 
     /** Applies the arg-max and the out-of-scope rule to class probabilities. */
     public Prediction decide(float[] p) {
-        int best = 0;
-        for (int k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
-        if (oosLabel != null && p[best] < oosThreshold) return new Prediction(oosLabel, 1.0 - p[best], labels, p);
-        return new Prediction(labels.get(best), p[best], labels, p);
+        return decide(p, Double.NaN);
+    }
+
+    private Prediction decide(float[] p, double novelty) {
+        int best = argmax(p);
+        if (oosLabel != null && p[best] < oosThreshold) return new Prediction(oosLabel, 1.0 - p[best], labels, p, novelty);
+        return new Prediction(labels.get(best), p[best], labels, p, novelty);
     }
 
     public static float[] softmax(double[] z) {

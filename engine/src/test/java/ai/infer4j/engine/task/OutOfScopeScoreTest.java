@@ -56,6 +56,17 @@ class OutOfScopeScoreTest {
     }
 
     @Test
+    void everyAnswerCarriesTheScoreAsItsNovelty() {
+        SoftmaxHead h = head();
+        // in scope, rejected by the score, in between
+        for (float[] x : new float[][] {{1, 0.05f, 0}, {0.1f, 0, 1}, {0.3f, 0.3f, 0.3f}}) {
+            Prediction p = h.apply(x);
+            assertThat(p.novelty()).isEqualTo(h.outOfScope(x));
+        }
+        assertThat(h.apply(new float[] {1, 0.05f, 0}).novelty()).isLessThan(h.apply(new float[] {0.1f, 0, 1}).novelty());
+    }
+
+    @Test
     void headFileRoundTripKeepsTheScoreAndItsAnswers(@TempDir Path dir) {
         SoftmaxHead h = head();
         Path f = dir.resolve("h.json");
@@ -80,6 +91,7 @@ class OutOfScopeScoreTest {
         SoftmaxHead back = HeadFiles.read(f);
         assertThat(back.oosScore()).isNull();
         assertThat(back.apply(new float[] {0.5f, 0}).label()).isEqualTo("oos"); // p(a) = 0.62 < 0.9
+        assertThat(back.apply(new float[] {0.5f, 0}).novelty()).isNaN(); // no score: no novelty
     }
 
     @Test

@@ -32,12 +32,18 @@ import java.util.TreeMap;
  * @param accuracy     against true labels, or null when the data had none
  * @param confusion    (true label, predicted label) → count, for the quality intervals; null when no labels
  * @param outOfScopeLabel the label the model answers for out-of-scope input (its rate is a drift signal); null: none or unknown
+ * @param novelty      sorted sample of the head's out-of-scope scores ({@link Observation#novelty()}); empty when the head has
+ *                     none (or the baseline was written before the score was kept)
  */
 public record BaselineStatistics(String model, String version, String source, String provenance, String provenanceNote, int n,
                                  List<String> labels, Map<String, Long> classCounts, double[] confidence, int[] tokens, long unknownEvents,
                                  long truncatedEvents, int sketchDim, long sketchSeed, double[] centroid, double[][] covariance,
                                  float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion,
-                                 String outOfScopeLabel) {
+                                 String outOfScopeLabel, double[] novelty) {
+    public BaselineStatistics {
+        if (novelty == null) novelty = new double[0]; // statistics.json written before the novelty score
+    }
+
     /** How often a true label was predicted as another (or the same) label. */
     public record LabelPair(String truth, String predicted, long count) { }
 
@@ -63,7 +69,7 @@ public record BaselineStatistics(String model, String version, String source, St
                                 int sketchDim, long sketchSeed, long seed) {
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String l : labels) counts.put(l, 0L);
-        List<Double> conf = new ArrayList<>();
+        List<Double> conf = new ArrayList<>(), nov = new ArrayList<>();
         int[] tok = new int[obs.size()];
         long unk = 0, trunc = 0;
         List<float[]> sketches = new ArrayList<>();
@@ -72,6 +78,7 @@ public record BaselineStatistics(String model, String version, String source, St
             Observation o = obs.get(i);
             if (o.label() != null) counts.merge(o.label(), 1L, Long::sum);
             if (!Double.isNaN(o.score())) conf.add(o.score());
+            if (Double.isFinite(o.novelty())) nov.add(o.novelty());
             tok[i] = o.tokens();
             if (o.unknown() > 0) unk++;
             if (o.truncated()) trunc++;
@@ -85,6 +92,9 @@ public record BaselineStatistics(String model, String version, String source, St
         double[] confidence = sample(conf.stream().mapToDouble(Double::doubleValue).toArray(), MAX_SAMPLE, r);
         Arrays.sort(confidence);
         for (int i = 0; i < confidence.length; i++) confidence[i] = Math.round(confidence[i] * 1e5) / 1e5;
+        double[] novelty = sample(nov.stream().mapToDouble(Double::doubleValue).toArray(), MAX_SAMPLE, r);
+        Arrays.sort(novelty);
+        for (int i = 0; i < novelty.length; i++) novelty[i] = Math.round(novelty[i] * 1e5) / 1e5;
         int[] tokens = sampleInts(tok, MAX_SAMPLE, r);
         Arrays.sort(tokens);
         double[] centroid = new double[sketches.isEmpty() ? 0 : sketchDim];
@@ -109,19 +119,19 @@ public record BaselineStatistics(String model, String version, String source, St
             confusion = pairs.entrySet().stream().map(e -> new LabelPair(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList();
         }
         return new BaselineStatistics(model, version, source, UNKNOWN, "", obs.size(), List.copyOf(counts.keySet()), counts, confidence,
-                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion, null);
+                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion, null, novelty);
     }
 
     /** The same statistics with where they came from. */
     public BaselineStatistics withProvenance(String kind, String note) {
         return new BaselineStatistics(model, version, source, kind, note, n, labels, classCounts, confidence, tokens, unknownEvents,
-                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel);
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel, novelty);
     }
 
     /** The same statistics with the model's out-of-scope label (null: none). */
     public BaselineStatistics withOutOfScopeLabel(String label) {
         return new BaselineStatistics(model, version, source, provenance, provenanceNote, n, labels, classCounts, confidence, tokens, unknownEvents,
-                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, label);
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, label, novelty);
     }
 
     /** Events predicted as {@code label} in the baseline. */

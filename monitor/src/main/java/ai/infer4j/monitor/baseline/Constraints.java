@@ -28,10 +28,11 @@ package ai.infer4j.monitor.baseline;
  * @param maxMacroF1Drop   accepted drop of macro-F1 below the baseline's
  * @param bootstrap        bootstrap resamples of the quality intervals
  * @param seed             seed of the permutation tests, subsamples and bootstrap
+ * @param noveltyQuantile  baseline quantile of the novelty (out-of-scope) score above which an event counts as novel
  */
 public record Constraints(int minSamples, double familyAlpha, double classMinJs, double psiReport, double ksMinD, double rateMinDelta,
                           int permutations, int mmdMaxSamples, int minLabels, double qualityAlpha, double maxAccuracyDrop,
-                          double maxMacroF1Drop, int bootstrap, long seed) {
+                          double maxMacroF1Drop, int bootstrap, long seed, double noveltyQuantile) {
     public Constraints {
         if (minSamples < 2) throw new IllegalArgumentException("minSamples must be >= 2, got " + minSamples);
         if (permutations < 1) throw new IllegalArgumentException("permutations must be >= 1, got " + permutations);
@@ -40,23 +41,33 @@ public record Constraints(int minSamples, double familyAlpha, double classMinJs,
         if (bootstrap < 100) throw new IllegalArgumentException("bootstrap must be >= 100 resamples, got " + bootstrap);
         for (double a : new double[]{familyAlpha, qualityAlpha})
             if (!(a > 0 && a < 1)) throw new IllegalArgumentException("alphas must be in (0, 1), got " + a);
+        if (!(noveltyQuantile > 0 && noveltyQuantile < 1))
+            throw new IllegalArgumentException("noveltyQuantile must be in (0, 1), got " + noveltyQuantile);
     }
 
+    /** Default {@link #noveltyQuantile}: see docs/monitoring.md for how it was chosen. */
+    public static final double DEFAULT_NOVELTY_QUANTILE = 0.99;
+
     /**
-     * Family alpha 0.01 over up to six drift tests; 999 permutations, so a permutation p-value (at least 1/1000)
+     * Family alpha 0.01 over up to nine drift tests; 999 permutations, so a permutation p-value (at least 1/1000)
      * can get below the strictest Holm threshold (0.01 / 6).
      */
     public static Constraints defaults() {
-        return new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 999, 250, 50, 0.05, 0.02, 0.05, 1000, 42);
+        return new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 999, 250, 50, 0.05, 0.02, 0.05, 1000, 42, DEFAULT_NOVELTY_QUANTILE);
     }
 
     public Constraints withMinSamples(int m) {
         return new Constraints(m, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
-                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed);
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, noveltyQuantile);
     }
 
     public Constraints withSeed(long s) {
         return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
-                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, s);
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, s, noveltyQuantile);
+    }
+
+    public Constraints withNoveltyQuantile(double q) {
+        return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, q);
     }
 }

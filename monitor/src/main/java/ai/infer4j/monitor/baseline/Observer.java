@@ -53,7 +53,8 @@ public final class Observer {
             Prediction p = predict.apply(i);
             Tokens t = e.tokens().get(i);
             out.add(new Observation(null, 0, p == null ? null : p.label(), p == null ? Double.NaN : p.score(), t.length(), t.truncated(),
-                    t.unknownCount(), sketch == null ? null : sketch.apply(v[i]), truth == null ? null : truth.get(i)));
+                    t.unknownCount(), sketch == null ? null : sketch.apply(v[i]), truth == null ? null : truth.get(i),
+                    p == null ? Double.NaN : p.novelty()));
         }
         return out;
     }

@@ -103,7 +103,8 @@ public final class CaptureReader {
         return new Observation(n.path("event_id").asText(null), Instant.parse(n.path("time").asText()).toEpochMilli(),
                 out.hasNonNull("label") ? out.get("label").asText() : null,
                 out.hasNonNull("score") ? out.get("score").asDouble() : Double.NaN,
-                n.path("tokens").asInt(), n.path("truncated").asBoolean(), n.path("unknown_tokens").asInt(), sketch, null);
+                n.path("tokens").asInt(), n.path("truncated").asBoolean(), n.path("unknown_tokens").asInt(), sketch, null,
+                out.path("novelty").isNumber() ? out.get("novelty").asDouble() : Double.NaN); // lines captured before it: NaN
     }
 
     /** {@code {"event_id": ..., "label": ...}} lines: event id → true label. */

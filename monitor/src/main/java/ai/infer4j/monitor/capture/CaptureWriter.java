@@ -210,7 +210,7 @@ public final class CaptureWriter implements AutoCloseable {
         if (config.sketchDim() > 0 && e.vector() != null)
             sketch = sketches.computeIfAbsent(e.vector().length, n -> new EmbeddingSketch(config.sketchDim(), n)).apply(e.vector());
         return new Observation(e.eventId(), e.timeMillis(), p == null ? null : p.label(), p == null ? Double.NaN : p.score(),
-                e.tokenCount(), e.truncated(), e.unknownCount(), sketch, null);
+                e.tokenCount(), e.truncated(), e.unknownCount(), sketch, null, p == null ? Double.NaN : p.novelty());
     }
 
     private void writeLine(ByteArrayOutputStream buf, CaptureEvent e, Observation o) throws IOException {
@@ -237,6 +237,7 @@ public final class CaptureWriter implements AutoCloseable {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
+                if (Double.isFinite(o.novelty())) g.writeNumberField("novelty", round(o.novelty()));
             }
             g.writeEndObject();
             g.writeNumberField("latency_ms", e.latencyMicros() / 1000.0);

@@ -19,16 +19,17 @@ import java.util.SplittableRandom;
  * {@code monitor check} and the live drift gauges.
  *
  * <p>Drift family: class distribution (permutation chi-square), the share of events answered with the model's
- * out-of-scope label, the share of answers less confident than the baseline's 5th percentile, unknown-token and
+ * out-of-scope label, the share of answers less confident than the baseline's 5th percentile, the share of events whose
+ * novelty (the head's out-of-scope score) is above the baseline's {@code noveltyQuantile}, unknown-token and
  * truncation rates (Fisher exact), confidence and input length (two-sample KS), embedding sketches (MMD permutation test). Their p-values are
  * Holm-adjusted together; a signal is violated when its adjusted p-value is below the family alpha and its effect
  * reaches the minimum effect. Quality family (with joined labels): accuracy and macro-F1 bootstrap intervals.
  */
 public final class DriftCheck {
     public static final List<String> DRIFT_SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
-            "input_length", "unknown_token_rate", "truncation_rate", "embedding");
+            "novelty_rate", "input_length", "unknown_token_rate", "truncation_rate", "embedding");
     public static final List<String> SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
-            "input_length", "unknown_token_rate", "truncation_rate", "embedding", "accuracy", "macro_f1");
+            "novelty_rate", "input_length", "unknown_token_rate", "truncation_rate", "embedding", "accuracy", "macro_f1");
     /** Baseline quantile of the confidence below which an answer counts as low-confidence. */
     public static final double LOW_CONFIDENCE_QUANTILE = 0.05;
     public static final String HOLM = "Holm step-down over the judged drift signals";
@@ -44,6 +45,7 @@ public final class DriftCheck {
         double[] conf = window.stream().mapToDouble(Observation::score).filter(v -> !Double.isNaN(v)).toArray();
         raw.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
         raw.add(lowConfidenceRate(base, conf, c));
+        raw.add(noveltyRate(base, window, c));
         double[] baseTokens = Arrays.stream(base.tokens()).asDoubleStream().toArray();
         raw.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
         raw.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
@@ -149,6 +151,31 @@ public final class DriftCheck {
         long hits = Arrays.stream(window).filter(v -> Math.round(v * 1e5) / 1e5 < q).count();
         if (window.length < c.minSamples()) return insufficient("low_confidence_rate", "delta", window.length, c.minSamples(), rule);
         return rate("low_confidence_rate", baseHits, b.length, hits, window.length, c, rule);
+    }
+
+    /**
+     * Share of events whose novelty, the head's out-of-scope score (energy + centroid distance, captured with each
+     * answer), is above the baseline's {@code noveltyQuantile} (by construction about {@code 1 - noveltyQuantile} of the
+     * baseline). Unlike {@code out_of_scope_rate} it also counts unfamiliar input the head still answers with an
+     * in-scope label, and unlike {@code low_confidence_rate} it measures distance from the training data rather than
+     * indecision between known classes. Events without a score (older captures, heads without the score) are left out;
+     * not applicable when the baseline has no scores.
+     */
+    static Raw noveltyRate(BaselineStatistics base, List<Observation> window, Constraints c) {
+        double[] b = base.novelty();
+        String what = String.format(Locale.ROOT, "Fisher exact on events with novelty above the baseline's %s quantile", num(c.noveltyQuantile()));
+        if (b.length == 0) return na("novelty_rate", "delta", what);
+        double q = b[(int) Math.floor(c.noveltyQuantile() * (b.length - 1))];
+        String rule = String.format(Locale.ROOT, "%s (%s), Holm p < %s and |delta| >= %s", what, num(q), c.familyAlpha(), c.rateMinDelta());
+        long baseHits = Arrays.stream(b).filter(v -> v > q).count();
+        long n = 0, hits = 0;
+        for (Observation o : window) {
+            if (!Double.isFinite(o.novelty())) continue;
+            n++;
+            // the baseline keeps scores rounded to 1e-5 (so does the capture); the window's are compared the same way
+            if (Math.round(o.novelty() * 1e5) / 1e5 > q) hits++;
+        }
+        return rate("novelty_rate", baseHits, b.length, hits, n, c, rule);
     }
 
     static Raw rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c) {

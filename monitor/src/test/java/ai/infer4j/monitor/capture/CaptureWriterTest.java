@@ -76,6 +76,30 @@ class CaptureWriterTest {
         assertThat(o.score()).isEqualTo(0.7, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(o.tokens()).isEqualTo(7);
         assertThat(o.sketch()).hasSize(EmbeddingSketch.DEFAULT_DIM);
+        assertThat(o.novelty()).isNaN(); // P has no novelty score: no field written
+    }
+
+    @Test
+    void theNoveltyScoreIsCapturedAndLinesWithoutItStillLoad(@TempDir Path dir) throws Exception {
+        CaptureWriter w = CaptureWriter.start(config(dir, 100), CLOCK, List.of());
+        Prediction scored = new Prediction("b", 0.7, List.of("a", "b", "c"), new float[]{0.1f, 0.7f, 0.2f}, 1.2345678);
+        assertThat(w.offer(new CaptureEvent(w.newEventId(), CLOCK.millis(), "intent", "1", "hello", null, scored, null, 10, 3, false, 0)))
+                .isTrue();
+        w.close();
+        List<Path> files;
+        try (var s = Files.walk(dir)) {
+            files = s.filter(f -> f.toString().endsWith(".jsonl")).toList();
+        }
+        String line = Files.readString(files.get(0));
+        assertThat(line).contains("\"novelty\":1.23457");
+        assertThat(CaptureReader.read(dir, null, null).observations().get(0).novelty()).isEqualTo(1.23457);
+        // a line written before the field existed
+        Path old = dir.resolve("old.jsonl");
+        Files.writeString(old, line.replace(",\"novelty\":1.23457", ""));
+        assertThat(Files.readString(old)).doesNotContain("novelty");
+        Observation o = CaptureReader.read(old, null, null).observations().get(0);
+        assertThat(o.novelty()).isNaN();
+        assertThat(o.label()).isEqualTo("b");
     }
 
     @Test

@@ -22,7 +22,7 @@ class DriftCheckTest {
     void sameDistributionRaisesNoAlarm() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(400, 0, 2), C);
         assertThat(r.alarm()).as("%s", r.signals()).isFalse();
-        assertThat(r.drift().tested()).isEqualTo(7);
+        assertThat(r.drift().tested()).isEqualTo(8);
         assertThat(r.signal("accuracy").window()).isCloseTo(0.9, within(0.05));
         assertThat(r.signal("accuracy").extra()).containsKeys("ci_low", "ci_high");
     }
@@ -30,7 +30,7 @@ class DriftCheckTest {
     @Test
     void falseAlarmRateOfTheFamilyStaysAtItsAlpha() {
         // 60 independent windows of unchanged traffic, family alpha 0.05: expect about 3 alarms, allow up to 8
-        Constraints c = new Constraints(100, 0.05, 0, 0.25, 0, 0, 999, 100, 50, 0.05, 0, 0, 200, 1);
+        Constraints c = new Constraints(100, 0.05, 0, 0.25, 0, 0, 999, 100, 50, 0.05, 0, 0, 200, 1, 0.99);
         int alarms = 0;
         for (int seed = 0; seed < 60; seed++)
             if (DriftCheck.run(BASE, Synthetic.traffic(200, 0, 100 + seed), c.withSeed(seed)).drift().alarm()) alarms++;
@@ -55,7 +55,7 @@ class DriftCheckTest {
         // "c" plays the out-of-scope label; a tenth of the window is foreign traffic the model answers with it
         BaselineStatistics base = BASE.withOutOfScopeLabel("c");
         CheckResult calm = DriftCheck.run(base, Synthetic.traffic(600, 0, 21), C);
-        assertThat(calm.drift().tested()).isEqualTo(8);
+        assertThat(calm.drift().tested()).isEqualTo(9);
         assertThat(calm.signal("out_of_scope_rate").status()).isEqualTo(Status.OK);
         List<Observation> w = new ArrayList<>(Synthetic.traffic(540, 0, 22));
         for (int i = 0; i < 60; i++) w.add(new Observation("x" + i, 0, "c", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
@@ -146,7 +146,7 @@ class DriftCheckTest {
     @Test
     void liveGaugesComeFromTheSameChecksAndSayWhenTooSmall() {
         // family alpha 0.05 and 199 permutations keep this fast (the smallest p, 1/200, is below 0.05 / 6)
-        Constraints c = new Constraints(100, 0.05, 0.05, 0.25, 0.10, 0.02, 199, 100, 50, 0.05, 0.02, 0.05, 200, 42);
+        Constraints c = new Constraints(100, 0.05, 0.05, 0.25, 0.10, 0.02, 199, 100, 50, 0.05, 0.02, 0.05, 200, 42, 0.99);
         LiveDrift live = new LiveDrift(200, Map.of("toy", BASE), c, Runnable::run);
         List<Observation> calmTraffic = Synthetic.traffic(200, 0, 7);
         for (Observation o : calmTraffic.subList(0, 50)) live.observed("toy", "1", o);
@@ -174,6 +174,30 @@ class DriftCheckTest {
         for (Observation o : Synthetic.traffic(100, 1, 7)) live.observed("toy", "1", o);
         assertThat(live.scores().get("toy")).containsEntry("judged", 1.0).containsEntry("alarm", 1.0);
         live.close();
+    }
+
+    @Test
+    void aTenthOfUnfamiliarTrafficRaisesTheNoveltyRate() {
+        // novelty is standard normal in the baseline: about 1 % above its 0.99 quantile (2.3); a tenth of the window at 5
+        CheckResult calm = DriftCheck.run(BASE, Synthetic.traffic(600, 0, 31), C);
+        assertThat(calm.signal("novelty_rate").status()).isEqualTo(Status.OK);
+        assertThat(calm.signal("novelty_rate").baseline()).isCloseTo(0.01, within(0.002));
+        List<Observation> w = new ArrayList<>();
+        for (Observation o : Synthetic.traffic(600, 0, 32))
+            w.add(w.size() % 10 == 0 ? new Observation(o.eventId(), o.timeMillis(), o.label(), o.score(), o.tokens(), false, 0, o.sketch(),
+                    o.trueLabel(), 5.0) : o);
+        CheckResult r = DriftCheck.run(BASE, w, C);
+        SignalResult s = r.signal("novelty_rate");
+        assertThat(s.status()).as(s.decision()).isEqualTo(Status.VIOLATION);
+        assertThat(s.window()).isCloseTo(0.11, within(0.02));
+        assertThat(r.signal("confidence").violated()).isFalse();
+        // events without a score (lines captured before it) are left out; a baseline without scores makes it not applicable
+        List<Observation> old = Synthetic.traffic(600, 0, 33).stream().map(o -> new Observation(o.eventId(), o.timeMillis(), o.label(), o.score(),
+                o.tokens(), false, 0, o.sketch(), o.trueLabel())).toList();
+        assertThat(DriftCheck.run(BASE, old, C).signal("novelty_rate").status()).isEqualTo(Status.INSUFFICIENT_DATA);
+        BaselineStatistics noScores = BaselineStatistics.of("toy", "1", "old", Synthetic.LABELS, old, 4, 0, 7);
+        assertThat(noScores.novelty()).isEmpty();
+        assertThat(DriftCheck.run(noScores, w, C).signal("novelty_rate").status()).isEqualTo(Status.NOT_APPLICABLE);
     }
 
     private static Observation obs(String label) {

@@ -45,8 +45,11 @@ public record Constraints(int minSamples, double familyAlpha, double classMinJs,
             throw new IllegalArgumentException("noveltyQuantile must be in (0, 1), got " + noveltyQuantile);
     }
 
-    /** Default {@link #noveltyQuantile}: see docs/monitoring.md for how it was chosen. */
-    public static final double DEFAULT_NOVELTY_QUANTILE = 0.99;
+    /**
+     * Default {@link #noveltyQuantile}, chosen among 0.90, 0.95 and 0.99 on Banking77's train split mixed into CLINC150
+     * traffic (docs/monitoring.md); the evaluation then used Banking77's valid split.
+     */
+    public static final double DEFAULT_NOVELTY_QUANTILE = 0.95;
 
     /**
      * Family alpha 0.01 over up to nine drift tests; 999 permutations, so a permutation p-value (at least 1/1000)

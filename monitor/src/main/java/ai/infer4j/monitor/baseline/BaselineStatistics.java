@@ -15,7 +15,7 @@ import java.util.TreeMap;
 
 /**
  * What "normal" looks like for a model ({@code statistics.json}): the predicted-class distribution, samples of
- * the confidence and input length (token) distributions, unknown-token and truncation rates, and a sketch of
+ * the confidence, input length (token) and novelty score distributions, unknown-token and truncation rates, and a sketch of
  * the pooled embeddings (centroid, covariance and a reference sample); with true labels, accuracy and macro-F1.
  *
  * @param labels       every label the model can predict, in its order (empty for an embedding model)

@@ -8,7 +8,7 @@ import ai.infer4j.engine.task.Prediction;
  *
  * @param eventId       id returned to the client (header {@code X-Infer4j-Event-Id}) to join ground truth later
  * @param timeMillis    when the answer was ready, epoch milliseconds
- * @param prediction    the classification, or null for an embedding model
+ * @param prediction    the classification (with the head's novelty score, if it has one), or null for an embedding model
  * @param vector        the pooled backbone output (for the sketch), or null
  * @param latencyMicros request read to answer ready, microseconds
  * @param tokenCount    tokens after truncation, special tokens included

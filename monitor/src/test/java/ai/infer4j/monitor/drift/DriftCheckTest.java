@@ -162,7 +162,8 @@ class DriftCheckTest {
         Map<String, Double> s = live.scores().get("toy");
         assertThat(s).containsEntry("alarm", 1.0).containsEntry("confidence_violation", 1.0);
         assertThat(s.get("confidence")).isGreaterThan(0.9);
-        assertThat(s).containsKeys("input_length", "unknown_token_rate", "truncation_rate", "embedding", "embedding_mahalanobis");
+        assertThat(s).containsKeys("input_length", "unknown_token_rate", "truncation_rate", "embedding", "embedding_mahalanobis",
+                "novelty_rate", "novelty_rate_p_holm");
         live.close();
     }
 

@@ -176,15 +176,26 @@ public final class DriftEvaluation {
      */
     static final int MIX_POOL = 100;
 
-    /** Statistics computed by an earlier run for the same head (key), else computed and kept in {@code dir}. */
+    /**
+     * Statistics computed by an earlier run for the same head (key), else computed and kept in {@code dir}. With the
+     * environment variable {@code DRIFT_EVAL_WITHOUT_NOVELTY} set, the novelty sample is dropped (an ablation: the
+     * checks then run as before {@code novelty_rate}, which is not applicable).
+     */
     static BaselineStatistics cached(Path dir, String key, java.util.function.Supplier<BaselineStatistics> compute) throws Exception {
         Path k = dir.resolve("key.txt");
-        if (Files.isRegularFile(k) && Files.readString(k).equals(key) && Files.isRegularFile(dir.resolve(Monitor.STATISTICS)))
-            return Monitor.readStatistics(dir);
-        BaselineStatistics s = compute.get();
-        Monitor.writeBaseline(s, Constraints.defaults(), dir);
-        Files.writeString(k, key);
-        return s;
+        BaselineStatistics s;
+        if (Files.isRegularFile(k) && Files.readString(k).equals(key) && Files.isRegularFile(dir.resolve(Monitor.STATISTICS))) {
+            s = Monitor.readStatistics(dir);
+        } else {
+            s = compute.get();
+            Monitor.writeBaseline(s, Constraints.defaults(), dir);
+            Files.writeString(k, key);
+        }
+        if (System.getenv("DRIFT_EVAL_WITHOUT_NOVELTY") == null) return s;
+        System.out.println("ABLATION: " + s.source() + " without its novelty sample (novelty_rate not applicable)");
+        return new BaselineStatistics(s.model(), s.version(), s.source(), s.provenance(), s.provenanceNote(), s.n(), s.labels(), s.classCounts(),
+                s.confidence(), s.tokens(), s.unknownEvents(), s.truncatedEvents(), s.sketchDim(), s.sketchSeed(), s.centroid(), s.covariance(),
+                s.reference(), s.accuracy(), s.macroF1(), s.confusion(), s.outOfScopeLabel(), new double[0]);
     }
 
     /** SHA-256 of what defines a head's predictions (labels, weights, out-of-scope score, training record). */

@@ -12,6 +12,7 @@ import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.task.TokenIdf;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.MlpTrainer;
 import ai.infer4j.engine.train.PairTrainer;
 import ai.infer4j.engine.train.TreeBooster;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,6 +81,19 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})", defaultValue = "0.005")
     double oosBudget;
 
+    @Option(names = "--head", description = "intent: linear (softmax regression) or mlp (one hidden layer; needs --cv) "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "linear")
+    String head;
+
+    @Option(names = "--mlp-hidden", description = "intent with --head mlp: hidden units per network (default: 512)")
+    Integer mlpHidden;
+
+    @Option(names = "--mlp-members", description = "intent with --head mlp: networks averaged, one seed each (default: 3)")
+    Integer mlpMembers;
+
+    @Option(names = "--mlp-epochs", split = ",", description = "intent with --head mlp: epoch counts compared by --cv (default: 20,40)")
+    List<Integer> mlpEpochs;
+
     @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity and IDF-weighted overlap features")
     boolean trees;
 
@@ -109,7 +123,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget);
+                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid());
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);
@@ -129,11 +143,43 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The MLP grid of {@code --head mlp} (defaults, with the --mlp-* overrides), or null for a linear head. */
+    private IntentTrainer.MlpGrid mlpGrid() {
+        if (head.equals("linear")) {
+            if (mlpHidden != null || mlpMembers != null || mlpEpochs != null) throw new BadInputException("--mlp-* options need --head mlp");
+            return null;
+        }
+        if (!head.equals("mlp")) throw new BadInputException("--head must be 'linear' or 'mlp', got '" + head + "'");
+        IntentTrainer.MlpGrid d = IntentTrainer.MlpGrid.defaults();
+        List<MlpTrainer.Params> recipes = new ArrayList<>();
+        for (MlpTrainer.Params p : d.recipes())
+            recipes.add(new MlpTrainer.Params(mlpHidden != null ? mlpHidden : p.hidden(), p.activation(), p.learningRate(), p.weightDecay(),
+                    p.dropout(), p.labelSmoothing(), mlpMembers != null ? mlpMembers : p.members()));
+        int[] epochs = mlpEpochs != null ? mlpEpochs.stream().mapToInt(Integer::intValue).toArray() : d.epochs();
+        return new IntentTrainer.MlpGrid(recipes, epochs);
+    }
+
     private void printCv(PrintWriter w, SoftmaxHead head) {
         JsonNode cvNode = head.training().get("cv");
         JsonNode sel = cvNode.get("selected");
-        w.printf("wrote %s: %d labels, %d-fold selection on %d rows: lr=%s l2=%s epochs=%s%n", out, head.labels().size(),
-                cvNode.get("folds").asInt(), cvNode.get("rows").asInt(), sel.get("learningRate"), sel.get("l2"), sel.get("epochs"));
+        if (head.hidden() == null)
+            w.printf("wrote %s: %d labels, %d-fold selection on %d rows: lr=%s l2=%s epochs=%s%n", out, head.labels().size(),
+                    cvNode.get("folds").asInt(), cvNode.get("rows").asInt(), sel.get("learningRate"), sel.get("l2"), sel.get("epochs"));
+        else
+            w.printf("wrote %s: %d labels, mlp %s %s x %d units, %d-fold selection on %d rows: lr=%s weightDecay=%s dropout=%s "
+                            + "labelSmoothing=%s epochs=%s%n", out, head.labels().size(), sel.get("members"), head.hidden().activation(),
+                    sel.get("hidden").asInt(), cvNode.get("folds").asInt(), cvNode.get("rows").asInt(), sel.get("learningRate"),
+                    sel.get("weightDecay"), sel.get("dropout"), sel.get("labelSmoothing"), sel.get("epochs"));
+        if (cvNode.get("results").size() > 1) {
+            w.println("grid (held-out accuracy mean +- std over folds):");
+            for (JsonNode r : cvNode.get("results")) {
+                StringBuilder recipe = new StringBuilder();
+                r.fields().forEachRemaining(e -> {
+                    if (!e.getKey().startsWith("accuracy")) recipe.append(' ').append(e.getKey()).append('=').append(e.getValue().asText());
+                });
+                w.printf("  %.4f +- %.4f %s%n", r.get("accuracy_mean").asDouble(), r.get("accuracy_std").asDouble(), recipe);
+            }
+        }
         w.printf("held-out accuracy (argmax) %.4f +- %.4f (std over folds), per fold %s%n", sel.get("accuracy_mean").asDouble(),
                 sel.get("accuracy_std").asDouble(), sel.get("accuracy_per_fold"));
         JsonNode oos = cvNode.get("oos");

@@ -129,7 +129,8 @@ public final class Monitor {
             return BaselineStatistics.of(model.name(), model.version(), source, model.labels(), obs, sketchDim, EmbeddingSketch.SEED, 42)
                     .withOutOfScopeLabel(outOfScopeLabel(model))
                     .withProvenance(BaselineStatistics.CROSS_FITTED, "the head's own training data (SHA-256 recorded in its training metadata): "
-                            + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds (learning rate "
+                            + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds ("
+                            + (recipe.mlp() != null ? "mlp " + recipe.mlp() + ", " : "") + "learning rate "
                             + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe, (int) Math.round(fit.size() * (FOLDS - 1.0) / FOLDS), FOLDS)
                             + " epochs (the head's " + recipe.epochs() + " scaled to its number of steps), seed " + recipe.seed()
                             + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones" + pooling);

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.optimize;
 
+import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -50,6 +51,7 @@ public final class HeadRefit {
      * @param xStudent  the variant's embeddings of the same texts, in the same order
      */
     public static SoftmaxHead distill(SoftmaxHead teacher, float[][] xTeacher, float[][] xStudent, Settings s) {
+        if (teacher.hidden() != null) return distillSoftmaxLayer(teacher, xTeacher, xStudent, s);
         int n = xStudent.length, dim = teacher.inputDim(), classes = teacher.labels().size();
         if (n == 0 || xTeacher.length != n) throw new IllegalArgumentException("need the same, non-empty texts for teacher and student");
         float[][] target = new float[n][];
@@ -157,7 +159,24 @@ public final class HeadRefit {
         r.put("temperature", s.temperature());
         r.put("anchor", s.anchor());
         r.put("seed", s.seed());
-        return new SoftmaxHead(teacher.name(), teacher.labels(), wOut, bOut, teacher.oosLabel(), teacher.oosThreshold(), training);
+        return new SoftmaxHead(teacher.name(), teacher.labels(), wOut, bOut, teacher.oosLabel(), teacher.oosThreshold(), training,
+                teacher.oosScore());
+    }
+
+    /**
+     * An MLP head: its hidden layer is kept and its softmax layer is distilled on the hidden units of the variant's
+     * embeddings, the same re-fit as a linear head's with the hidden units as the features.
+     */
+    private static SoftmaxHead distillSoftmaxLayer(SoftmaxHead teacher, float[][] xTeacher, float[][] xStudent, Settings s) {
+        HiddenLayer hidden = teacher.hidden();
+        float[][] hTeacher = new float[xTeacher.length][], hStudent = new float[xStudent.length][];
+        for (int i = 0; i < xTeacher.length; i++) hTeacher[i] = hidden.apply(xTeacher[i]);
+        for (int i = 0; i < xStudent.length; i++) hStudent[i] = hidden.apply(xStudent[i]);
+        SoftmaxHead top = new SoftmaxHead(teacher.name(), teacher.labels(), teacher.weights(), teacher.bias(), teacher.oosLabel(),
+                teacher.oosThreshold(), teacher.training());
+        SoftmaxHead refitted = distill(top, hTeacher, hStudent, s);
+        return new SoftmaxHead(teacher.name(), teacher.labels(), refitted.weights(), refitted.bias(), teacher.oosLabel(),
+                teacher.oosThreshold(), refitted.training(), teacher.oosScore(), hidden);
     }
 
     private static void softmaxInPlace(double[] z) {

@@ -43,11 +43,12 @@ public final class HeadFiles {
     }
 
     private static SoftmaxHead softmax(Head h, String source) {
+        // a softmax head with a hidden layer (type mlp) is a softmax classifier too
         if (h instanceof SoftmaxHead s) return s;
         throw new ModelLoadException("head " + source + " is a pair head, not a softmax classifier");
     }
 
-    /** Reads a head of any type ({@code softmax} or {@code pair}). */
+    /** Reads a head of any type ({@code softmax}, {@code mlp} or {@code pair}). */
     public static Head readHead(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return readHead(in, file.toString());
@@ -56,7 +57,7 @@ public final class HeadFiles {
         }
     }
 
-    /** Reads a head of any type ({@code softmax} or {@code pair}); {@code source} names it in messages. */
+    /** Reads a head of any type ({@code softmax}, {@code mlp} or {@code pair}); {@code source} names it in messages. */
     public static Head readHead(InputStream in, String source) {
         JsonNode root;
         try {
@@ -68,8 +69,9 @@ public final class HeadFiles {
             throw new ModelLoadException("head " + source + " is not an infer4j head (expected \"format\": \"" + FORMAT + "\")");
         String type = root.path("type").asText();
         if (type.equals("pair")) return readPair(root, source);
-        if (!type.equals("softmax"))
-            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax' and 'pair'");
+        if (!type.equals("softmax") && !type.equals("mlp"))
+            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax', 'mlp' and 'pair'");
+        HiddenLayer hidden = type.equals("mlp") ? readHidden(root.path("hidden"), source) : null;
         List<String> labels = new ArrayList<>();
         root.path("labels").forEach(l -> labels.add(l.asText()));
         JsonNode w = root.path("weights");
@@ -79,7 +81,16 @@ public final class HeadFiles {
         float[] bias = floats(root.path("bias"));
         String oos = root.hasNonNull("oosLabel") ? root.get("oosLabel").asText() : null;
         return new SoftmaxHead(root.path("name").asText("head"), labels, weights, bias, oos,
-                root.path("oosThreshold").asDouble(0), root.get("training"), readOosScore(root.get("oosScore"), source));
+                root.path("oosThreshold").asDouble(0), root.get("training"), readOosScore(root.get("oosScore"), source), hidden);
+    }
+
+    private static HiddenLayer readHidden(JsonNode h, String source) {
+        JsonNode w = h.path("weights");
+        if (!w.isArray() || w.isEmpty() || !h.path("bias").isArray() || !h.path("activation").isTextual())
+            throw new ModelLoadException("mlp head " + source + " needs a 'hidden' object with 'activation', 'weights' and 'bias'");
+        float[][] weights = new float[w.size()][];
+        for (int j = 0; j < w.size(); j++) weights[j] = floats(w.get(j));
+        return new HiddenLayer(weights, floats(h.get("bias")), h.get("activation").asText());
     }
 
     private static OutOfScopeScore readOosScore(JsonNode o, String source) {
@@ -192,10 +203,11 @@ public final class HeadFiles {
         writeJson(root, file);
     }
 
+    /** Writes a softmax head (deterministic bytes): type {@code softmax}, or {@code mlp} when it has a hidden layer. */
     public static void write(SoftmaxHead head, Path file) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
-        root.put("type", "softmax");
+        root.put("type", head.hidden() != null ? "mlp" : "softmax");
         root.put("name", head.name());
         root.put("inputDim", head.inputDim());
         ArrayNode labels = root.putArray("labels");
@@ -215,6 +227,15 @@ public final class HeadFiles {
             for (float[] row : o.centroids()) centroids.add(array(row));
         }
         if (head.training() != null) root.set("training", head.training());
+        if (head.hidden() != null) {
+            HiddenLayer h = head.hidden();
+            ObjectNode hn = root.putObject("hidden");
+            hn.put("activation", h.activation());
+            hn.put("width", h.width());
+            ArrayNode hw = hn.putArray("weights");
+            for (float[] row : h.weights()) hw.add(array(row));
+            hn.set("bias", array(h.bias()));
+        }
         ArrayNode weights = root.putArray("weights");
         for (float[] row : head.weights()) weights.add(array(row));
         root.set("bias", array(head.bias()));

@@ -7,21 +7,23 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A linear softmax classifier on a backbone's pooled embedding, with optional out-of-scope rules: the answer is
+ * A softmax classifier on a backbone's pooled embedding, linear or with one {@link HiddenLayer} (an MLP head: the softmax
+ * layer then reads the hidden units instead of the embedding), with optional out-of-scope rules: the answer is
  * {@code oosLabel} when the top probability is below {@code oosThreshold}, or when {@code oosScore} (if set) reaches its
  * threshold, or when {@code oosLabel} itself is the most probable class.
  *
  * @param name         head name (usually the model name, e.g. {@code intent})
  * @param labels       class labels, one per weight row
- * @param weights      {@code [labels][inputDim]}
+ * @param weights      {@code [labels][inputDim]}, or {@code [labels][hidden width]} with a hidden layer
  * @param bias         {@code [labels]}
  * @param oosLabel     label for out-of-scope input, or null
  * @param oosThreshold top probability below which the answer is {@code oosLabel} (0 = rule off)
  * @param training     how the head was trained (data hashes, seed, grid, scores); may be null
  * @param oosScore     out-of-scope score and threshold (energy + centroid distance), or null for the probability rule only
+ * @param hidden       hidden layer between the embedding and the softmax layer, or null for a linear head
  */
 public record SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel,
-                          double oosThreshold, JsonNode training, OutOfScopeScore oosScore) implements Head {
+                          double oosThreshold, JsonNode training, OutOfScopeScore oosScore, HiddenLayer hidden) implements Head {
     public SoftmaxHead {
         Objects.requireNonNull(name, "name");
         labels = List.copyOf(labels);
@@ -33,6 +35,9 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
         int dim = weights[0].length;
         for (float[] row : weights)
             if (row.length != dim) throw new ModelLoadException("head '" + name + "' has weight rows of different lengths");
+        if (hidden != null && hidden.width() != dim)
+            throw new ModelLoadException("head '" + name + "' has " + hidden.width() + " hidden units but softmax weights of width " + dim);
+        if (hidden != null) dim = hidden.inputDim();
         if (oosThreshold < 0 || oosThreshold >= 1)
             throw new ModelLoadException("head '" + name + "' oosThreshold must be in [0, 1), got " + oosThreshold);
         if (oosLabel != null && !labels.contains(oosLabel))
@@ -44,16 +49,27 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
                     + " but weights of width " + dim);
     }
 
-    /** A head with the top-probability out-of-scope rule only (no {@link OutOfScopeScore}). */
+    /** A linear head (no hidden layer). */
+    public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
+                       JsonNode training, OutOfScopeScore oosScore) {
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, oosScore, null);
+    }
+
+    /** A linear head with the top-probability out-of-scope rule only (no {@link OutOfScopeScore}). */
     public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
                        JsonNode training) {
-        this(name, labels, weights, bias, oosLabel, oosThreshold, training, null);
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, null, null);
     }
 
     /** Width of the embedding this head reads. */
     @Override
     public int inputDim() {
-        return weights[0].length;
+        return hidden != null ? hidden.inputDim() : weights[0].length;
+    }
+
+    /** This head with other metadata and out-of-scope score (same layers). */
+    public SoftmaxHead with(JsonNode newTraining, OutOfScopeScore newOosScore) {
+        return new SoftmaxHead(name, labels, weights, bias, oosLabel, oosThreshold, newTraining, newOosScore, hidden);
     }
 
     /**
@@ -78,8 +94,9 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
 
     /** Raw class scores (before the softmax) of one pooled embedding. */
     public double[] logits(float[] x) {
+        float[] in = hidden != null ? hidden.apply(x) : x;
         double[] z = new double[labels.size()];
-        for (int k = 0; k < z.length; k++) z[k] = bias[k] + dot(weights[k], x);
+        for (int k = 0; k < z.length; k++) z[k] = bias[k] + dot(weights[k], in);
         return z;
     }
 
@@ -112,7 +129,7 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
     }
 
     /** Dot product with four independent float sums (lets the CPU overlap the additions; ~3x a single sum). */
-    static float dot(float[] w, float[] x) {
+    public static float dot(float[] w, float[] x) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int d = 0;
         for (int n = x.length - 3; d < n; d += 4) {

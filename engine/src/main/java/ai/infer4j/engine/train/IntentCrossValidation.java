@@ -28,11 +28,50 @@ final class IntentCrossValidation {
     private IntentCrossValidation() {
     }
 
-    /** Held-out predictions of one grid point over all rows. */
-    private record PointResult(double lr, double l2, int epochs, int[] predicted, double[] energy, double[] foldAccuracy) {
+    /**
+     * Held-out predictions of one grid point over all rows. {@code recipe}: the softmax trainer's learning rate, L2 and
+     * epochs, or an MLP recipe and its epochs ({@code mlp} set), in the order they are written to the metadata.
+     */
+    private record PointResult(ObjectNode recipe, MlpTrainer.Params mlp, double lr, double l2, int epochs, int[] predicted,
+                               double[] energy, double[] foldAccuracy) {
         double mean() {
             return Arrays.stream(foldAccuracy).average().orElse(Double.NaN);
         }
+    }
+
+    /** One fitted grid point of one fold. */
+    private record Fitted(MlpTrainer.Params mlp, double lr, double l2, int epochs, SoftmaxHead head) {
+        ObjectNode recipe() {
+            ObjectNode o = new ObjectMapper().createObjectNode();
+            if (mlp != null) return mlp.put(o).put("epochs", epochs);
+            return o.put("learningRate", lr).put("l2", l2).put("epochs", epochs);
+        }
+    }
+
+    /** Every grid point of {@code job} fitted on one fold's rows (softmax grid, or MLP recipes x epochs). */
+    private static List<Fitted> fitGrid(IntentTrainer.Job job, List<String> labels, float[][] xf, int[] yf, String stage, Progress progress) {
+        List<Fitted> out = new ArrayList<>();
+        int classes = labels.size();
+        if (job.mlp() == null) {
+            IntentTrainer.Grid g = job.grid();
+            for (SoftmaxTrainer.GridPoint p : SoftmaxTrainer.gridSearch(xf, yf, classes, g.learningRates(), g.l2s(), g.epochs(),
+                    job.seed(), job.threads(), (s, d, t) -> progress.update(stage, d, t)))
+                out.add(new Fitted(null, p.learningRate(), p.l2(), p.weights().epochs(),
+                        new SoftmaxHead("cv", labels, p.weights().w(), p.weights().b(), null, 0, null)));
+            return out;
+        }
+        IntentTrainer.MlpGrid g = job.mlp();
+        int last = g.epochs()[g.epochs().length - 1];
+        long total = 0;
+        for (MlpTrainer.Params p : g.recipes()) total += (long) p.members() * last;
+        java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        long all = total;
+        for (MlpTrainer.Params p : g.recipes())
+            for (MlpTrainer.Network n : MlpTrainer.train(xf, yf, classes, p, g.epochs(), job.seed(), job.threads(),
+                    () -> progress.update(stage, done.incrementAndGet(), all)))
+                out.add(new Fitted(p, p.learningRate(), 0, n.epochs(),
+                        new SoftmaxHead("cv", labels, n.w(), n.b(), null, 0, null, null, n.hidden())));
+        return out;
     }
 
     static SoftmaxHead train(IntentTrainer.Job job, List<String> labels, String oos, float[][] x, int[] y, int trainRows,
@@ -40,7 +79,6 @@ final class IntentCrossValidation {
         int n = x.length, k = job.cvFolds(), classes = labels.size();
         int oosIndex = oos == null ? -1 : labels.indexOf(oos);
         int[] fold = folds(n, k, job.seed());
-        IntentTrainer.Grid g = job.grid();
         List<PointResult> points = null;
         double[] distance = new double[n];
         for (int f = 0; f < k; f++) {
@@ -53,17 +91,16 @@ final class IntentCrossValidation {
                 yf[j] = y[fit.get(j)];
             }
             String stage = "fold " + (f + 1) + "/" + k;
-            List<SoftmaxTrainer.GridPoint> grid = SoftmaxTrainer.gridSearch(xf, yf, classes, g.learningRates(), g.l2s(), g.epochs(),
-                    job.seed(), job.threads(), (s, d, t) -> progress.update(stage, d, t));
+            List<Fitted> grid = fitGrid(job, labels, xf, yf, stage, progress);
             if (points == null) {
                 points = new ArrayList<>();
-                for (SoftmaxTrainer.GridPoint p : grid)
-                    points.add(new PointResult(p.learningRate(), p.l2(), p.weights().epochs(), new int[n], new double[n], new double[k]));
+                for (Fitted p : grid)
+                    points.add(new PointResult(p.recipe(), p.mlp(), p.lr(), p.l2(), p.epochs(), new int[n], new double[n], new double[k]));
             }
             float[][] centroids = OutOfScopeScore.classCentroids(xf, yf, classes, oosIndex);
             for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
             for (int p = 0; p < grid.size(); p++) {
-                SoftmaxHead h = new SoftmaxHead("cv", labels, grid.get(p).weights().w(), grid.get(p).weights().b(), null, 0, null);
+                SoftmaxHead h = grid.get(p).head();
                 PointResult r = points.get(p);
                 int correct = 0;
                 for (int i : held) {
@@ -79,9 +116,12 @@ final class IntentCrossValidation {
         for (PointResult r : points) if (r.mean() > best.mean()) best = r;
 
         AtomicInteger epochs = new AtomicInteger();
-        int total = best.epochs;
-        SoftmaxTrainer.Weights w = SoftmaxTrainer.train(x, y, classes, best.lr, best.l2, new int[] {best.epochs}, job.seed(),
-                () -> progress.update("final fit", epochs.incrementAndGet(), total)).get(0);
+        PointResult chosen = best;
+        int total = chosen.mlp == null ? chosen.epochs : chosen.epochs * chosen.mlp.members();
+        Runnable tick = () -> progress.update("final fit", epochs.incrementAndGet(), total);
+        MlpTrainer.Network w = chosen.mlp == null
+                ? linear(SoftmaxTrainer.train(x, y, classes, best.lr, best.l2, new int[] {best.epochs}, job.seed(), tick).get(0))
+                : MlpTrainer.train(x, y, classes, chosen.mlp, new int[] {chosen.epochs}, job.seed(), job.threads(), tick).get(0);
         ObjectMapper json = new ObjectMapper();
         ObjectNode cv = json.createObjectNode();
         cv.put("folds", k);
@@ -89,7 +129,7 @@ final class IntentCrossValidation {
         ArrayNode results = cv.putArray("results");
         for (PointResult r : points) {
             ObjectNode o = results.addObject();
-            o.put("learningRate", r.lr).put("l2", r.l2).put("epochs", r.epochs);
+            o.setAll(r.recipe);
             o.put("accuracy_mean", round(r.mean())).put("accuracy_std", round(std(r.foldAccuracy)));
         }
         OutOfScopeScore oosScore = null;
@@ -98,15 +138,20 @@ final class IntentCrossValidation {
                     cv.putObject("oos"));
         }
         ObjectNode sel = cv.putObject("selected");
-        sel.put("learningRate", best.lr).put("l2", best.l2).put("epochs", best.epochs);
+        sel.setAll(best.recipe);
         sel.put("accuracy_mean", round(best.mean())).put("accuracy_std", round(std(best.foldAccuracy)));
         ArrayNode perFold = sel.putArray("accuracy_per_fold");
         for (double a : best.foldAccuracy) perFold.add(round(a));
         ObjectNode meta = IntentTrainer.cvMetadata(job, backbone, trainRows, n - trainRows, cv);
         // the recipe at the usual place, so tools that re-fit a head (monitor's cross-fitted baseline) find it
-        meta.putObject("selected").put("learningRate", best.lr).put("l2", best.l2).put("epochs", best.epochs)
-                .put("trainedOn", "train+valid pooled");
-        return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore);
+        ObjectNode recipe = meta.putObject("selected");
+        recipe.setAll(best.recipe);
+        recipe.put("trainedOn", "train+valid pooled");
+        return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore, w.hidden());
+    }
+
+    private static MlpTrainer.Network linear(SoftmaxTrainer.Weights w) {
+        return new MlpTrainer.Network(w.epochs(), null, w.w(), w.b());
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.optimize;
 
+import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +54,34 @@ class HeadRefitTest {
         // deterministic for a seed
         SoftmaxHead again = HeadRefit.distill(teacher, train[0], train[1], new HeadRefit.Settings(5, 3e-3, 1, 0, 42));
         assertThat(again.weights()).isDeepEqualTo(refit.weights());
+    }
+
+    @Test
+    void mlpHeadKeepsItsHiddenLayerAndItsSoftmaxLayerFollowsTheTeacher() {
+        Random r = new Random(4);
+        float[][] centres = new float[CLASSES][DIM];
+        for (float[] c : centres) for (int d = 0; d < DIM; d++) c[d] = (float) r.nextGaussian();
+        // hidden units: relu of +-centre directions, so the softmax layer can read the class off them
+        float[][] hw = new float[2 * CLASSES][];
+        for (int k = 0; k < CLASSES; k++) {
+            hw[2 * k] = centres[k].clone();
+            hw[2 * k + 1] = new float[DIM];
+            for (int d = 0; d < DIM; d++) hw[2 * k + 1][d] = -centres[k][d];
+        }
+        HiddenLayer hidden = new HiddenLayer(hw, new float[2 * CLASSES], HiddenLayer.RELU);
+        float[][] w = new float[CLASSES][2 * CLASSES];
+        for (int k = 0; k < CLASSES; k++) {
+            w[k][2 * k] = 1;
+            w[k][2 * k + 1] = -1;
+        }
+        SoftmaxHead teacher = new SoftmaxHead("t", List.of("a", "b", "c", "d"), w, new float[CLASSES], null, 0, null, null, hidden);
+        float[][][] train = data(5, 2000, centres), test = data(6, 1000, centres);
+        SoftmaxHead refit = HeadRefit.distill(teacher, train[0], train[1], new HeadRefit.Settings(5, 3e-3, 1, 0, 42));
+        assertThat(refit.hidden()).isSameAs(hidden);
+        assertThat(refit.inputDim()).isEqualTo(DIM);
+        double before = agreement(teacher, test[0], teacher, test[1]);
+        double after = agreement(teacher, test[0], refit, test[1]);
+        assertThat(after).isGreaterThan(before);
+        assertThat(refit.training().path("refit").path("texts").asInt()).isEqualTo(2000);
     }
 }

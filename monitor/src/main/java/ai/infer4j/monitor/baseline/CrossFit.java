@@ -4,6 +4,7 @@ import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.MlpTrainer;
 import ai.infer4j.engine.train.SoftmaxTrainer;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -22,7 +23,8 @@ import java.util.concurrent.Future;
  * Out-of-fold (cross-fitted) predictions of a softmax head on its own training data: the rows are split into
  * {@code k} label-stratified folds, the head is re-fitted on the other {@code k - 1} folds with the same training
  * code and the hyper-parameters recorded in its training metadata (learning rate, L2, seed; the out-of-scope
- * threshold is kept), and each fold is predicted by the head that never saw it. Such predictions are distributed
+ * threshold is kept; a head with a hidden layer is re-fitted as an MLP with its recorded MLP recipe), and each fold is
+ * predicted by the head that never saw it. Such predictions are distributed
  * like the head's predictions on new data from the same source, so the training set becomes a valid baseline (the
  * head's in-sample predictions are over-confident).
  *
@@ -37,20 +39,32 @@ public final class CrossFit {
      * The recorded training recipe of a head.
      *
      * @param headRows rows the head was trained on (train, plus valid when it was trained on both pooled); 0 if unknown
+     * @param mlp      the MLP recipe of a head with a hidden layer (re-fitted with {@link MlpTrainer}), or null for a linear head
      */
-    public record Recipe(double learningRate, double l2, int epochs, long seed, int headRows) {
+    public record Recipe(double learningRate, double l2, int epochs, long seed, int headRows, MlpTrainer.Params mlp) {
         public Recipe {
             if (!(learningRate > 0) || l2 < 0 || epochs < 1)
                 throw new IllegalArgumentException("bad recipe: learning rate " + learningRate + ", l2 " + l2 + ", epochs " + epochs);
         }
 
-        /** From a head's training metadata ({@code selected.learningRate/l2/epochs}, {@code seed}), or null when it records none. */
+        /** A linear head's recipe. */
+        public Recipe(double learningRate, double l2, int epochs, long seed, int headRows) {
+            this(learningRate, l2, epochs, seed, headRows, null);
+        }
+
+        /**
+         * From a head's training metadata ({@code selected.learningRate/l2/epochs}, or an MLP recipe at {@code selected}, and
+         * {@code seed}), or null when it records none.
+         */
         public static Recipe of(JsonNode training) {
             if (training == null) return null;
             JsonNode s = training.path("selected");
-            if (!s.path("learningRate").isNumber() || !s.path("l2").isNumber() || !s.path("epochs").isNumber()) return null;
             int rows = training.path("data").path("train").path("rows").asInt(0);
             if (pooled(training)) rows += training.path("data").path("valid").path("rows").asInt(0);
+            MlpTrainer.Params mlp = MlpTrainer.Params.of(s);
+            if (mlp != null && s.path("epochs").isInt())
+                return new Recipe(mlp.learningRate(), 0, s.get("epochs").asInt(), training.path("seed").asLong(42), rows, mlp);
+            if (!s.path("learningRate").isNumber() || !s.path("l2").isNumber() || !s.path("epochs").isNumber()) return null;
             return new Recipe(s.get("learningRate").asDouble(), s.get("l2").asDouble(), s.get("epochs").asInt(), training.path("seed").asLong(42),
                     rows);
         }
@@ -62,6 +76,10 @@ public final class CrossFit {
     }
 
     private CrossFit() {
+    }
+
+    private static MlpTrainer.Network linear(SoftmaxTrainer.Weights w) {
+        return new MlpTrainer.Network(w.epochs(), null, w.w(), w.b());
     }
 
     /** Fold of each row: rows of each label shuffled with {@code seed} and dealt round-robin, so every fold has every label's share. */
@@ -120,14 +138,17 @@ public final class CrossFit {
                         xf[j] = x[fit.get(j)];
                         yf[j] = y[fit.get(j)];
                     }
-                    SoftmaxTrainer.Weights w = SoftmaxTrainer.train(xf, yf, labels.size(), recipe.learningRate(), recipe.l2(),
-                            new int[] {epochs}, recipe.seed(), () -> { }).get(0);
+                    MlpTrainer.Network w = recipe.mlp() != null
+                            // the folds already run in parallel: each fold trains its MLP members one after another
+                            ? MlpTrainer.train(xf, yf, labels.size(), recipe.mlp(), new int[] {epochs}, recipe.seed(), 1, () -> { }).get(0)
+                            : linear(SoftmaxTrainer.train(xf, yf, labels.size(), recipe.learningRate(), recipe.l2(),
+                                    new int[] {epochs}, recipe.seed(), () -> { }).get(0));
                     // the head's out-of-scope rules are kept (threshold; the energy + centroid score's standardisation and
                     // threshold), but the class centroids come from the fold's own rows: a row never counts in its own centroid
                     OutOfScopeScore s = head.oosScore();
                     if (s != null) s = new OutOfScopeScore(OutOfScopeScore.classCentroids(xf, yf, labels.size(), labels.indexOf(head.oosLabel())), s.energyMean(),
                             s.energyStd(), s.distanceMean(), s.distanceStd(), s.threshold());
-                    SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null, s);
+                    SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null, s, w.hidden());
                     for (int i : test) out[i] = h.apply(x[i]);
                 }));
             }

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.task;
 
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.train;
 
-import ai.infer4j.engine.BadInputException;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package ai.infer4j.engine.train;
 
-import ai.infer4j.engine.ModelLoadException;
+import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;

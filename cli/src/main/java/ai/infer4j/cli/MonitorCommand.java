@@ -143,6 +143,9 @@ final class MonitorCommand implements Runnable {
         @Option(names = "--rate-min-delta", description = "minimum absolute rate change to flag")
         Double rateMinDelta;
 
+        @Option(names = "--novelty-quantile", description = "baseline quantile of the novelty score above which an event counts as novel (novelty_rate)")
+        Double noveltyQuantile;
+
         @Option(names = "--permutations", description = "most permutations of the class and embedding tests")
         Integer permutations;
 
@@ -164,7 +167,7 @@ final class MonitorCommand implements Runnable {
             Constraints c = new Constraints(or(minSamples, b.minSamples()), or(familyAlpha, b.familyAlpha()), or(classMinJs, b.classMinJs()),
                     b.psiReport(), or(ksMinD, b.ksMinD()), or(rateMinDelta, b.rateMinDelta()), or(permutations, b.permutations()),
                     b.mmdMaxSamples(), b.minLabels(), or(qualityAlpha, b.qualityAlpha()), or(maxAccuracyDrop, b.maxAccuracyDrop()),
-                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed(), b.noveltyQuantile());
+                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed(), or(noveltyQuantile, b.noveltyQuantile()));
             CheckResult r = Monitor.check(baseline, capture, time(from, "--from"), time(to, "--to"), c, out);
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%d events (%d labelled) from %s%n", r.n(), r.labelled(), capture);

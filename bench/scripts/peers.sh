@@ -2,7 +2,7 @@
 # One-command peer comparison on this machine's cores: the infer4j server and the Node.js peer (../shared/peers)
 # serve the SAME model file, one after the other (alternated ROUNDS times), driven by the same load generators:
 #   closed loop: wrk -t1 -cC (C in $CONC), JSON {"text": q} bodies of ../shared/peers/queries.txt
-#   open loop:   infer4j bench --url --rate R (R in $RATES), latency from the intended send time
+#   open loop:   infer4j bench --url --rate R1,R2,.. (the $RATES ladder in one client JVM), latency from the intended send time
 # plus the in-process ceiling (raw ONNX Runtime, ort-raw). Writes OUT/peers.tsv, OUT/peers.md and OUT/index.html:
 # rate at the p99 SLO, saturation and batch-1 p50, each as a ratio to the peer and to the ceiling.
 #
@@ -35,6 +35,9 @@ echo "cpu	$(lscpu | sed -n 's/Model name: *//p') ($(nproc) cores)" >> "$OUT/mach
 [ -f "$root/cli/target/infer4j.jar" ] || (cd "$root" && mvn -B -q -Dmaven.test.skip=true package)
 JAR=$root/cli/target/infer4j.jar
 JAVA="java -Dai.djl.offline=true -jar $JAR"
+# the load generator's JVM: one GC thread and a small fixed heap, so the client takes as little of the shared cores as it can
+CLIENT="java -XX:+UseSerialGC -Xms256m -Xmx256m -Dai.djl.offline=true -jar $JAR"
+CLIENT_WARM_RATE=${CLIENT_WARM_RATE:-50}
 
 wait_up() { for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"text":"warm up"}' "$1" && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; return 1; }
 
@@ -46,9 +49,13 @@ measure() { # system url
     log "$sys closed c=$c: $line"
     echo "$sys	closed	$c	$line" >> "$OUT/raw.tsv"
   done
+  # the open-loop ladder runs in ONE client JVM (warm JIT and connections from the first measured rate on); its first
+  # rung (${CLIENT_WARM_RATE}/s, not reported) warms the client itself
+  rm -rf "$OUT/$sys-open"
+  $CLIENT bench --url "$url" --api torchserve --data "$Q" --rate "$CLIENT_WARM_RATE,$(echo $RATES | tr ' ' ,)" --warmup 2s \
+    --duration "${DUR}s" --report "$OUT/$sys-open" >/dev/null 2>&1 || true
   for r in $RATES; do
-    $JAVA bench --url "$url" --api torchserve --data "$Q" --rate "$r" --warmup 2s --duration "${DUR}s" --report "$OUT/$sys-open-$r" >/dev/null 2>&1 || true
-    local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))")
+    local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open/rate-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))" 2>/dev/null || echo "rps=0 p50=nanms p99=nanms ok=0 errors=0 served=0")
     log "$sys open r=$r: $s"
     echo "$sys	open	$r	RESULT $s" >> "$OUT/raw.tsv"
   done

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads peers.sh's raw results (raw.tsv, ort.tsv) and writes peers.tsv, peers.md and index.html: per system the
-closed-loop ladder, the highest open-loop rate holding p99 <= SLO with >= 99% served, saturation and batch-1 p50, each
+closed-loop ladder, the highest open-loop rate holding p99 <= SLO with >= 99% served (every lower rate holding it too), saturation and batch-1 p50, each
 as a ratio to the Node peer and to the in-process ceiling. Usage: peers_report.py OUT PRECISION SLO_MS"""
 import html, re, statistics, sys
 from collections import defaultdict
@@ -32,9 +32,10 @@ except FileNotFoundError:
 summary = {}
 for s in systems:
     best_rate = 0
-    for r in open_levels:
+    for r in open_levels:  # the knee: the highest rate that held the SLO with every lower rate holding it too
         rows = runs.get((s, "open", r))
-        if rows and med(rows, "p99") <= slo and med(rows, "served") >= 0.99: best_rate = r
+        if not (rows and med(rows, "p99") <= slo and med(rows, "served") >= 0.99): break
+        best_rate = r
     sat = max([med(runs[(s, "closed", c)], "rps") for c in closed_levels if (s, "closed", c) in runs]
               + [med(runs[(s, "open", r)], "rps") for r in open_levels if (s, "open", r) in runs])
     p50 = med(runs[(s, "closed", 1)], "p50") if (s, "closed", 1) in runs else float("nan")

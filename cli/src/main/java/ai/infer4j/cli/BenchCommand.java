@@ -19,9 +19,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -60,8 +62,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "sample inputs at random with this seed (default: cycle in file order)")
     Long seed;
 
-    @Option(names = "--rate", description = "open loop: requests per second (default 100)")
-    Double rate;
+    @Option(names = "--rate", split = ",", description = "open loop: requests per second (default 100); a list (200,300,400) runs a "
+            + "ladder in this one process, each rate after its own warm-up, reports in --report DIR/rate-R")
+    List<Double> rates;
 
     @Option(names = "--concurrency", description = "closed loop: clients, each waiting for its answer before the next request")
     Integer concurrency;
@@ -91,22 +94,28 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (target == null) throw new picocli.CommandLine.ParameterException(
                 new picocli.CommandLine(this), "give a target: --url URL or --in-process [--model M]");
-        if (rate != null && concurrency != null) throw new picocli.CommandLine.ParameterException(
+        if (rates != null && concurrency != null) throw new picocli.CommandLine.ParameterException(
                 new picocli.CommandLine(this), "give --rate (open loop) or --concurrency (closed loop), not both");
         Duration to = Durations.parse(timeout);
-        LoadSpec spec = concurrency != null
-                ? LoadSpec.closed(concurrency, Durations.parse(warmup), Durations.parse(duration))
-                : LoadSpec.open(rate != null ? rate : 100, Durations.parse(warmup), Durations.parse(duration)).withMaxInFlight(maxInFlight);
-        spec = spec.withInterval(Durations.parse(interval)).withTimeout(to).withMaxRequests(requests);
+        List<LoadSpec> specs = new ArrayList<>();
+        if (concurrency != null) specs.add(LoadSpec.closed(concurrency, Durations.parse(warmup), Durations.parse(duration)));
+        else for (double r : rates != null ? rates : List.of(100.0))
+            specs.add(LoadSpec.open(r, Durations.parse(warmup), Durations.parse(duration)).withMaxInFlight(maxInFlight));
         List<String> texts = data != null ? Inputs.read(data) : Inputs.DEFAULT;
         Inputs inputs = seed != null ? Inputs.sampled(texts, seed) : Inputs.cycled(texts);
         try (Target t = open(to, texts)) {
-            System.err.printf("infer4j bench: %s against %s, warm-up %s, measuring %s%n", spec.describe(), t.describe(), warmup, duration);
-            AtomicLong sent = new AtomicLong();
-            RunResult r = Bench.run(t, inputs, spec, report, row -> progress(row, sent));
-            System.err.println();
-            print(r.summary());
-            if (report != null) System.out.println("report: " + report.resolve("index.html"));
+            for (LoadSpec each : specs) {
+                LoadSpec spec = each.withInterval(Durations.parse(interval)).withTimeout(to).withMaxRequests(requests);
+                // one JVM for the whole ladder: the client's JIT and connections are warm from the second rate on
+                Path dir = report == null || specs.size() == 1 ? report
+                        : report.resolve("rate-" + new BigDecimal(spec.ratePerSecond()).stripTrailingZeros().toPlainString());
+                System.err.printf("infer4j bench: %s against %s, warm-up %s, measuring %s%n", spec.describe(), t.describe(), warmup, duration);
+                AtomicLong sent = new AtomicLong();
+                RunResult r = Bench.run(t, inputs, spec, dir, row -> progress(row, sent));
+                System.err.println();
+                print(r.summary());
+                if (dir != null) System.out.println("report: " + dir.resolve("index.html"));
+            }
         }
         return 0;
     }

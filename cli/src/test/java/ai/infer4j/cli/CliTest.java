@@ -3,10 +3,14 @@ package ai.infer4j.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -53,6 +57,32 @@ class CliTest {
         Run unknown = run("predict", "--cache-dir", cache(), "--model", dir.resolve("nope.mar").toString(), "hi");
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err()).contains("error:").contains("nope.mar").doesNotContain("Exception");
+    }
+
+    @Test
+    void benchRunsARateLadderInOneProcessWithAReportPerRate(@TempDir Path dir) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        AtomicInteger served = new AtomicInteger();
+        server.createContext("/predictions/m", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] ok = "{\"label\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, ok.length);
+            ex.getResponseBody().write(ok);
+            ex.close();
+            served.incrementAndGet();
+        });
+        server.start();
+        try {
+            Run r = run("bench", "--url", "http://127.0.0.1:" + server.getAddress().getPort() + "/predictions/m", "--rate", "20,40",
+                    "--warmup", "0s", "--duration", "1s", "--report", dir.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("open loop, 20 req/s offered").contains("open loop, 40 req/s offered");
+            assertThat(dir.resolve("rate-20/summary.json")).exists();
+            assertThat(dir.resolve("rate-40/summary.json")).exists();
+            assertThat(served.get()).isBetween(50, 70); // 20 + 40 measured, nothing sent twice or lost
+        } finally {
+            server.stop(0);
+        }
     }
 
     @Test

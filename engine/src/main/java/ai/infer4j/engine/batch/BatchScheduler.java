@@ -16,13 +16,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -66,6 +70,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger workerSeq = new AtomicInteger();
     private final Drain drain;
+    /** Per caller executor: whether a drain task is already queued there (CALLERS mode). */
+    private final Map<Executor, AtomicBoolean> drainQueued = new ConcurrentHashMap<>();
     /** Forward passes running now (CALLERS mode). */
     private final AtomicInteger busy = new AtomicInteger();
     private volatile int targetWorkers;
@@ -193,7 +199,7 @@ public final class BatchScheduler implements AutoCloseable {
         for (int i = 0; i < parts.length; i++) parts[i] = enqueue(model, seqs.get(i), timeout);
         if (drain == Drain.CALLERS) {
             if (here == DIRECT) drainHere();
-            else here.execute(() -> drainOn(here));
+            else wake(here, false);
         }
         CompletableFuture<Void> all = parts.length == 1 ? parts[0].thenApply(r -> null) : CompletableFuture.allOf(parts);
         return all.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
@@ -214,13 +220,32 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /**
+     * CALLERS mode: queues one drain task on {@code here} unless one is already queued there (it will take this work
+     * too). A first drain runs right after the current task (so requests read together share a batch); a drain
+     * coming back with work left ({@code afterIo}) is scheduled, on a {@link ScheduledExecutorService} such as a
+     * Netty event loop, to run after the loop's next I/O pass. Without that, Netty 4.2 runs queued tasks for up to
+     * a second per pass, so under overload a loop ran batch after batch without reading: requests waited unread in
+     * the socket, where admission control cannot refuse them (served p99 of seconds against a 500 ms deadline).
+     */
+    private void wake(Executor here, boolean afterIo) {
+        AtomicBoolean queued = drainQueued.computeIfAbsent(here, e -> new AtomicBoolean());
+        if (!queued.compareAndSet(false, true)) return;
+        Runnable task = () -> {
+            queued.set(false);
+            drainOn(here);
+        };
+        if (afterIo && here instanceof ScheduledExecutorService loop) loop.schedule(task, 0, TimeUnit.NANOSECONDS);
+        else here.execute(task);
+    }
+
+    /**
      * CALLERS mode, as a task on {@code here}: if a worker slot is free, runs one batch of what is queued, then, if
-     * work is left, asks {@code here} to come back (so an event loop handles its I/O between batches and the next
-     * batch takes what arrived meanwhile). When every slot is busy it returns at once: a running worker re-checks
-     * the queue after its batch, so queued work is never stranded.
+     * work is left, asks {@code here} to come back after its I/O (so an event loop reads and answers between batches,
+     * and the next batch takes what arrived meanwhile). When every slot is busy it returns at once: a running worker
+     * re-checks the queue after its batch, so queued work is never stranded.
      */
     private void drainOn(Executor here) {
-        if (drainOnce()) here.execute(() -> drainOn(here));
+        if (drainOnce()) wake(here, true);
     }
 
     /** Runs batches on this thread while a worker slot is free and work is queued. */

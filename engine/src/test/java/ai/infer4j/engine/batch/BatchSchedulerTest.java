@@ -20,8 +20,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -181,5 +184,43 @@ class BatchSchedulerTest {
         s.shutdown(Duration.ofSeconds(30));
         assertThat(parked.get(30, TimeUnit.SECONDS)).hasSize(1);
         assertThat(s.submit(model, plan, Duration.ofSeconds(1), BatchScheduler.DIRECT)).isCompletedExceptionally();
+    }
+
+    @Test
+    void aLoopRunsOneBatchPerPassAndComesBackAfterItsIoWithOneQueuedDrainAtATime() throws Exception {
+        AtomicInteger executed = new AtomicInteger(), scheduled = new AtomicInteger();
+        // stands in for a Netty event loop: a scheduled task runs after what is queued now (Netty: after the next I/O pass)
+        ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1, r -> new Thread(r, "test-loop")) {
+            @Override
+            public void execute(Runnable r) {
+                executed.incrementAndGet();
+                super.schedule(r, 0, TimeUnit.NANOSECONDS); // what super.execute does, without counting it as scheduled
+            }
+
+            @Override
+            public ScheduledFuture<?> schedule(Runnable r, long delay, TimeUnit unit) {
+                scheduled.incrementAndGet();
+                return super.schedule(r, delay, unit);
+            }
+        };
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                sizes.add(size);
+            }
+        };
+        Plan plan = model.plan(Request.of("what is my balance"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 10), 1, seen,
+                System::nanoTime, BatchScheduler.Drain.CALLERS)) {
+            var answers = loop.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), loop),
+                    s.submit(model, plan, Duration.ofSeconds(30), loop), s.submit(model, plan, Duration.ofSeconds(30), loop))).get();
+            for (var a : answers) assertThat(a.get(30, TimeUnit.SECONDS)).hasSize(1); // nothing stranded
+            assertThat(sizes).containsExactly(1, 1, 1);
+            assertThat(executed.get()).isEqualTo(1); // ONE drain queued for three requests, not one each
+            assertThat(scheduled.get()).isEqualTo(2); // each batch with work left comes back as a scheduled task
+        } finally {
+            loop.shutdownNow();
+        }
     }
 }

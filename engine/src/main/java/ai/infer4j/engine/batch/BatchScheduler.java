@@ -166,10 +166,11 @@ public final class BatchScheduler implements AutoCloseable {
             return f;
         }
         long now = clock.getAsLong();
-        long predictedWait = predictedWaitNanos();
-        if (predictedWait > timeout.toNanos()) {
-            f.completeExceptionally(new OverloadedException("model '" + model.name() + "' is overloaded: the queue holds about "
-                    + predictedWait / 1_000_000 + " ms of work, more than the request's " + timeout.toMillis() + " ms deadline; retry later"));
+        // the queue ahead plus its own forward pass: work that starts just before its deadline still answers after it
+        long predicted = predictedWaitNanos() + (long) (policy.maxBatchSize() * nanosPerSequence / Math.max(1, targetWorkers));
+        if (predicted > timeout.toNanos()) {
+            f.completeExceptionally(new OverloadedException("model '" + model.name() + "' is overloaded: it would answer in about "
+                    + predicted / 1_000_000 + " ms, later than the request's " + timeout.toMillis() + " ms deadline; retry later"));
             return f;
         }
         Job job = new Job(model, tokens, now, now + timeout.toNanos(), f);
@@ -383,10 +384,11 @@ public final class BatchScheduler implements AutoCloseable {
         long start = clock.getAsLong();
         List<Job> live = new ArrayList<>(batch.size());
         for (Job j : batch) {
-            if (start > j.deadlineNanos()) {
+            // a job that cannot be answered before its deadline is not run (estimated from the smoothed time per sequence)
+            if (start + (long) (batch.size() * nanosPerSequence) > j.deadlineNanos()) {
                 listener.expired();
                 j.future().completeExceptionally(new DeadlineExceededException(
-                        "request for '" + j.model().name() + "' waited past its deadline in the queue; retry later"));
+                        "request for '" + j.model().name() + "' could not be answered before its deadline; retry later"));
             } else {
                 live.add(j);
             }

@@ -45,6 +45,9 @@ import java.util.function.LongSupplier;
 public final class BatchScheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchScheduler.class);
 
+    /** Estimated work per forward pass on a caller's event loop (CALLERS mode), see {@link #takeQueued}. */
+    static final long LOOP_BATCH_NANOS = 20_000_000;
+
     /** Run CALLERS-mode forward passes on the submitting thread, before {@code submit} returns. */
     public static final Executor DIRECT = Runnable::run;
 
@@ -277,10 +280,17 @@ public final class BatchScheduler implements AutoCloseable {
         return !queue.isEmpty();
     }
 
-    /** Adds what is already queued, up to the batch limits, without waiting. */
+    /**
+     * Adds what is already queued, up to the batch limits, without waiting. On an event loop a batch is also kept
+     * under {@link #LOOP_BATCH_NANOS} of estimated work: the loop reads nothing while it runs, so a request arriving
+     * meanwhile waits unread (and uncounted by its deadline) for the whole batch. Batches beyond ~8 sequences buy
+     * little throughput on a CPU (docs/perf.md), so the bound costs nothing at saturation and caps that wait.
+     */
     private void takeQueued(List<Job> batch, Job first) {
         int longest = first.tokens().length();
-        while (batch.size() < policy.maxBatchSize()) {
+        int cap = nanosPerSequence == 0 ? policy.maxBatchSize()
+                : (int) Math.max(1, Math.min(policy.maxBatchSize(), LOOP_BATCH_NANOS / nanosPerSequence));
+        while (batch.size() < cap) {
             Job next = queue.peek();
             if (next == null) return;
             int len = Math.max(longest, next.tokens().length());

@@ -91,11 +91,6 @@ public final class Int8Quantizer {
             return new Options(false, 0, null, false, true, true, true, 4096, 0, false, false, "qattention", List.of());
         }
 
-        /** The first INT8 form infer4j wrote: 7-bit weights, MatMuls one by one, no fusion, tables in float. */
-        public static Options legacy() {
-            return new Options(true, 0, null, false, false, false, false, 0, 0, false, false, "none", List.of());
-        }
-
         public Options withKeepWidest(boolean k) {
             return new Options(reduceRange, minElements, keepFloat, k, mergeSiblings, fuse, fastGelu, embeddingRows, smoothAlpha, smoothAll, tokenScale, attention, floatWidest);
         }

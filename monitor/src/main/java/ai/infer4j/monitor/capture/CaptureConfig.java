@@ -103,14 +103,6 @@ public record CaptureConfig(Path dir, double percent, Map<String, Double> perMod
         return new CaptureConfig(dir, percent, perModel, q, sketchDim, driftWindow, baselines);
     }
 
-    public CaptureConfig withBaselines(Map<String, Path> b) {
-        return new CaptureConfig(dir, percent, perModel, queueCapacity, sketchDim, driftWindow, b);
-    }
-
-    public CaptureConfig withSketch(int dim, int window) {
-        return new CaptureConfig(dir, percent, perModel, queueCapacity, dim, window, baselines);
-    }
-
     private static void checkPercent(String key, double p) {
         if (!(p >= 0 && p <= 100)) throw new IllegalArgumentException(key + " must be 0..100, got " + p);
     }

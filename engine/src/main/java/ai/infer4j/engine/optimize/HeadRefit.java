@@ -2,6 +2,7 @@ package ai.infer4j.engine.optimize;
 
 import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.Standardisation;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -95,11 +96,7 @@ public final class HeadRefit {
         SplittableRandom rnd = new SplittableRandom(s.seed());
         long step = 0;
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1), t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            Standardisation.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (double[] g : gw) Arrays.fill(g, 0);

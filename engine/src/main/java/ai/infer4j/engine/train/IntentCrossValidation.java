@@ -249,12 +249,7 @@ final class IntentCrossValidation {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        Standardisation.shuffle(order, rnd);
         int[] fold = new int[n];
         for (int r = 0; r < n; r++) fold[order[r]] = r % k;
         return fold;

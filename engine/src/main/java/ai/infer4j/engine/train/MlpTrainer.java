@@ -175,12 +175,7 @@ public final class MlpTrainer {
         long step = 0;
         int next = 0;
         for (int epoch = 1; epoch <= checkpoints[checkpoints.length - 1]; epoch++) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            Standardisation.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (float[] g : g1) Arrays.fill(g, 0f);
@@ -276,17 +271,12 @@ public final class MlpTrainer {
     /** The network in serving form: first layer {@code [hid][dim]} with the standardisation folded in. */
     private static Network snapshot(int epochs, float[][] w1, float[] b1, float[][] w2, float[] b2, double[] mean, double[] std,
                                     String activation) {
-        int hid = b1.length, dim = w1[0].length, classes = b2.length;
-        float[][] hw = new float[hid][dim];
-        float[] hb = new float[hid];
-        for (int j = 0; j < hid; j++) {
-            double bias = b1[j];
-            for (int d = 0; d < dim; d++) {
-                hw[j][d] = (float) (w1[j][d] / std[d]);
-                bias -= w1[j][d] * mean[d] / std[d];
-            }
-            hb[j] = (float) bias;
-        }
+        int hid = b1.length, classes = b2.length;
+        double[] bias = new double[hid];
+        for (int j = 0; j < hid; j++) bias[j] = b1[j];
+        Standardisation.Folded first = Standardisation.fold(w1, bias, mean, std);
+        float[][] hw = first.w();
+        float[] hb = first.b();
         float[][] w = new float[classes][hid];
         for (int c = 0; c < classes; c++) for (int j = 0; j < hid; j++) w[c][j] = w2[j][c];
         return new Network(epochs, new HiddenLayer(hw, hb, activation), w, b2.clone());

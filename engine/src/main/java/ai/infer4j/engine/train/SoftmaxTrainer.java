@@ -107,12 +107,7 @@ public final class SoftmaxTrainer {
         long step = 0;
         int next = 0;
         for (int epoch = 1; epoch <= checkpoints[checkpoints.length - 1]; epoch++) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            Standardisation.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (float[] g : gw) Arrays.fill(g, 0f);
@@ -160,18 +155,8 @@ public final class SoftmaxTrainer {
 
     /** Folds standardisation into the weights: w'·x + b' == w·((x-mean)/std) + b. */
     private static Weights fold(int epochs, float[][] w, double[] b, double[] mean, double[] std) {
-        int classes = w.length, dim = w[0].length;
-        float[][] w2 = new float[classes][dim];
-        float[] b2 = new float[classes];
-        for (int c = 0; c < classes; c++) {
-            double bias = b[c];
-            for (int d = 0; d < dim; d++) {
-                w2[c][d] = (float) (w[c][d] / std[d]);
-                bias -= w[c][d] * mean[d] / std[d];
-            }
-            b2[c] = (float) bias;
-        }
-        return new Weights(epochs, w2, b2);
+        Standardisation.Folded f = Standardisation.fold(w, b, mean, std);
+        return new Weights(epochs, f.w(), f.b());
     }
 
     private static void logits(float[][] w, double[] b, float[] x, double[] z) {

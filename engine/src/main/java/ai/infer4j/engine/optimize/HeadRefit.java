@@ -2,7 +2,7 @@ package ai.infer4j.engine.optimize;
 
 import ai.infer4j.engine.task.HiddenLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
-import ai.infer4j.engine.train.Standardisation;
+import ai.infer4j.engine.train.HeadTraining;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -64,7 +64,7 @@ public final class HeadRefit {
                 for (int d = 0; d < dim; d++) sum += teacher.weights()[c][d] * xTeacher[i][d];
                 zt[c] = sum * tInv;
             }
-            softmaxInPlace(zt);
+            HeadTraining.softmaxInPlace(zt);
             target[i] = new float[classes];
             for (int c = 0; c < classes; c++) target[i][c] = (float) zt[c];
         }
@@ -96,7 +96,7 @@ public final class HeadRefit {
         SplittableRandom rnd = new SplittableRandom(s.seed());
         long step = 0;
         for (int epoch = 0; epoch < s.epochs(); epoch++) {
-            Standardisation.shuffle(order, rnd);
+            HeadTraining.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (double[] g : gw) Arrays.fill(g, 0);
@@ -109,7 +109,7 @@ public final class HeadRefit {
                         for (int d = 0; d < dim; d++) sum += w[c][d] * x[d];
                         z[c] = sum * tInv;
                     }
-                    softmaxInPlace(z);
+                    HeadTraining.softmaxInPlace(z);
                     for (int c = 0; c < classes; c++) {
                         double g = z[c] - p[c]; // d(cross-entropy with soft targets)/d(logit)
                         gb[c] += g;
@@ -176,14 +176,4 @@ public final class HeadRefit {
                 teacher.oosThreshold(), refitted.training(), teacher.oosScore(), hidden);
     }
 
-    private static void softmaxInPlace(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) max = Math.max(max, v);
-        double sum = 0;
-        for (int k = 0; k < z.length; k++) {
-            z[k] = Math.exp(z[k] - max);
-            sum += z[k];
-        }
-        for (int k = 0; k < z.length; k++) z[k] /= sum;
-    }
 }

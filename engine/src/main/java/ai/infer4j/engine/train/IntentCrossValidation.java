@@ -249,7 +249,7 @@ final class IntentCrossValidation {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x5DEECE66DL);
-        Standardisation.shuffle(order, rnd);
+        HeadTraining.shuffle(order, rnd);
         int[] fold = new int[n];
         for (int r = 0; r < n; r++) fold[order[r]] = r % k;
         return fold;

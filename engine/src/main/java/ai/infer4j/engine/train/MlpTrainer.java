@@ -175,7 +175,7 @@ public final class MlpTrainer {
         long step = 0;
         int next = 0;
         for (int epoch = 1; epoch <= checkpoints[checkpoints.length - 1]; epoch++) {
-            Standardisation.shuffle(order, rnd);
+            HeadTraining.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (float[] g : g1) Arrays.fill(g, 0f);
@@ -201,7 +201,7 @@ public final class MlpTrainer {
                         float[] row = w2[j];
                         for (int c = 0; c < classes; c++) z[c] += hj * row[c];
                     }
-                    softmaxInPlace(z);
+                    HeadTraining.softmaxInPlace(z);
                     for (int c = 0; c < classes; c++) gz[c] = (float) (z[c] - smooth - (c == y[i] ? 1 - p.labelSmoothing() : 0));
                     for (int c = 0; c < classes; c++) gb2[c] += gz[c];
                     for (int j = 0; j < hid; j++) {
@@ -274,7 +274,7 @@ public final class MlpTrainer {
         int hid = b1.length, classes = b2.length;
         double[] bias = new double[hid];
         for (int j = 0; j < hid; j++) bias[j] = b1[j];
-        Standardisation.Folded first = Standardisation.fold(w1, bias, mean, std);
+        HeadTraining.Folded first = HeadTraining.fold(w1, bias, mean, std);
         float[][] hw = first.w();
         float[] hb = first.b();
         float[][] w = new float[classes][hid];
@@ -282,14 +282,4 @@ public final class MlpTrainer {
         return new Network(epochs, new HiddenLayer(hw, hb, activation), w, b2.clone());
     }
 
-    private static void softmaxInPlace(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) max = Math.max(max, v);
-        double sum = 0;
-        for (int k = 0; k < z.length; k++) {
-            z[k] = Math.exp(z[k] - max);
-            sum += z[k];
-        }
-        for (int k = 0; k < z.length; k++) z[k] /= sum;
-    }
 }

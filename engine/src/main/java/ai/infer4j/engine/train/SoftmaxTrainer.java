@@ -107,7 +107,7 @@ public final class SoftmaxTrainer {
         long step = 0;
         int next = 0;
         for (int epoch = 1; epoch <= checkpoints[checkpoints.length - 1]; epoch++) {
-            Standardisation.shuffle(order, rnd);
+            HeadTraining.shuffle(order, rnd);
             for (int start = 0; start < n; start += BATCH_SIZE) {
                 int end = Math.min(n, start + BATCH_SIZE);
                 for (float[] g : gw) Arrays.fill(g, 0f);
@@ -115,7 +115,7 @@ public final class SoftmaxTrainer {
                 for (int k = start; k < end; k++) {
                     float[] xi = xs[order[k]];
                     logits(w, b, xi, z);
-                    softmaxInPlace(z);
+                    HeadTraining.softmaxInPlace(z);
                     z[y[order[k]]] -= 1;
                     for (int c = 0; c < classes; c++) {
                         float g = (float) z[c];
@@ -155,7 +155,7 @@ public final class SoftmaxTrainer {
 
     /** Folds standardisation into the weights: w'·x + b' == w·((x-mean)/std) + b. */
     private static Weights fold(int epochs, float[][] w, double[] b, double[] mean, double[] std) {
-        Standardisation.Folded f = Standardisation.fold(w, b, mean, std);
+        HeadTraining.Folded f = HeadTraining.fold(w, b, mean, std);
         return new Weights(epochs, f.w(), f.b());
     }
 
@@ -168,14 +168,4 @@ public final class SoftmaxTrainer {
         }
     }
 
-    private static void softmaxInPlace(double[] z) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : z) max = Math.max(max, v);
-        double sum = 0;
-        for (int k = 0; k < z.length; k++) {
-            z[k] = Math.exp(z[k] - max);
-            sum += z[k];
-        }
-        for (int k = 0; k < z.length; k++) z[k] /= sum;
-    }
 }

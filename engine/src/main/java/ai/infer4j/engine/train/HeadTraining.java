@@ -3,14 +3,14 @@ package ai.infer4j.engine.train;
 import java.util.SplittableRandom;
 
 /**
- * The two steps every head trainer shares: shuffling the example order each epoch, and folding the input
- * standardisation back into a trained linear layer, so the served head reads raw embeddings.
+ * The steps every head trainer shares: shuffling the example order each epoch, a numerically safe softmax, and
+ * folding the input standardisation back into a trained linear layer, so the served head reads raw embeddings.
  */
-public final class Standardisation {
+public final class HeadTraining {
     /** A linear layer in serving form: {@code w[out][in]}, {@code b[out]}. */
     public record Folded(float[][] w, float[] b) { }
 
-    private Standardisation() {
+    private HeadTraining() {
     }
 
     /** Fisher–Yates shuffle of {@code order} in place (the same draws, in the same order, as every trainer used). */
@@ -37,5 +37,17 @@ public final class Standardisation {
             b2[c] = (float) bias;
         }
         return new Folded(w2, b2);
+    }
+
+    /** Softmax of {@code z} in place, shifted by its maximum so large logits do not overflow. */
+    public static void softmaxInPlace(double[] z) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) max = Math.max(max, v);
+        double sum = 0;
+        for (int k = 0; k < z.length; k++) {
+            z[k] = Math.exp(z[k] - max);
+            sum += z[k];
+        }
+        for (int k = 0; k < z.length; k++) z[k] /= sum;
     }
 }

@@ -55,7 +55,7 @@ measure() { # system url
   $CLIENT bench --url "$url" --api torchserve --data "$Q" --rate "$CLIENT_WARM_RATE,$(echo $RATES | tr ' ' ,)" --warmup 2s \
     --duration "${DUR}s" --report "$OUT/$sys-open" >/dev/null 2>&1 || true
   for r in $RATES; do
-    local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open/rate-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))" 2>/dev/null || echo "rps=0 p50=nanms p99=nanms ok=0 errors=0 served=0")
+    local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open/rate-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))" 2>/dev/null || echo "rps=0 p50=999999ms p99=999999ms ok=0 errors=0 served=0")  # no report: counts as failing the SLO
     log "$sys open r=$r: $s"
     echo "$sys	open	$r	RESULT $s" >> "$OUT/raw.tsv"
   done

@@ -113,8 +113,13 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--min-agreement", description = "gate: least top-1 agreement with FP32 (default: ${DEFAULT-VALUE})", defaultValue = "0.99")
     double minAgreement;
 
-    @Option(names = "--max-drop", description = "gate: largest accuracy drop, in points (default: ${DEFAULT-VALUE})", defaultValue = "0.5")
+    @Option(names = "--max-drop", description = "gate: largest accuracy (pair models: F1) drop, in points (default: ${DEFAULT-VALUE})", defaultValue = "0.5")
     double maxDrop;
+
+    @Option(names = "--drop-confidence", description = {"gate: refuse a metric drop above --max-drop only when a paired bootstrap of the",
+            "FP32 and variant answers says so with this confidence; 0 = the measured drop alone decides (default: ${DEFAULT-VALUE})"},
+            defaultValue = "0.95")
+    double dropConfidence;
 
     @Option(names = "--min-cosine-p1", description = "gate for embedding models: least 1st-percentile cosine (default: ${DEFAULT-VALUE})", defaultValue = "0.95")
     double minCosineP1;
@@ -161,7 +166,7 @@ final class OptimizeCommand implements Callable<Integer> {
 
     private OptimizeRequest request(String m, Precision p, Source s, Path target) {
         return new OptimizeRequest(m, p, s, eval, retrain, target, GraphOptimizer.Level.parse(optLevel),
-                quantization(), new ParityReport.Thresholds(minAgreement, maxDrop, minCosineP1), oosLabel, force);
+                quantization(), new ParityReport.Thresholds(minAgreement, maxDrop, minCosineP1, dropConfidence), oosLabel, force);
     }
 
     private Int8Quantizer.Options quantization() {

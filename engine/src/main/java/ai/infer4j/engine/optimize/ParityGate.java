@@ -7,7 +7,6 @@ import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.eval.ClassificationReport;
-import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.task.PairTask;
 import ai.infer4j.engine.data.LabeledPair;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Compares a variant with its FP32 model on labelled data and decides whether the variant may be used:
@@ -29,6 +29,12 @@ import java.util.Objects;
  * {@code maxMetricDropPoints} of duplicate-class F1; embedding models must keep the 1st-percentile
  * cosine of their vectors at or above {@code minCosineP1}. Heads trained on FP32 embeddings are
  * re-checked here as they are: on the variant's embeddings.
+ *
+ * <p>The metric drop is measured on one sample, and near a decision threshold every flipped answer moves it
+ * (one of 427 duplicates is ~0.2 points of F1). With {@code dropConfidence} > 0 (the default 0.95) a drop is
+ * refused only when a paired bootstrap of the two models' answers on the same examples says it exceeds
+ * {@code maxMetricDropPoints} with that confidence ({@link PairedBootstrap}); the agreement bound stays exact,
+ * so a variant still cannot change more than 1% of the answers.
  *
  * <p>One gate serves several variants of one model: the FP32 outputs are computed on the first
  * {@link #check} and kept. Not thread-safe.
@@ -99,7 +105,7 @@ public final class ParityGate {
             if (c[1] < t.minCosineP1())
                 failures.add(String.format(Locale.ROOT, "embedding cosine p1 %.4f is below %.4f", c[1], t.minCosineP1()));
             return new ParityReport(a.length, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, c[0], c[1],
-                    c[2], t, failures);
+                    c[2], Double.NaN, Double.NaN, t, failures);
         }
         List<String> pa = new ArrayList<>(a.length), pb = new ArrayList<>(b.length);
         int same = 0;
@@ -116,15 +122,19 @@ public final class ParityGate {
         boolean labelled = truth.stream().allMatch(l -> l != null && baseline.labels().contains(l));
         if (!labelled)
             return new ParityReport(a.length, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, agreement, c[0], c[1],
-                    c[2], t, failures);
+                    c[2], Double.NaN, Double.NaN, t, failures);
         String oos = oosLabel != null && baseline.labels().contains(oosLabel) ? oosLabel : null;
         ClassificationReport ra = ClassificationReport.of(truth, pa, oos), rb = ClassificationReport.of(truth, pb, oos);
-        double drop = (ra.accuracy() - rb.accuracy()) * 100;
-        if (drop > t.maxMetricDropPoints())
-            failures.add(String.format(Locale.ROOT, "accuracy drops by %.2f points (%.4f -> %.4f), more than %.2f",
-                    drop, ra.accuracy(), rb.accuracy(), t.maxMetricDropPoints()));
+        boolean[] okA = new boolean[a.length], okB = new boolean[a.length];
+        for (int i = 0; i < a.length; i++) {
+            okA[i] = pa.get(i).equals(truth.get(i));
+            okB[i] = pb.get(i).equals(truth.get(i));
+        }
+        double[] band = t.dropConfidence() == 0 ? new double[] {Double.NaN, Double.NaN}
+                : PairedBootstrap.accuracyDrop(okA, okB, t.dropConfidence());
+        dropFailure("accuracy", ra.accuracy(), rb.accuracy(), band, t).ifPresent(failures::add);
         return new ParityReport(a.length, "accuracy", ra.accuracy(), rb.accuracy(), ra.macroF1(), rb.macroF1(), agreement,
-                c[0], c[1], c[2], t, failures);
+                c[0], c[1], c[2], band[0], band[1], t, failures);
     }
 
     /**
@@ -145,39 +155,68 @@ public final class ParityGate {
         List<PairBatch.Result> scores = PairBatch.score(variant, inputs, records, BATCH);
         progress.update("run variant", pairs.size(), pairs.size());
 
-        List<Double> sa = new ArrayList<>(), sb = new ArrayList<>();
+        List<Boolean> da = new ArrayList<>(), db = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        int same = 0;
-        double threshold = Double.NaN;
         for (int i = 0; i < pairs.size(); i++) {
             PairBatch.Result ra = baseScores.get(i), rb = scores.get(i);
             if (ra.score() == null || rb.score() == null) continue;
-            sa.add(ra.score().score());
-            sb.add(rb.score().score());
+            da.add(ra.score().duplicate());
+            db.add(rb.score().duplicate());
             labels.add(pairs.get(i).label());
-            if (ra.score().duplicate() == rb.score().duplicate()) same++;
-            threshold = ra.score().threshold();
         }
         if (labels.isEmpty()) throw new BadInputException("none of the " + pairs.size() + " evaluation pairs could be scored");
         int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
-        PairReport fa = PairReport.of(sa.stream().mapToDouble(Double::doubleValue).toArray(), y, threshold);
-        PairReport fb = PairReport.of(sb.stream().mapToDouble(Double::doubleValue).toArray(), y,
-                scores.stream().filter(r -> r.score() != null).findFirst().orElseThrow().score().threshold());
-        double agreement = (double) same / y.length;
-
+        boolean[] a = new boolean[y.length], b = new boolean[y.length];
+        for (int i = 0; i < y.length; i++) {
+            a[i] = da.get(i);
+            b[i] = db.get(i);
+        }
         double[] cos = baseRecords.keySet().stream().filter(records::containsKey)
                 .mapToDouble(k -> cosine(baseRecords.get(k), records.get(k))).toArray();
-        double[] c = cos.length == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : cosineStats(cos);
+        return judgePairs(y, a, b, cos.length == 0 ? new double[] {Double.NaN, Double.NaN, Double.NaN} : cosineStats(cos), thresholds);
+    }
 
-        ParityReport.Thresholds t = thresholds;
+    /**
+     * The pair gate on duplicate decisions (at each model's own threshold): {@code base} of the FP32 model, {@code variant}
+     * of the variant, {@code y} the labels (1 = duplicate); {@code cos} = {mean, p1, min} of the record cosines.
+     */
+    static ParityReport judgePairs(int[] y, boolean[] base, boolean[] variant, double[] cos, ParityReport.Thresholds t) {
+        int same = 0;
+        for (int i = 0; i < y.length; i++) if (base[i] == variant[i]) same++;
+        double agreement = (double) same / y.length, fa = f1(y, base), fb = f1(y, variant);
         List<String> failures = new ArrayList<>();
         if (agreement < t.minTop1Agreement())
             failures.add(String.format(Locale.ROOT, "duplicate-decision agreement %.4f is below %.4f", agreement, t.minTop1Agreement()));
-        double drop = (fa.f1() - fb.f1()) * 100;
-        if (drop > t.maxMetricDropPoints())
-            failures.add(String.format(Locale.ROOT, "F1 drops by %.2f points (%.4f -> %.4f), more than %.2f",
-                    drop, fa.f1(), fb.f1(), t.maxMetricDropPoints()));
-        return new ParityReport(y.length, "f1", fa.f1(), fb.f1(), Double.NaN, Double.NaN, agreement, c[0], c[1], c[2], t, failures);
+        double[] band = t.dropConfidence() == 0 ? new double[] {Double.NaN, Double.NaN}
+                : PairedBootstrap.f1Drop(y, base, variant, t.dropConfidence());
+        dropFailure("F1", fa, fb, band, t).ifPresent(failures::add);
+        return new ParityReport(y.length, "f1", fa, fb, Double.NaN, Double.NaN, agreement, cos[0], cos[1], cos[2], band[0], band[1],
+                t, failures);
+    }
+
+    /**
+     * Why a metric drop from {@code a} to {@code b} fails the gate, if it does: without a band when it exceeds the bound;
+     * with a band only when the band's lower end does (the drop is larger than allowed with the band's confidence).
+     */
+    static Optional<String> dropFailure(String metric, double a, double b, double[] band, ParityReport.Thresholds t) {
+        double drop = (a - b) * 100, max = t.maxMetricDropPoints();
+        if (Double.isNaN(band[0]))
+            return drop > max ? Optional.of(String.format(Locale.ROOT, "%s drops by %.2f points (%.4f -> %.4f), more than %.2f",
+                    metric, drop, a, b, max)) : Optional.empty();
+        return band[0] > max ? Optional.of(String.format(Locale.ROOT,
+                "%s drops by %.2f points (%.4f -> %.4f), more than %.2f with %.0f%% confidence (paired bootstrap: at least %.2f)",
+                metric, drop, a, b, max, 100 * t.dropConfidence(), band[0])) : Optional.empty();
+    }
+
+    /** F1 of the duplicate class. */
+    static double f1(int[] y, boolean[] says) {
+        int tp = 0, fp = 0, fn = 0;
+        for (int i = 0; i < y.length; i++) {
+            if (says[i] && y[i] == 1) tp++;
+            else if (says[i]) fp++;
+            else if (y[i] == 1) fn++;
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
     /** {mean, 1st percentile, min}. */

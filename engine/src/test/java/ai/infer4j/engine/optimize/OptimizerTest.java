@@ -158,7 +158,7 @@ class OptimizerTest {
     void theTwoBestPositionsAreThoseWithTheHighestAgreementThenTheSmallestDrop() {
         ParityReport.Thresholds t = ParityReport.Thresholds.defaults();
         BiFunction<Double, Double, ParityReport> report = (agreement, f1) -> new ParityReport(100, "f1", 0.8, f1,
-                Double.NaN, Double.NaN, agreement, 0.99, 0.98, 0.97, t, List.of());
+                Double.NaN, Double.NaN, agreement, 0.99, 0.98, 0.97, Double.NaN, Double.NaN, t, List.of());
         Map<Integer, ParityReport> single = new LinkedHashMap<>();
         single.put(0, report.apply(0.990, 0.79));
         single.put(1, report.apply(0.995, 0.79));

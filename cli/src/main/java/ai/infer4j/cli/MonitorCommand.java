@@ -146,7 +146,13 @@ final class MonitorCommand implements Runnable {
         @Option(names = "--novelty-quantile", description = "baseline quantile of the novelty score above which an event counts as novel (novelty_rate)")
         Double noveltyQuantile;
 
-        @Option(names = "--permutations", description = "most permutations of the class and embedding tests")
+        @Option(names = "--unfamiliar-tail", description = "share of the baseline's most unfamiliar events that score in the unfamiliarity test")
+        Double unfamiliarTail;
+
+        @Option(names = "--unfamiliar-min-delta", description = "minimum increase of the mean unfamiliarity score to flag")
+        Double unfamiliarMinDelta;
+
+        @Option(names = "--permutations", description = "most permutations of the class, embedding and unfamiliarity tests")
         Integer permutations;
 
         @Option(names = "--quality-alpha", description = "error rate of the accuracy and macro-F1 intervals together")
@@ -167,7 +173,8 @@ final class MonitorCommand implements Runnable {
             Constraints c = new Constraints(or(minSamples, b.minSamples()), or(familyAlpha, b.familyAlpha()), or(classMinJs, b.classMinJs()),
                     b.psiReport(), or(ksMinD, b.ksMinD()), or(rateMinDelta, b.rateMinDelta()), or(permutations, b.permutations()),
                     b.mmdMaxSamples(), b.minLabels(), or(qualityAlpha, b.qualityAlpha()), or(maxAccuracyDrop, b.maxAccuracyDrop()),
-                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed(), or(noveltyQuantile, b.noveltyQuantile()));
+                    or(maxMacroF1Drop, b.maxMacroF1Drop()), b.bootstrap(), b.seed(), or(noveltyQuantile, b.noveltyQuantile()),
+                    or(unfamiliarTail, b.unfamiliarTail()), or(unfamiliarMinDelta, b.unfamiliarMinDelta()));
             CheckResult r = Monitor.check(baseline, capture, time(from, "--from"), time(to, "--to"), c, out);
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%d events (%d labelled) from %s%n", r.n(), r.labelled(), capture);

@@ -98,7 +98,7 @@ public final class DriftEvaluation {
             for (int i = 0; i < half.length; i++) (half[i] == 0 ? a : b).add(i);
             Half hA = half("A", a, b, pooled, train.size(), ePooled, head, recipe, m, cache, out);
             if (select) {
-                select(hA, m, cache, data, c, windows);
+                select(hA, m, cache, data, c, windows, out);
                 return;
             }
             Half hB = half("B", b, a, pooled, train.size(), ePooled, head, recipe, m, cache, out);
@@ -155,6 +155,7 @@ public final class DriftEvaluation {
                 shifts.put("10% Banking77 mixed in", mix(hA.traffic, bankingObs, 0.10, window * MIX_POOL, new SplittableRandom(5)));
                 shifts.put("5% Banking77 mixed in", mix(hA.traffic, bankingObs, 0.05, window * MIX_POOL, new SplittableRandom(8)));
                 shifts.put("10% product titles mixed in", mix(hA.traffic, products, 0.10, window * MIX_POOL, new SplittableRandom(6)));
+                shifts.put("5% product titles mixed in", mix(hA.traffic, products, 0.05, window * MIX_POOL, new SplittableRandom(9)));
                 shifts("half-A head, half-A out-of-fold baseline, before the switch: half B", hA.base, hA.traffic, shifts, window, windows, c);
 
                 Map<String, List<Observation>> shipped = new LinkedHashMap<>();
@@ -177,12 +178,14 @@ public final class DriftEvaluation {
     static final int MIX_POOL = 100;
 
     /**
-     * Statistics computed by an earlier run for the same head (key), else computed and kept in {@code dir}. With the
-     * environment variable {@code DRIFT_EVAL_WITHOUT_NOVELTY} set, the novelty sample is dropped (an ablation: the
-     * checks then run as before {@code novelty_rate}, which is not applicable).
+     * Statistics computed by an earlier run for the same head (key), else computed and kept in {@code dir}. Ablations:
+     * with the environment variable {@code DRIFT_EVAL_WITHOUT_UNFAMILIAR} set, the (confidence, novelty) pairs are dropped
+     * (the checks run as before {@code unfamiliarity}); with {@code DRIFT_EVAL_WITHOUT_NOVELTY}, the novelty sample too
+     * (as before {@code novelty_rate}).
      */
-    static BaselineStatistics cached(Path dir, String key, java.util.function.Supplier<BaselineStatistics> compute) throws Exception {
+    static BaselineStatistics cached(Path dir, String headKey, java.util.function.Supplier<BaselineStatistics> compute) throws Exception {
         Path k = dir.resolve("key.txt");
+        String key = headKey + " " + STATS_VERSION;
         BaselineStatistics s;
         if (Files.isRegularFile(k) && Files.readString(k).equals(key) && Files.isRegularFile(dir.resolve(Monitor.STATISTICS))) {
             s = Monitor.readStatistics(dir);
@@ -191,12 +194,18 @@ public final class DriftEvaluation {
             Monitor.writeBaseline(s, Constraints.defaults(), dir);
             Files.writeString(k, key);
         }
-        if (System.getenv("DRIFT_EVAL_WITHOUT_NOVELTY") == null) return s;
-        System.out.println("ABLATION: " + s.source() + " without its novelty sample (novelty_rate not applicable)");
+        boolean withoutNovelty = System.getenv("DRIFT_EVAL_WITHOUT_NOVELTY") != null;
+        boolean withoutUnfamiliar = withoutNovelty || System.getenv("DRIFT_EVAL_WITHOUT_UNFAMILIAR") != null;
+        if (!withoutUnfamiliar) return s;
+        System.out.println("ABLATION: " + s.source() + " without its (confidence, novelty) pairs (unfamiliarity not applicable)"
+                + (withoutNovelty ? " and its novelty sample (novelty_rate not applicable)" : ""));
         return new BaselineStatistics(s.model(), s.version(), s.source(), s.provenance(), s.provenanceNote(), s.n(), s.labels(), s.classCounts(),
                 s.confidence(), s.tokens(), s.unknownEvents(), s.truncatedEvents(), s.sketchDim(), s.sketchSeed(), s.centroid(), s.covariance(),
-                s.reference(), s.accuracy(), s.macroF1(), s.confusion(), s.outOfScopeLabel(), new double[0]);
+                s.reference(), s.accuracy(), s.macroF1(), s.confusion(), s.outOfScopeLabel(), withoutNovelty ? new double[0] : s.novelty(), null);
     }
+
+    /** Bumped when the statistics gain a field, so cached baselines of an older layout are recomputed. */
+    static final String STATS_VERSION = "stats-v2-confidence-novelty-pairs";
 
     /** SHA-256 of what defines a head's predictions (labels, weights, out-of-scope score, training record). */
     static String headKey(SoftmaxHead h) throws Exception {
@@ -209,38 +218,60 @@ public final class DriftEvaluation {
         return java.util.HexFormat.of().formatHex(d.digest());
     }
 
-    /** Candidate baseline quantiles of the {@code novelty_rate} signal. */
-    static final double[] NOVELTY_QUANTILES = {0.90, 0.95, 0.99};
+    /** Candidate tails of the {@code unfamiliarity} signal. */
+    static final double[] UNFAMILIAR_TAILS = {0.05, 0.1, 0.2, 0.3};
 
     /**
-     * The design choice of {@code novelty_rate}, on data the evaluation does not use: Banking77's train split (3,000 rows)
-     * mixed at 5 % and 10 % into half B, windows of 600, each candidate quantile with the default constraints otherwise.
-     * Only power is compared: every candidate's Fisher test has the same level on unchanged traffic.
+     * The design choice of {@code unfamiliarity}, on data the evaluation does not use: Banking77's train split (3,000 rows)
+     * mixed at 5 % and 10 % into half B, windows of 600, each candidate tail with the default constraints otherwise.
+     * Only power is compared (every candidate's test is exact); the same-domain windows of half B are counted as a check.
+     * Also writes the (confidence, novelty) pairs of the baseline, half B and the Banking77 rows to {@code OUT/select-*.csv}
+     * for the power calculation (monitor/bench/power.py).
      */
-    static void select(Half hA, Model m, EmbeddingCache cache, Path data, Constraints c, int windows) {
+    static void select(Half hA, Model m, EmbeddingCache cache, Path data, Constraints c, int windows, Path out) throws Exception {
         List<LabeledText> all = DataFiles.readLabeled(data.resolve("banking77/train.jsonl"));
         List<LabeledText> rows = new ArrayList<>(all);
         Collections.shuffle(rows, new java.util.Random(77));
         List<Observation> banking = observeWith(hA.head, m, cache, texts(rows.subList(0, Math.min(3000, rows.size()))), null);
-        System.out.printf("SELECT novelty quantile on Banking77 train (%d rows), half-A head, oos answers on it %.3f%n", banking.size(),
+        System.out.printf("SELECT unfamiliarity tail on Banking77 train (%d rows), half-A head, oos answers on it %.3f%n", banking.size(),
                 oosShare(banking));
-        for (double q : NOVELTY_QUANTILES) {
-            Constraints cq = c.withNoveltyQuantile(q);
+        List<String> lines = new ArrayList<>(List.of("confidence,novelty"));
+        for (double[] p : hA.base.confidenceNovelty()) lines.add(p[0] + "," + p[1]);
+        Files.write(out.resolve("select-baseline.csv"), lines);
+        Files.write(out.resolve("select-half-b.csv"), csv(hA.traffic));
+        Files.write(out.resolve("select-banking77-train.csv"), csv(banking));
+        for (double q : UNFAMILIAR_TAILS) {
+            Constraints cq = c.withUnfamiliarTail(q);
             StringBuilder sb = new StringBuilder();
+            int nullAlarms = 0, nullSignal = 0;
+            for (int seed = 0; seed < windows; seed++) {
+                CheckResult r = DriftCheck.run(hA.base, sample(hA.traffic, 600, new SplittableRandom(1000 + seed)), cq.withSeed(seed));
+                if (r.drift().alarm()) nullAlarms++;
+                if (r.signal("unfamiliarity").violated()) nullSignal++;
+            }
+            sb.append(String.format(Locale.ROOT, "; half B alone: %d of %d windows of 600 alarmed (unfamiliarity %d)", nullAlarms, windows, nullSignal));
             for (double share : new double[] {0.05, 0.10}) {
-                int alarms = 0, novelty = 0;
+                int alarms = 0, unfamiliar = 0;
                 List<Observation> mixed = mix(hA.traffic, banking, share, 600 * MIX_POOL, new SplittableRandom(50 + (long) (share * 100)));
                 for (int seed = 0; seed < windows; seed++) {
                     CheckResult r = DriftCheck.run(hA.base, sample(mixed, 600, new SplittableRandom(3000 + seed)), cq.withSeed(seed));
                     if (r.drift().alarm()) alarms++;
-                    if (r.signal("novelty_rate").violated()) novelty++;
+                    if (r.signal("unfamiliarity").violated()) unfamiliar++;
                 }
-                sb.append(String.format(Locale.ROOT, "; %.0f%% mixed in: %d of %d windows of 600 alarmed (novelty_rate %d)", share * 100, alarms,
-                        windows, novelty));
+                sb.append(String.format(Locale.ROOT, "; %.0f%% mixed in: %d of %d windows of 600 alarmed (unfamiliarity %d)", share * 100, alarms,
+                        windows, unfamiliar));
             }
-            System.out.printf(Locale.ROOT, "SELECT quantile %.2f (%.3f): tail share baseline %.4f, half B %.4f, Banking77 train %.3f%s%n", q,
-                    quantile(hA.base.novelty(), q), tail(hA.base.novelty(), hA.base, q), tail(hA.traffic, hA.base, q), tail(banking, hA.base, q), sb);
+            SignalResult b = DriftCheck.run(hA.base, hA.traffic, cq).signal("unfamiliarity");
+            SignalResult k = DriftCheck.run(hA.base, banking, cq).signal("unfamiliarity");
+            System.out.printf(Locale.ROOT, "SELECT tail %.2f: mean score baseline %.4f, half B %.4f, Banking77 train %.3f%s%n", q,
+                    b.baseline(), b.window(), k.window(), sb);
         }
+    }
+
+    static List<String> csv(List<Observation> obs) {
+        List<String> lines = new ArrayList<>(List.of("confidence,novelty"));
+        for (Observation o : obs) lines.add(o.score() + "," + o.novelty());
+        return lines;
     }
 
     static double quantile(double[] sorted, double q) {

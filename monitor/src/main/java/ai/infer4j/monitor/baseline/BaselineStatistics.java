@@ -34,14 +34,29 @@ import java.util.TreeMap;
  * @param outOfScopeLabel the label the model answers for out-of-scope input (its rate is a drift signal); null: none or unknown
  * @param novelty      sorted sample of the head's out-of-scope scores ({@link Observation#novelty()}); empty when the head has
  *                     none (or the baseline was written before the score was kept)
+ * @param confidenceNovelty random sample of (confidence, novelty) pairs of the events that have both, for the combined
+ *                     {@code unfamiliarity} score; empty when the head has no novelty score (or for older baselines)
  */
 public record BaselineStatistics(String model, String version, String source, String provenance, String provenanceNote, int n,
                                  List<String> labels, Map<String, Long> classCounts, double[] confidence, int[] tokens, long unknownEvents,
                                  long truncatedEvents, int sketchDim, long sketchSeed, double[] centroid, double[][] covariance,
                                  float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion,
-                                 String outOfScopeLabel, double[] novelty) {
+                                 String outOfScopeLabel, double[] novelty, double[][] confidenceNovelty) {
     public BaselineStatistics {
         if (novelty == null) novelty = new double[0]; // statistics.json written before the novelty score
+        if (confidenceNovelty == null) confidenceNovelty = new double[0][]; // ... or before the pairs were kept
+        for (double[] pair : confidenceNovelty)
+            if (pair == null || pair.length != 2) throw new IllegalArgumentException("confidenceNovelty holds (confidence, novelty) pairs");
+    }
+
+    /** Statistics without (confidence, novelty) pairs, as written before they were kept. */
+    public BaselineStatistics(String model, String version, String source, String provenance, String provenanceNote, int n,
+                              List<String> labels, Map<String, Long> classCounts, double[] confidence, int[] tokens, long unknownEvents,
+                              long truncatedEvents, int sketchDim, long sketchSeed, double[] centroid, double[][] covariance,
+                              float[][] reference, Double accuracy, Double macroF1, List<LabelPair> confusion,
+                              String outOfScopeLabel, double[] novelty) {
+        this(model, version, source, provenance, provenanceNote, n, labels, classCounts, confidence, tokens, unknownEvents, truncatedEvents,
+                sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel, novelty, null);
     }
 
     /** How often a true label was predicted as another (or the same) label. */
@@ -70,6 +85,7 @@ public record BaselineStatistics(String model, String version, String source, St
         Map<String, Long> counts = new LinkedHashMap<>();
         for (String l : labels) counts.put(l, 0L);
         List<Double> conf = new ArrayList<>(), nov = new ArrayList<>();
+        List<double[]> scorePairs = new ArrayList<>();
         int[] tok = new int[obs.size()];
         long unk = 0, trunc = 0;
         List<float[]> sketches = new ArrayList<>();
@@ -79,6 +95,8 @@ public record BaselineStatistics(String model, String version, String source, St
             if (o.label() != null) counts.merge(o.label(), 1L, Long::sum);
             if (!Double.isNaN(o.score())) conf.add(o.score());
             if (Double.isFinite(o.novelty())) nov.add(o.novelty());
+            if (!Double.isNaN(o.score()) && Double.isFinite(o.novelty()))
+                scorePairs.add(new double[] {Math.round(o.score() * 1e5) / 1e5, Math.round(o.novelty() * 1e5) / 1e5});
             tok[i] = o.tokens();
             if (o.unknown() > 0) unk++;
             if (o.truncated()) trunc++;
@@ -118,20 +136,28 @@ public record BaselineStatistics(String model, String version, String source, St
             for (int i = 0; i < truth.size(); i++) pairs.merge(List.of(truth.get(i), predicted.get(i)), 1L, Long::sum);
             confusion = pairs.entrySet().stream().map(e -> new LabelPair(e.getKey().get(0), e.getKey().get(1), e.getValue())).toList();
         }
+        // the pairs are drawn with their own generator, so the other samples stay what they were before pairs were kept
+        SplittableRandom rp = new SplittableRandom(seed + 1);
+        List<double[]> shuffledPairs = new ArrayList<>(scorePairs);
+        for (int i = 0; i < Math.min(MAX_SAMPLE, shuffledPairs.size()); i++) Collections.swap(shuffledPairs, i, i + rp.nextInt(shuffledPairs.size() - i));
+        double[][] confidenceNovelty = shuffledPairs.subList(0, Math.min(MAX_SAMPLE, shuffledPairs.size())).toArray(double[][]::new);
         return new BaselineStatistics(model, version, source, UNKNOWN, "", obs.size(), List.copyOf(counts.keySet()), counts, confidence,
-                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion, null, novelty);
+                tokens, unk, trunc, centroid.length == 0 ? 0 : sketchDim, sketchSeed, centroid, cov, reference, acc, f1, confusion, null, novelty,
+                confidenceNovelty);
     }
 
     /** The same statistics with where they came from. */
     public BaselineStatistics withProvenance(String kind, String note) {
         return new BaselineStatistics(model, version, source, kind, note, n, labels, classCounts, confidence, tokens, unknownEvents,
-                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel, novelty);
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, outOfScopeLabel, novelty,
+                confidenceNovelty);
     }
 
     /** The same statistics with the model's out-of-scope label (null: none). */
     public BaselineStatistics withOutOfScopeLabel(String label) {
         return new BaselineStatistics(model, version, source, provenance, provenanceNote, n, labels, classCounts, confidence, tokens, unknownEvents,
-                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, label, novelty);
+                truncatedEvents, sketchDim, sketchSeed, centroid, covariance, reference, accuracy, macroF1, confusion, label, novelty,
+                confidenceNovelty);
     }
 
     /** Events predicted as {@code label} in the baseline. */

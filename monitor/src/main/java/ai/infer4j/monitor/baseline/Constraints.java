@@ -29,10 +29,14 @@ package ai.infer4j.monitor.baseline;
  * @param bootstrap        bootstrap resamples of the quality intervals
  * @param seed             seed of the permutation tests, subsamples and bootstrap
  * @param noveltyQuantile  baseline quantile of the novelty (out-of-scope) score above which an event counts as novel
+ * @param unfamiliarTail   share of the baseline's most unfamiliar events (novelty high and confidence low) that score
+ *                         above 0 in the {@code unfamiliarity} signal (a one-sided test of the mean score)
+ * @param unfamiliarMinDelta minimum increase of the mean unfamiliarity score (the baseline's is about {@code unfamiliarTail})
  */
 public record Constraints(int minSamples, double familyAlpha, double classMinJs, double psiReport, double ksMinD, double rateMinDelta,
                           int permutations, int mmdMaxSamples, int minLabels, double qualityAlpha, double maxAccuracyDrop,
-                          double maxMacroF1Drop, int bootstrap, long seed, double noveltyQuantile) {
+                          double maxMacroF1Drop, int bootstrap, long seed, double noveltyQuantile, double unfamiliarTail,
+                          double unfamiliarMinDelta) {
     public Constraints {
         if (minSamples < 2) throw new IllegalArgumentException("minSamples must be >= 2, got " + minSamples);
         if (permutations < 1) throw new IllegalArgumentException("permutations must be >= 1, got " + permutations);
@@ -43,6 +47,18 @@ public record Constraints(int minSamples, double familyAlpha, double classMinJs,
             if (!(a > 0 && a < 1)) throw new IllegalArgumentException("alphas must be in (0, 1), got " + a);
         if (!(noveltyQuantile > 0 && noveltyQuantile < 1))
             throw new IllegalArgumentException("noveltyQuantile must be in (0, 1), got " + noveltyQuantile);
+        if (!(unfamiliarTail > 0 && unfamiliarTail < 1))
+            throw new IllegalArgumentException("unfamiliarTail must be in (0, 1), got " + unfamiliarTail);
+        if (!(unfamiliarMinDelta >= 0 && Double.isFinite(unfamiliarMinDelta)))
+            throw new IllegalArgumentException("unfamiliarMinDelta must be >= 0, got " + unfamiliarMinDelta);
+    }
+
+    /** Constraints with the default {@code unfamiliarity} parameters (as written before that signal existed). */
+    public Constraints(int minSamples, double familyAlpha, double classMinJs, double psiReport, double ksMinD, double rateMinDelta,
+                       int permutations, int mmdMaxSamples, int minLabels, double qualityAlpha, double maxAccuracyDrop,
+                       double maxMacroF1Drop, int bootstrap, long seed, double noveltyQuantile) {
+        this(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels, qualityAlpha,
+                maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, noveltyQuantile, DEFAULT_UNFAMILIAR_TAIL, DEFAULT_UNFAMILIAR_MIN_DELTA);
     }
 
     /**
@@ -52,25 +68,40 @@ public record Constraints(int minSamples, double familyAlpha, double classMinJs,
     public static final double DEFAULT_NOVELTY_QUANTILE = 0.95;
 
     /**
-     * Family alpha 0.01 over up to nine drift tests; 999 permutations, so a permutation p-value (at least 1/1000)
-     * can get below the strictest Holm threshold (0.01 / 6).
+     * Default {@link #unfamiliarTail}, chosen among 0.05, 0.1, 0.2 and 0.3 on Banking77's train split mixed into CLINC150
+     * traffic (docs/monitoring.md); the evaluation then used Banking77's valid split.
+     */
+    public static final double DEFAULT_UNFAMILIAR_TAIL = 0.2;
+
+    /** Default {@link #unfamiliarMinDelta}: a tenth of the baseline's mean score (0.2). */
+    public static final double DEFAULT_UNFAMILIAR_MIN_DELTA = 0.02;
+
+    /**
+     * Family alpha 0.01 over up to ten drift tests; 1,999 permutations, so a permutation p-value (at least 1/2000)
+     * gets below the strictest Holm threshold (0.01 / 10). (A check also raises too few permutations to that floor.)
      */
     public static Constraints defaults() {
-        return new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 999, 250, 50, 0.05, 0.02, 0.05, 1000, 42, DEFAULT_NOVELTY_QUANTILE);
+        return new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 1999, 250, 50, 0.05, 0.02, 0.05, 1000, 42, DEFAULT_NOVELTY_QUANTILE,
+                DEFAULT_UNFAMILIAR_TAIL, DEFAULT_UNFAMILIAR_MIN_DELTA);
     }
 
     public Constraints withMinSamples(int m) {
         return new Constraints(m, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
-                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, noveltyQuantile);
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, noveltyQuantile, unfamiliarTail, unfamiliarMinDelta);
     }
 
     public Constraints withSeed(long s) {
         return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
-                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, s, noveltyQuantile);
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, s, noveltyQuantile, unfamiliarTail, unfamiliarMinDelta);
     }
 
     public Constraints withNoveltyQuantile(double q) {
         return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
-                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, q);
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, q, unfamiliarTail, unfamiliarMinDelta);
+    }
+
+    public Constraints withUnfamiliarTail(double q) {
+        return new Constraints(minSamples, familyAlpha, classMinJs, psiReport, ksMinD, rateMinDelta, permutations, mmdMaxSamples, minLabels,
+                qualityAlpha, maxAccuracyDrop, maxMacroF1Drop, bootstrap, seed, noveltyQuantile, q, unfamiliarMinDelta);
     }
 }

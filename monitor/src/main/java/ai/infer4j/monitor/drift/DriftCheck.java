@@ -27,9 +27,9 @@ import java.util.SplittableRandom;
  */
 public final class DriftCheck {
     public static final List<String> DRIFT_SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
-            "novelty_rate", "input_length", "unknown_token_rate", "truncation_rate", "embedding");
+            "novelty_rate", "unfamiliarity", "input_length", "unknown_token_rate", "truncation_rate", "embedding");
     public static final List<String> SIGNALS = List.of("class_distribution", "out_of_scope_rate", "confidence", "low_confidence_rate",
-            "novelty_rate", "input_length", "unknown_token_rate", "truncation_rate", "embedding", "accuracy", "macro_f1");
+            "novelty_rate", "unfamiliarity", "input_length", "unknown_token_rate", "truncation_rate", "embedding", "accuracy", "macro_f1");
     /** Baseline quantile of the confidence below which an answer counts as low-confidence. */
     public static final double LOW_CONFIDENCE_QUANTILE = 0.05;
     public static final String HOLM = "Holm step-down over the judged drift signals";
@@ -37,7 +37,8 @@ public final class DriftCheck {
     private DriftCheck() {
     }
 
-    public static CheckResult run(BaselineStatistics base, List<Observation> window, Constraints c) {
+    public static CheckResult run(BaselineStatistics base, List<Observation> window, Constraints given) {
+        Constraints c = withPermutationFloor(given);
         int n = window.size();
         List<Raw> raw = new ArrayList<>();
         raw.add(classDistribution(base, window, c));
@@ -46,6 +47,7 @@ public final class DriftCheck {
         raw.add(ks("confidence", base.confidence(), conf, base.confidence().length > 0, c));
         raw.add(lowConfidenceRate(base, conf, c));
         raw.add(noveltyRate(base, window, c));
+        raw.add(unfamiliarity(base, window, c));
         double[] baseTokens = Arrays.stream(base.tokens()).asDoubleStream().toArray();
         raw.add(ks("input_length", baseTokens, window.stream().mapToDouble(Observation::tokens).toArray(), true, c));
         raw.add(rate("unknown_token_rate", base.unknownEvents(), base.n(), window.stream().filter(o -> o.unknown() > 0).count(), n, c));
@@ -176,6 +178,142 @@ public final class DriftCheck {
             if (Math.round(o.novelty() * 1e5) / 1e5 > q) hits++;
         }
         return rate("novelty_rate", baseHits, b.length, hits, n, c, rule);
+    }
+
+    /**
+     * The permutation tests need enough permutations for their smallest p-value, 1 / (permutations + 1), to get below the
+     * strictest Holm threshold (family alpha over the number of drift signals): at least twice that many are run.
+     */
+    static Constraints withPermutationFloor(Constraints c) {
+        int floor = (int) Math.ceil(2.0 * DRIFT_SIGNALS.size() / c.familyAlpha()) - 1;
+        if (c.permutations() >= floor) return c;
+        return new Constraints(c.minSamples(), c.familyAlpha(), c.classMinJs(), c.psiReport(), c.ksMinD(), c.rateMinDelta(), floor,
+                c.mmdMaxSamples(), c.minLabels(), c.qualityAlpha(), c.maxAccuracyDrop(), c.maxMacroF1Drop(), c.bootstrap(), c.seed(),
+                c.noveltyQuantile(), c.unfamiliarTail(), c.unfamiliarMinDelta());
+    }
+
+    /**
+     * How unfamiliar an event looks against the baseline, in [0, 1]: the mean of its confidence's lower-tail share (the
+     * share of baseline confidences above it) and its novelty's upper-tail share (the share of baseline novelty scores
+     * below it). {@code conf} and {@code nov} are the baseline's sorted confidences and novelty scores.
+     */
+    static double unfamiliarity(double[] conf, double[] nov, double confidence, double novelty) {
+        double lowConfidence = (conf.length - upperBound(conf, confidence)) / (double) conf.length;
+        double highNovelty = lowerBound(nov, novelty) / (double) nov.length;
+        return (lowConfidence + highNovelty) / 2;
+    }
+
+    /** First index whose value is >= v (sorted a). */
+    private static int lowerBound(double[] a, double v) {
+        int lo = 0, hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /** First index whose value is > v (sorted a). */
+    private static int upperBound(double[] a, double v) {
+        int lo = 0, hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] <= v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /**
+     * Per-event evidence of unfamiliarity against the baseline's (confidence, novelty) pairs. An event's
+     * {@link #unfamiliarity} gets a tail probability p, the share of baseline events at least as unfamiliar (counting the
+     * event itself, over n + 1), and scores {@code max(0, ln(tail / p))}: 0 for the usual events, Exp(1) for the
+     * {@code tail} most unfamiliar share of unchanged traffic (the terms of a truncated product of p-values), large for
+     * events unlike anything in the baseline. {@link #baselineScores} are the baseline events' own scores.
+     */
+    record UnfamiliarScorer(double[] conf, double[] nov, double[] sortedU, double tail) {
+        static UnfamiliarScorer of(double[][] pairs, double tail) {
+            double[] conf = new double[pairs.length], nov = new double[pairs.length];
+            for (int i = 0; i < pairs.length; i++) {
+                conf[i] = pairs[i][0];
+                nov[i] = pairs[i][1];
+            }
+            Arrays.sort(conf);
+            Arrays.sort(nov);
+            double[] u = new double[pairs.length];
+            for (int i = 0; i < pairs.length; i++) u[i] = unfamiliarity(conf, nov, pairs[i][0], pairs[i][1]);
+            Arrays.sort(u);
+            return new UnfamiliarScorer(conf, nov, u, tail);
+        }
+
+        /** Score of an event that is not in the baseline (rounded like the baseline: 1e-5). */
+        double score(double confidence, double novelty) {
+            double u = unfamiliarity(conf, nov, Math.round(confidence * 1e5) / 1e5, Math.round(novelty * 1e5) / 1e5);
+            return fromTail(1 + sortedU.length - lowerBound(sortedU, u));
+        }
+
+        double[] baselineScores() {
+            double[] s = new double[sortedU.length];
+            for (int i = 0; i < s.length; i++) s[i] = fromTail(sortedU.length - lowerBound(sortedU, sortedU[i]));
+            return s;
+        }
+
+        /** {@code atLeast}: events (of n + 1) at least as unfamiliar, the event included. */
+        private double fromTail(long atLeast) {
+            double p = atLeast / (sortedU.length + 1.0);
+            return Math.max(0, Math.log(tail / p));
+        }
+    }
+
+    /**
+     * One-sided test of the window's mean unfamiliarity score ({@link UnfamiliarScorer}) against the baseline's: a
+     * small admixture of foreign traffic (5 %) raises it through a few strongly unfamiliar events that pass unseen in the
+     * two-sided 5 %-tail rates, where each stays inside a window's noise. The score combines both tails (novelty high and
+     * confidence low) and weighs events by how far out they lie (a truncated product of tail probabilities), the
+     * likelihood-ratio direction for a minority of traffic piled up in the tails. p-value: sequential permutation test of
+     * the mean over the pooled baseline and window scores, larger only. Effect: increase of the mean score (baseline
+     * about {@code unfamiliarTail}). Events without a score are left out; not applicable when the baseline has no
+     * (confidence, novelty) pairs.
+     */
+    static Raw unfamiliarity(BaselineStatistics base, List<Observation> window, Constraints c) {
+        double[][] pairs = base.confidenceNovelty();
+        String what = String.format(Locale.ROOT, "one-sided permutation test of the mean unfamiliarity score (novelty high and confidence low; "
+                + "the baseline's %s most unfamiliar score max(0, ln(%s / tail p)))", num(c.unfamiliarTail()), num(c.unfamiliarTail()));
+        if (pairs.length < 2) return na("unfamiliarity", "increase", what);
+        String rule = String.format(Locale.ROOT, "%s, Holm p < %s and increase >= %s", what, c.familyAlpha(), num(c.unfamiliarMinDelta()));
+        UnfamiliarScorer scorer = UnfamiliarScorer.of(pairs, c.unfamiliarTail());
+        List<Double> ws = new ArrayList<>();
+        for (Observation o : window)
+            if (!Double.isNaN(o.score()) && Double.isFinite(o.novelty())) ws.add(scorer.score(o.score(), o.novelty()));
+        int n = ws.size();
+        if (n < c.minSamples()) return insufficient("unfamiliarity", "increase", n, c.minSamples(), rule);
+        double[] b = scorer.baselineScores();
+        double[] pool = new double[b.length + n];
+        System.arraycopy(b, 0, pool, 0, b.length);
+        double sumW = 0;
+        for (int i = 0; i < n; i++) {
+            pool[b.length + i] = ws.get(i);
+            sumW += ws.get(i);
+        }
+        double total = Arrays.stream(pool).sum();
+        double meanB = (total - sumW) / b.length, meanW = sumW / n;
+        SplittableRandom r = new SplittableRandom(c.seed());
+        StatTests.McResult mc = StatTests.sequentialPValue(sumW, () -> {
+            double sum = 0;
+            for (int i = 0; i < n; i++) { // partial Fisher-Yates: pool[0..n) is a uniform draw without replacement
+                int j = i + r.nextInt(pool.length - i);
+                double t = pool[i];
+                pool[i] = pool[j];
+                pool[j] = t;
+                sum += pool[i];
+            }
+            return sum;
+        }, StatTests.SEQUENTIAL_HITS, c.permutations());
+        boolean effect = meanW - meanB >= c.unfamiliarMinDelta();
+        return new Raw(new SignalResult("unfamiliarity", Status.OK, "increase", meanW - meanB, mc.p(), Double.NaN, meanB, meanW, rule, "",
+                Map.of("n", (double) n, "permutations", (double) mc.draws())), effect,
+                String.format(Locale.ROOT, "increase %s %s %s", num(meanW - meanB), effect ? ">=" : "<", num(c.unfamiliarMinDelta())));
     }
 
     static Raw rate(String signal, long baseHits, long baseN, long hits, long n, Constraints c) {

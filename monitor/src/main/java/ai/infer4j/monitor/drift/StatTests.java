@@ -213,6 +213,20 @@ public final class StatTests {
         return new Test(effect, Math.min(1, p));
     }
 
+    /**
+     * One-sided Fisher exact test that the share {@code x2/n2} is larger than {@code x1/n1}: the hypergeometric
+     * probability of at least {@code x2} hits in the second sample given the pooled hits. Statistic: {@code x2/n2 - x1/n1}.
+     */
+    public static Test fisherExactGreater(long x1, long n1, long x2, long n2) {
+        if (n1 == 0 || n2 == 0) return new Test(0, 1);
+        long hits = x1 + x2, total = n1 + n2;
+        long hi = Math.min(hits, n2);
+        double logDenom = logChoose(total, hits);
+        double p = 0;
+        for (long x = x2; x <= hi; x++) p += Math.exp(logChoose(n2, x) + logChoose(n1, hits - x) - logDenom);
+        return new Test((double) x2 / n2 - (double) x1 / n1, Math.min(1, p));
+    }
+
     private static double logChoose(long n, long k) {
         if (k < 0 || k > n) return Double.NEGATIVE_INFINITY;
         return logFactorial(n) - logFactorial(k) - logFactorial(n - k);

@@ -22,7 +22,7 @@ class DriftCheckTest {
     void sameDistributionRaisesNoAlarm() {
         CheckResult r = DriftCheck.run(BASE, Synthetic.traffic(400, 0, 2), C);
         assertThat(r.alarm()).as("%s", r.signals()).isFalse();
-        assertThat(r.drift().tested()).isEqualTo(8);
+        assertThat(r.drift().tested()).isEqualTo(9);
         assertThat(r.signal("accuracy").window()).isCloseTo(0.9, within(0.05));
         assertThat(r.signal("accuracy").extra()).containsKeys("ci_low", "ci_high");
     }
@@ -55,7 +55,7 @@ class DriftCheckTest {
         // "c" plays the out-of-scope label; a tenth of the window is foreign traffic the model answers with it
         BaselineStatistics base = BASE.withOutOfScopeLabel("c");
         CheckResult calm = DriftCheck.run(base, Synthetic.traffic(600, 0, 21), C);
-        assertThat(calm.drift().tested()).isEqualTo(9);
+        assertThat(calm.drift().tested()).isEqualTo(10);
         assertThat(calm.signal("out_of_scope_rate").status()).isEqualTo(Status.OK);
         List<Observation> w = new ArrayList<>(Synthetic.traffic(540, 0, 22));
         for (int i = 0; i < 60; i++) w.add(new Observation("x" + i, 0, "c", 0.5, 9, false, 0, new float[] {0, 0, 0, 0}, null));
@@ -145,7 +145,7 @@ class DriftCheckTest {
 
     @Test
     void liveGaugesComeFromTheSameChecksAndSayWhenTooSmall() {
-        // family alpha 0.05 and 199 permutations keep this fast (the smallest p, 1/200, is below 0.05 / 6)
+        // family alpha 0.05 keeps this fast (the check raises the 199 permutations to 399: the smallest p, 1/400, is half 0.05 / 10)
         Constraints c = new Constraints(100, 0.05, 0.05, 0.25, 0.10, 0.02, 199, 100, 50, 0.05, 0.02, 0.05, 200, 42, 0.95);
         LiveDrift live = new LiveDrift(200, Map.of("toy", BASE), c, Runnable::run);
         List<Observation> calmTraffic = Synthetic.traffic(200, 0, 7);
@@ -163,7 +163,7 @@ class DriftCheckTest {
         assertThat(s).containsEntry("alarm", 1.0).containsEntry("confidence_violation", 1.0);
         assertThat(s.get("confidence")).isGreaterThan(0.9);
         assertThat(s).containsKeys("input_length", "unknown_token_rate", "truncation_rate", "embedding", "embedding_mahalanobis",
-                "novelty_rate", "novelty_rate_p_holm");
+                "novelty_rate", "novelty_rate_p_holm", "unfamiliarity", "unfamiliarity_p_holm");
         live.close();
     }
 
@@ -199,6 +199,68 @@ class DriftCheckTest {
         BaselineStatistics noScores = BaselineStatistics.of("toy", "1", "old", Synthetic.LABELS, old, 4, 0, 7);
         assertThat(noScores.novelty()).isEmpty();
         assertThat(DriftCheck.run(noScores, w, C).signal("novelty_rate").status()).isEqualTo(Status.NOT_APPLICABLE);
+    }
+
+    @Test
+    void aSmallAdmixtureOfUnfamiliarTrafficRaisesUnfamiliarityAndANullSampleDoesNot() {
+        // baseline: confidence uniform on [0.80, 0.90], novelty standard normal. A planted 5 % of the window is unusual on
+        // both at once (confidence 0.81, the baseline's 10th percentile; novelty 1.3, its 90th) but inside both 5 % tails,
+        // so low_confidence_rate and novelty_rate see nothing. Each planted event is as unfamiliar as about 2 % of the
+        // baseline (mean of two uniforms >= 0.9): score ln(0.2 / 0.02) = 2.3 against a baseline mean of 0.2, so the mean
+        // rises by about 0.05 * 2.1 = 0.1, five standard errors of a 1,000-event window's mean.
+        assertThat(C.unfamiliarTail()).isEqualTo(Constraints.DEFAULT_UNFAMILIAR_TAIL);
+        List<Observation> w = new ArrayList<>();
+        for (Observation o : Synthetic.traffic(1000, 0, 41))
+            w.add(w.size() % 20 == 0 ? new Observation(o.eventId(), o.timeMillis(), o.label(), 0.81, o.tokens(), false, 0, o.sketch(),
+                    o.trueLabel(), 1.3) : o);
+        CheckResult r = DriftCheck.run(BASE, w, C);
+        SignalResult s = r.signal("unfamiliarity");
+        assertThat(s.baseline()).isCloseTo(0.2, within(0.02));
+        assertThat(s.value()).isCloseTo(0.1, within(0.04));
+        assertThat(s.status()).as(s.decision()).isEqualTo(Status.VIOLATION);
+        assertThat(r.signal("novelty_rate").violated()).isFalse();
+        assertThat(r.signal("low_confidence_rate").violated()).isFalse();
+        assertThat(r.violations()).extracting(SignalResult::signal).containsExactly("unfamiliarity");
+        assertThat(s.rule()).contains("one-sided");
+        // a null sample with a fixed seed: no violation, p well above the family alpha
+        SignalResult calm = DriftCheck.run(BASE, Synthetic.traffic(1000, 0, 42), C).signal("unfamiliarity");
+        assertThat(calm.status()).as(calm.decision()).isEqualTo(Status.OK);
+        assertThat(calm.p()).isGreaterThan(0.05);
+        // more familiar traffic than the baseline is no evidence (one-sided)
+        List<Observation> calmer = Synthetic.traffic(4000, 0, 43).stream().filter(o -> o.novelty() < 1 && o.score() > 0.81).toList();
+        SignalResult less = DriftCheck.run(BASE, calmer, C).signal("unfamiliarity");
+        assertThat(less.value()).isNegative();
+        assertThat(less.p()).isGreaterThan(0.5);
+        // a baseline without pairs (written before they were kept) does not test it
+        BaselineStatistics old = new BaselineStatistics(BASE.model(), BASE.version(), BASE.source(), BASE.provenance(), BASE.provenanceNote(),
+                BASE.n(), BASE.labels(), BASE.classCounts(), BASE.confidence(), BASE.tokens(), BASE.unknownEvents(), BASE.truncatedEvents(),
+                BASE.sketchDim(), BASE.sketchSeed(), BASE.centroid(), BASE.covariance(), BASE.reference(), BASE.accuracy(), BASE.macroF1(),
+                BASE.confusion(), BASE.outOfScopeLabel(), BASE.novelty());
+        assertThat(DriftCheck.run(old, w, C).signal("unfamiliarity").status()).isEqualTo(Status.NOT_APPLICABLE);
+    }
+
+    @Test
+    void unfamiliarityScoresByHand() {
+        double[] conf = {0.1, 0.2, 0.3, 0.4}, nov = {1, 2, 3, 4};
+        // confidence 0.15: 3 of 4 baseline confidences above it; novelty 2.5: 2 of 4 below it
+        assertThat(DriftCheck.unfamiliarity(conf, nov, 0.15, 2.5)).isEqualTo(0.625);
+        assertThat(DriftCheck.unfamiliarity(conf, nov, 0.05, 5)).isEqualTo(1.0);
+        assertThat(DriftCheck.unfamiliarity(conf, nov, 0.45, 0.5)).isEqualTo(0.0);
+        // baseline pairs (0.4, 1), (0.3, 2), (0.2, 3), (0.1, 4): unfamiliarity 0, 0.25, 0.5, 0.75
+        var scorer = DriftCheck.UnfamiliarScorer.of(new double[][] {{0.4, 1}, {0.3, 2}, {0.2, 3}, {0.1, 4}}, 0.5);
+        // tail p over n + 1 = 5 (the event itself counts): 4/5, 3/5, 2/5, 1/5; score max(0, ln(0.5 / p))
+        assertThat(scorer.baselineScores()).containsExactly(new double[] {0, 0, Math.log(0.5 / 0.4), Math.log(0.5 / 0.2)}, within(1e-12));
+        // a new event beyond every baseline event: p = (1 + 0) / 5
+        assertThat(scorer.score(0.05, 5)).isCloseTo(Math.log(0.5 / 0.2), within(1e-12));
+        assertThat(scorer.score(0.45, 0.5)).isZero();
+    }
+
+    @Test
+    void tooFewPermutationsAreRaisedSoTheSmallestPCanPassHolm() {
+        Constraints few = new Constraints(100, 0.01, 0.05, 0.25, 0.10, 0.02, 99, 100, 50, 0.05, 0.02, 0.05, 200, 42, 0.95);
+        int floor = DriftCheck.withPermutationFloor(few).permutations();
+        assertThat(1.0 / (floor + 1)).isLessThanOrEqualTo(0.01 / DriftCheck.DRIFT_SIGNALS.size() / 2);
+        assertThat(DriftCheck.withPermutationFloor(C)).isSameAs(C);
     }
 
     private static Observation obs(String label) {

@@ -143,4 +143,14 @@ class StatTestsTest {
         assertThat(extreme.draws()).isEqualTo(999);
         assertThat(extreme.p()).isEqualTo(1.0 / 1000);
     }
+
+    @Test
+    void oneSidedFisherExactSumsTheUpperTail() {
+        // 1 of 4 vs 3 of 4: hypergeometric, 4 hits among 8, window of 4: P(X >= 3) = (C(4,3) C(4,1) + C(4,4) C(4,0)) / C(8,4) = 17/70
+        StatTests.Test t = StatTests.fisherExactGreater(1, 4, 3, 4);
+        assertThat(t.p()).isCloseTo(17.0 / 70, within(1e-12));
+        assertThat(t.statistic()).isCloseTo(0.5, within(1e-12));
+        // the other direction is not evidence: P(X >= 1) = 1 - C(4,0) C(4,4) / C(8,4) = 69/70
+        assertThat(StatTests.fisherExactGreater(3, 4, 1, 4).p()).isCloseTo(69.0 / 70, within(1e-12));
+    }
 }

@@ -54,7 +54,7 @@ class ReportTest {
         JsonNode v = new ObjectMapper().readTree(tmp.resolve("out/violations.json").toFile());
         assertThat(v.get("alarm").asBoolean()).isTrue();
         assertThat(v.get("events").asInt()).isEqualTo(300);
-        assertThat(v.get("signals")).hasSize(11);
+        assertThat(v.get("signals")).hasSize(12);
         String html = Files.readString(tmp.resolve("out/report.html"));
         assertThat(html).contains("ALARM", "class_distribution").doesNotContain("http://", "https://");
         Matcher m = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);

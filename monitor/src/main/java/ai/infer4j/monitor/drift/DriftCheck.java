@@ -267,6 +267,15 @@ public final class DriftCheck {
     }
 
     /**
+     * Most permutations of the unfamiliarity test: ten times the others'. A permutation costs one sum over the window, and
+     * near the strictest Holm threshold (0.01 / 10) a Monte Carlo p-value needs that resolution: with 1,999 permutations a
+     * window whose exact p-value is 3e-4 passes only when none of them is as extreme (about half the time).
+     */
+    static int unfamiliarPermutations(Constraints c) {
+        return 10 * (c.permutations() + 1) - 1;
+    }
+
+    /**
      * One-sided test of the window's mean unfamiliarity score ({@link UnfamiliarScorer}) against the baseline's: a
      * small admixture of foreign traffic (5 %) raises it through a few strongly unfamiliar events that pass unseen in the
      * two-sided 5 %-tail rates, where each stays inside a window's noise. The score combines both tails (novelty high and
@@ -309,7 +318,7 @@ public final class DriftCheck {
                 sum += pool[i];
             }
             return sum;
-        }, StatTests.SEQUENTIAL_HITS, c.permutations());
+        }, StatTests.SEQUENTIAL_HITS, unfamiliarPermutations(c));
         boolean effect = meanW - meanB >= c.unfamiliarMinDelta();
         return new Raw(new SignalResult("unfamiliarity", Status.OK, "increase", meanW - meanB, mc.p(), Double.NaN, meanB, meanW, rule, "",
                 Map.of("n", (double) n, "permutations", (double) mc.draws())), effect,

@@ -28,11 +28,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * most one at a time, every {@code window / 20} events, and never more than a fifth of that thread's time (after a
  * check that took t, the next starts no sooner than 4t later), so neither requests nor the writer wait for them.
  *
- * <p>Gauges per model: {@code window_events} (events in the current window), {@code judged} (1 when the window
- * was large enough for at least one test, 0 when it is too small to judge), {@code alarm} (1 when the drift family
- * alarms), and per drift signal its effect ({@code class_distribution} JS, {@code confidence} and
- * {@code input_length} KS D, rate deltas, {@code embedding} MMD²), {@code <signal>_p_holm} and
- * {@code <signal>_violation} (0/1), for judged signals only.
+ * <p>Gauges per model: {@code window_events} (events in the current window), {@code needed_events} (events a test
+ * needs, {@code min_samples}), {@code judged} (1 when the window was large enough for at least one test, 0 when it is
+ * too small to judge), {@code alarm} (1 when the drift family alarms), per drift signal {@code <signal>_judged} (1
+ * judged, 0 too few events for that signal; absent when not applicable) and, for judged signals, its effect
+ * ({@code class_distribution} JS, {@code confidence} and {@code input_length} KS D, rate deltas, {@code unfamiliarity}
+ * mean-score increase, {@code embedding} MMD²), {@code <signal>_p_holm} and {@code <signal>_violation} (0/1).
  */
 public final class LiveDrift implements CaptureWriter.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LiveDrift.class);
@@ -102,7 +103,7 @@ public final class LiveDrift implements CaptureWriter.Listener, AutoCloseable {
         if (s.seen % Math.max(1, window / 20) != 0) return;
         int k = (int) Math.min(s.seen, window);
         if (k < constraints.minSamples()) {
-            scores.put(model, Map.of("window_events", (double) k, "judged", 0.0));
+            scores.put(model, Map.of("window_events", (double) k, "judged", 0.0, "needed_events", (double) constraints.minSamples()));
             return;
         }
         if (System.nanoTime() < s.notBefore || !s.running.compareAndSet(false, true)) return;
@@ -113,7 +114,7 @@ public final class LiveDrift implements CaptureWriter.Listener, AutoCloseable {
             executor.execute(() -> {
                 long t0 = System.nanoTime();
                 try {
-                    scores.put(model, gauges(DriftCheck.run(ref, snapshot, constraints)));
+                    scores.put(model, gauges(DriftCheck.run(ref, snapshot, constraints), constraints.minSamples()));
                 } catch (RuntimeException e) {
                     LOG.warn("live drift check of {} failed: {}", model, e.toString());
                 } finally {
@@ -133,13 +134,18 @@ public final class LiveDrift implements CaptureWriter.Listener, AutoCloseable {
     }
 
     /** The gauges of one check (see the class comment). */
-    static Map<String, Double> gauges(CheckResult r) {
+    static Map<String, Double> gauges(CheckResult r, int neededEvents) {
         Map<String, Double> out = new LinkedHashMap<>();
         out.put("window_events", (double) r.n());
+        out.put("needed_events", (double) neededEvents);
         out.put("judged", r.drift().tested() > 0 ? 1.0 : 0.0);
         out.put("alarm", r.drift().alarm() ? 1.0 : 0.0);
         for (SignalResult s : r.signals()) {
-            if (!DriftCheck.DRIFT_SIGNALS.contains(s.signal()) || !s.judged()) continue;
+            if (!DriftCheck.DRIFT_SIGNALS.contains(s.signal())) continue;
+            // per signal: 1 judged, 0 too few events for it (e.g. captured without a novelty score); not applicable: absent
+            if (s.status() == SignalResult.Status.INSUFFICIENT_DATA) out.put(s.signal() + "_judged", 0.0);
+            if (!s.judged()) continue;
+            out.put(s.signal() + "_judged", 1.0);
             out.put(s.signal(), s.value());
             out.put(s.signal() + "_p_holm", s.pAdjusted());
             out.put(s.signal() + "_violation", s.violated() ? 1.0 : 0.0);

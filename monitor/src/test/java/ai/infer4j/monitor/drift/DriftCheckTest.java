@@ -150,10 +150,12 @@ class DriftCheckTest {
         LiveDrift live = new LiveDrift(200, Map.of("toy", BASE), c, Runnable::run);
         List<Observation> calmTraffic = Synthetic.traffic(200, 0, 7);
         for (Observation o : calmTraffic.subList(0, 50)) live.observed("toy", "1", o);
-        assertThat(live.scores().get("toy")).containsEntry("judged", 0.0).containsEntry("window_events", 50.0);
+        assertThat(live.scores().get("toy")).containsEntry("judged", 0.0).containsEntry("window_events", 50.0)
+                .containsEntry("needed_events", 100.0);
         for (Observation o : calmTraffic.subList(50, 200)) live.observed("toy", "1", o);
         Map<String, Double> calm = live.scores().get("toy");
-        assertThat(calm).containsEntry("judged", 1.0).containsEntry("alarm", 0.0).containsKeys("class_distribution_p_holm");
+        assertThat(calm).containsEntry("judged", 1.0).containsEntry("alarm", 0.0).containsKeys("class_distribution_p_holm")
+                .containsEntry("confidence_judged", 1.0).containsEntry("unfamiliarity_judged", 1.0);
         // one implementation: the gauges are the batch check of the same window
         CheckResult batch = DriftCheck.run(BASE, calmTraffic, c);
         assertThat(calm.get("confidence")).isEqualTo(batch.signal("confidence").value());
@@ -164,6 +166,12 @@ class DriftCheckTest {
         assertThat(s.get("confidence")).isGreaterThan(0.9);
         assertThat(s).containsKeys("input_length", "unknown_token_rate", "truncation_rate", "embedding", "embedding_mahalanobis",
                 "novelty_rate", "novelty_rate_p_holm", "unfamiliarity", "unfamiliarity_p_holm");
+        // events captured without a novelty score: the novelty signals say they could not be judged, the rest are
+        for (Observation o : Synthetic.traffic(200, 0, 10))
+            live.observed("toy", "1", new Observation(o.eventId(), o.timeMillis(), o.label(), o.score(), o.tokens(), false, 0, o.sketch(),
+                    o.trueLabel()));
+        assertThat(live.scores().get("toy")).containsEntry("judged", 1.0).containsEntry("novelty_rate_judged", 0.0)
+                .containsEntry("unfamiliarity_judged", 0.0).containsEntry("confidence_judged", 1.0).doesNotContainKey("novelty_rate_p_holm");
         live.close();
     }
 

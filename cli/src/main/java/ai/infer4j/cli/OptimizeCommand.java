@@ -12,7 +12,9 @@ import ai.infer4j.engine.optimize.Optimizer.OptimizeResult;
 import ai.infer4j.engine.optimize.ParityReport;
 import ai.infer4j.engine.optimize.VariantBench;
 import ai.infer4j.engine.data.DataFiles;
-import ai.infer4j.engine.data.LabeledText;
+import ai.infer4j.engine.data.LabeledPair;
+import ai.infer4j.engine.task.BiEncoderPair;
+import ai.infer4j.engine.task.PairTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +39,7 @@ import java.util.concurrent.Callable;
                 "duplicate-decision agreement, F1 drop). INT8 forms are tried fastest first; the first that passes is written.",
                 "Exit code 3: the parity gate refused the variant (nothing written unless --force).",
                 "--bench: FP32 vs infer4j INT8 vs the artifact INT8 (and any --compare ONNX model): batch-1 latency, throughput, parity,",
-                "measured in one run, alternating (writes both variants under --out)."})
+                "measured in one run, alternating (writes both variants under --out); a pair model is timed on the records of its --eval pairs."})
 final class OptimizeCommand implements Callable<Integer> {
     static final int GATE_FAILED = 3;
 
@@ -130,7 +132,7 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--force", description = "write the archive even when the gate fails (recorded as passed: false)")
     boolean force;
 
-    @Option(names = "--bench", description = "benchmark FP32, infer4j INT8 and artifact INT8 (needs --eval)")
+    @Option(names = "--bench", description = "benchmark FP32, infer4j INT8 and artifact INT8 (needs --eval; a pair model: labelled pairs)")
     boolean bench;
 
     @Option(names = "--compare", split = ",", description = "with --bench: also measure these ONNX models in the same run"
@@ -146,6 +148,10 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--bench-rounds", description = "throughput rounds per batch size, alternating the variants (default: ${DEFAULT-VALUE})",
             defaultValue = "3")
     int benchRounds;
+
+    @Option(names = "--bench-sizes", split = ",", description = "batch sizes of the throughput runs (default: ${DEFAULT-VALUE})",
+            defaultValue = "1,8,32,64")
+    List<Integer> benchSizes;
 
     @Mixin
     EngineFlags engineFlags;
@@ -198,10 +204,23 @@ final class OptimizeCommand implements Callable<Integer> {
 
     private int bench(Engine engine, PrintWriter stdout) {
         if (eval.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bench needs --eval");
-        List<LabeledText> data = new ArrayList<>();
-        for (Path f : eval) data.addAll(DataFiles.readLabeled(f));
         ProgressBar progress = new ProgressBar(System.err);
         Model fp32 = engine.load(model);
+        List<String> texts = new ArrayList<>();
+        if (fp32.task() instanceof BiEncoderPair bi) { // a pair model embeds records: time it on the records of the pairs
+            java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+            for (Path f : eval)
+                for (LabeledPair p : DataFiles.readPairs(f)) {
+                    seen.add(bi.head().format().render(p.pair().left(), "left"));
+                    seen.add(bi.head().format().render(p.pair().right(), "right"));
+                }
+            texts.addAll(seen);
+        } else if (fp32.task() instanceof PairTask) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--bench times backbones on texts; '" + fp32.name()
+                    + "' is a cross-encoder pair model (no per-record embedding to time)");
+        } else {
+            for (Path f : eval) DataFiles.readLabeled(f).forEach(d -> texts.add(d.text()));
+        }
         Map<String, Model> variants = new LinkedHashMap<>();
         variants.put("fp32", fp32);
         Map<String, ParityReport> parity = new LinkedHashMap<>();
@@ -225,11 +244,11 @@ final class OptimizeCommand implements Callable<Integer> {
                         + ": give an export directory (or its model.onnx) with model.onnx and tokenizer.json");
             variants.put(p.toString(), engine.load(dirOf.toString()));
         }
-        List<String> texts = data.stream().map(LabeledText::text).toList();
         List<String> queries = texts.subList(0, Math.min(benchQueries, texts.size()));
         List<String> bulk = new ArrayList<>();
         for (int i = 0; i < benchBulk; i++) bulk.add(texts.get(i % texts.size()));
-        List<VariantBench.Result> results = VariantBench.run(variants, queries, 100, bulk, new int[] {1, 8, 32, 64}, benchRounds, progress);
+        List<VariantBench.Result> results = VariantBench.run(variants, queries, 100, bulk,
+                benchSizes.stream().mapToInt(Integer::intValue).toArray(), benchRounds, progress);
 
         double fp32Tput = results.get(0).bestThroughput();
         stdout.printf(Locale.ROOT, "model %s, %d threads, batch-1 over %d queries (mean %.1f chars), throughput over %d texts%n%n",
@@ -239,7 +258,7 @@ final class OptimizeCommand implements Callable<Integer> {
                 : results.stream().filter(r -> r.name().equals(compare.get(0).toString())).findFirst().orElseThrow();
         String refCol = ref == null ? "" : " vs " + compare.get(0).getFileName() + " (sentences/s best round, median of rounds; p50) |";
         stdout.println("| variant | p50 ms (batch 1) | p99 ms (batch 1) | best sentences/s (batch) | vs fp32 |" + refCol
-                + " top-1 agreement | accuracy (fp32 -> variant) | cosine mean / p1 | gate |");
+                + " agreement | metric (fp32 -> variant) | cosine mean / p1 | gate |");
         stdout.println("|---|---|---|---|---|" + (ref == null ? "" : "---|") + "---|---|---|---|");
         for (VariantBench.Result r : results) {
             ParityReport p = parity.get(r.name());
@@ -248,7 +267,7 @@ final class OptimizeCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.0f (%d) | %.2fx |%s %s | %s | %s | %s |%n", r.name(), r.latencyP50Ms(), r.latencyP99Ms(),
                     r.bestThroughput(), r.bestBatchSize(), r.bestThroughput() / fp32Tput, vsRef,
                     p == null ? "-" : String.format(Locale.ROOT, "%.4f", p.top1Agreement()),
-                    p == null || p.metric() == null ? "-" : String.format(Locale.ROOT, "%.4f -> %.4f", p.baselineMetric(), p.variantMetric()),
+                    p == null || p.metric() == null ? "-" : String.format(Locale.ROOT, "%s %.4f -> %.4f", p.metric(), p.baselineMetric(), p.variantMetric()),
                     p == null ? "-" : String.format(Locale.ROOT, "%.4f / %.4f", p.cosineMean(), p.cosineP1()),
                     p == null ? "-" : p.passed() ? "passed" : "FAILED");
         }

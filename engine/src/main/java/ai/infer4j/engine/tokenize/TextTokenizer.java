@@ -5,13 +5,15 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.input.TextInput;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Safe for concurrent callers.
  */
 public final class TextTokenizer implements AutoCloseable {
+    private static final JsonFactory JSON = new JsonFactory();
+
     private final HuggingFaceTokenizer hf;
     private final int maxLength;
     private final int maxChars;
@@ -60,12 +64,55 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    private static long readUnknownId(Path tokenizerJson) throws IOException {
-        JsonNode model = new ObjectMapper().readTree(tokenizerJson.toFile()).path("model");
-        String unk = model.path("unk_token").asText("[UNK]");
-        JsonNode vocab = model.path("vocab");
-        JsonNode id = vocab.isObject() ? vocab.get(unk) : null;
-        return id == null ? -1 : id.asLong();
+    /**
+     * The id of the model's unknown token ({@code model.unk_token} looked up in {@code model.vocab}), or -1. Read with a
+     * streaming parser that stops at that entry (near the start of a BERT vocabulary): a tree of the whole file (~30k
+     * vocabulary entries) took 0.2-0.35 s of a cold start and most of the JIT's start-up work.
+     */
+    static long readUnknownId(Path tokenizerJson) throws IOException {
+        try (JsonParser p = JSON.createParser(tokenizerJson.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return -1;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if (field.equals("model") && value == JsonToken.START_OBJECT) return unknownIdInModel(p);
+                p.skipChildren();
+            }
+            return -1;
+        }
+    }
+
+    /** Inside {@code "model": {...}}: {@code unk_token} (default {@code [UNK]}) and its id in {@code vocab}, in either order. */
+    private static long unknownIdInModel(JsonParser p) throws IOException {
+        String unk = null;
+        Map<String, Long> vocabSeen = null; // only when the vocabulary comes before unk_token
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            if (field.equals("unk_token")) {
+                unk = value == JsonToken.VALUE_STRING ? p.getText() : "[UNK]";
+                if (vocabSeen != null) return vocabSeen.getOrDefault(unk, -1L);
+            } else if (field.equals("vocab") && value == JsonToken.START_OBJECT) {
+                if (unk != null) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        boolean hit = p.currentName().equals(unk);
+                        JsonToken v = p.nextToken();
+                        if (hit) return v.isNumeric() ? p.getLongValue() : -1;
+                        p.skipChildren();
+                    }
+                    return -1;
+                }
+                vocabSeen = new HashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = p.currentName();
+                    if (p.nextToken().isNumeric()) vocabSeen.put(token, p.getLongValue());
+                    else p.skipChildren();
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return vocabSeen == null ? -1 : vocabSeen.getOrDefault(unk == null ? "[UNK]" : unk, -1L);
     }
 
     public int maxLength() {

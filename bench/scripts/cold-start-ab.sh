@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Cold start of `serve` (default model, warm engine cache, each build's own CDS archive as ./infer4j uses it) for two
 # or more builds, alternated N times: process start -> first 200 from POST /predictions/intent (median and min in ms).
-# A build is a checkout whose cli/target holds a packaged infer4j.jar (its ./infer4j records the archive if missing).
+# A build is a checkout whose cli/target holds a packaged infer4j.jar (its ./infer4j records the archive if missing);
+# 'DIR|JAVA OPTIONS' runs that build with extra JVM options (e.g. 'DIR|-XX:TieredStopAtLevel=1').
 # Usage: bench/scripts/cold-start-ab.sh N DIR_A DIR_B [DIR_C ...]     Run it inside /work/bin/quiet (or any quiet machine).
 set -euo pipefail
 N=$1; shift
 port=18970
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "cold-start-ab: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-for d in "$@"; do
+for b in "$@"; do
+  d=${b%%|*}
   [ -f "$d/cli/target/infer4j.jsa" ] || (cd "$d" && ./infer4j --version >/dev/null)
 done
 
-once() { # build-dir -> "wall_ms cpu_ms" to the first good answer
-  local d=$1
+once() { # build-dir[|options] -> "wall_ms cpu_ms" to the first good answer
+  local d=${1%%|*} opts=""
+  [[ $1 == *"|"* ]] && opts=${1#*|}
   local jsa=() t0 pid cpu
   [ -f "$d/cli/target/infer4j.jsa" ] && jsa=(-XX:SharedArchiveFile="$d/cli/target/infer4j.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
   t0=$(date +%s%N)
-  java "${jsa[@]}" ${COLD_JAVA_OPTS:-} -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
+  # shellcheck disable=SC2086
+  java "${jsa[@]}" $opts -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
     --inference-address 127.0.0.1:$port --management-address 127.0.0.1:$((port+1)) \
     --metrics-address 127.0.0.1:$((port+2)) --grpc-address 127.0.0.1:$((port+3)) >"$tmp/serve.log" 2>&1 &
   pid=$!
@@ -41,8 +45,8 @@ for i in $(seq 1 "$N"); do
     wall[$d]+="$w "; cpu[$d]+="$c "
   done
 done
-printf '%-40s %7s %7s %8s   %s\n' build median min "cpu-med" "all wall (ms)"
+printf '%-60s %7s %7s %8s   %s\n' build median min "cpu-med" "all wall (ms)"
 for d in "$@"; do
-  python3 -c "import sys,statistics as s; v=[int(x) for x in sys.argv[2].split()]; c=[float(x) for x in sys.argv[3].split()]; print('%-40s %7d %7d %8d   %s' % (sys.argv[1][-40:], s.median(v), min(v), s.median(c), ' '.join(map(str,v))))" "$d" "${wall[$d]}" "${cpu[$d]}"
+  python3 -c "import sys,statistics as s; v=[int(x) for x in sys.argv[2].split()]; c=[float(x) for x in sys.argv[3].split()]; print('%-60s %7d %7d %8d   %s' % (sys.argv[1][-60:], s.median(v), min(v), s.median(c), ' '.join(map(str,v))))" "$d" "${wall[$d]}" "${cpu[$d]}"
 done
 echo "cold-start-ab: load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

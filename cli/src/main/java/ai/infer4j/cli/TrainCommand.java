@@ -101,6 +101,11 @@ final class TrainCommand implements Callable<Integer> {
             + "(better on the training catalogues, worse on new ones)")
     boolean treesLinear;
 
+    @Option(names = "--candidates", description = "pair: trees on the IDF-weighted overlaps and candidate features (a pair's "
+            + "similarity against the other pairs of its records scored with it: gap to the best, rank, mutual best); made to "
+            + "travel to a catalogue it never saw; scores a file, a batch chunk or a request as one candidate set")
+    boolean candidates;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -225,8 +230,12 @@ final class TrainCommand implements Callable<Integer> {
             Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
-            var job = new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
-                    trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear);
+            if (candidates && treesLinear) throw new BadInputException("--candidates trees do not read the linear log-odds: drop --trees-linear");
+            var job = candidates
+                    ? new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.CANDIDATE_GRID, threads,
+                            PairTrainer.CANDIDATE_TREES, false, true)
+                    : new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
+                            trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

@@ -21,7 +21,9 @@ import java.util.Map;
  * reason the pair could not be scored. The pair rules are the model's task's ({@link BiEncoderPair},
  * {@link CrossEncoderPair}); what this adds is leniency and, for a bi-encoder, embedding each distinct record text
  * once, kept in the caller's {@code cache} (so a caller scoring a stream in chunks, e.g. a Spark partition, embeds
- * a record once per stream). Not thread-safe with respect to {@code cache}: use one cache per thread.
+ * a record once per stream). The pairs of one call are scored together: a head with
+ * {@link ai.infer4j.engine.task.CandidateFeatures} compares each pair with the pairs of the same call that share one of
+ * its records. Not thread-safe with respect to {@code cache}: use one cache per thread.
  */
 public final class PairBatch {
     /** One pair's outcome: exactly one of {@code score} and {@code error} is set. */
@@ -96,18 +98,23 @@ public final class PairBatch {
             float[][] v = model.backbone().forwardAll(new ArrayList<>(todo.values()), batchSize, n -> { });
             for (int k = 0; k < keys.size(); k++) cache.put(keys.get(k), v[k]);
         }
-        List<Result> out = new ArrayList<>(pairs.size());
+        Result[] out = new Result[pairs.size()];
+        List<Integer> ok = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             if (errors[i] != null) {
-                out.add(new Result(null, errors[i]));
+                out[i] = new Result(null, errors[i]);
                 continue;
             }
             BadInputException bad = badTexts.containsKey(texts[i][0]) ? badTexts.get(texts[i][0]).withPrefix("left: ")
                     : badTexts.containsKey(texts[i][1]) ? badTexts.get(texts[i][1]).withPrefix("right: ") : null;
-            out.add(bad != null ? new Result(null, bad)
-                    : new Result(task.score(pairs.get(i), cache.get(texts[i][0]), cache.get(texts[i][1])), null));
+            if (bad != null) out[i] = new Result(null, bad);
+            else ok.add(i);
         }
-        return out;
+        // scored together: a head with candidate features compares each pair with the others of this call
+        List<PairScore> scores = task.scoreAll(ok.stream().map(pairs::get).toList(), ok.stream().map(i -> cache.get(texts[i][0])).toList(),
+                ok.stream().map(i -> cache.get(texts[i][1])).toList());
+        for (int k = 0; k < ok.size(); k++) out[ok.get(k)] = new Result(scores.get(k), null);
+        return List.of(out);
     }
 
     private static List<Result> crossEncoder(Model model, CrossEncoderPair task, List<PairInput> pairs, int batchSize) {

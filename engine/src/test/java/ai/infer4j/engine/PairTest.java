@@ -131,6 +131,28 @@ class PairTest {
     }
 
     @Test
+    void candidateHeadScoresAFileAsOneCandidateSetAsInTrainingAndIsReproducible() {
+        var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
+                new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8), false, true);
+        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        PairHead b = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        assertThat(a.trees().features()).isEqualTo(PairHead.CANDIDATE_TREE_FEATURES);
+        assertThat(a.readsCandidates()).isTrue();
+        assertThat(a.training().at("/valid/f1").asDouble()).isGreaterThanOrEqualTo(0.8);
+        HeadFiles.write(a, dir.resolve("cand-a.json"));
+        HeadFiles.write(b, dir.resolve("cand-b.json"));
+        assertThat(dir.resolve("cand-a.json")).hasSameBinaryContentAs(dir.resolve("cand-b.json"));
+        Model m = TestEngine.get().load(dir.resolve("cand-a.json").toString());
+        // eval scores the file as one candidate set, as the trainer scored valid when it chose the threshold
+        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
+        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        assertThatThrownBy(() -> new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title"), 32), 7, SMALL_GRID, 2, TreeBooster.Params.defaults(), true, true))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("linear");
+    }
+
+    @Test
     void evalReportsF1AtStoredThresholdAndPrCurve() {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
         assertThat(m.task()).isInstanceOf(BiEncoderPair.class);

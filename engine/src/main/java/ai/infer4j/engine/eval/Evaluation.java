@@ -6,6 +6,7 @@ import ai.infer4j.engine.PairBatch;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.task.Answer;
+import ai.infer4j.engine.task.BiEncoderPair;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.SoftmaxHead;
@@ -155,14 +156,19 @@ public final class Evaluation {
     /** Pairs scored per chunk (progress granularity); records are embedded once across chunks. */
     private static final int PAIR_CHUNK = 512;
 
-    /** Scores labelled pairs with a pair model and reports precision, recall and F1 at its stored threshold. */
+    /**
+     * Scores labelled pairs with a pair model and reports precision, recall and F1 at its stored threshold. A head with
+     * candidate features ({@link ai.infer4j.engine.task.CandidateFeatures}) scores the whole file as one candidate set.
+     */
     public static PairReport pairs(Model model, List<LabeledPair> data, Progress progress) {
         double[] scores = new double[data.size()];
         int[] labels = new int[data.size()];
         double threshold = Double.NaN;
         Map<String, float[]> cache = new HashMap<>();
-        for (int start = 0; start < data.size(); start += PAIR_CHUNK) {
-            List<LabeledPair> chunk = data.subList(start, Math.min(data.size(), start + PAIR_CHUNK));
+        // candidate features compare a pair with the others scored with it: the whole file is one candidate set
+        int chunkSize = model.task() instanceof BiEncoderPair bi && bi.head().readsCandidates() ? Math.max(1, data.size()) : PAIR_CHUNK;
+        for (int start = 0; start < data.size(); start += chunkSize) {
+            List<LabeledPair> chunk = data.subList(start, Math.min(data.size(), start + chunkSize));
             List<PairBatch.Result> results = PairBatch.score(model, chunk.stream().map(LabeledPair::pair).toList(), cache, 64);
             for (int k = 0; k < results.size(); k++) {
                 PairBatch.Result r = results.get(k);

@@ -31,6 +31,15 @@ public record BiEncoderPair(PairHead head) implements PairTask {
         return head.score(pair.left(), pair.right(), left, right);
     }
 
+    /**
+     * Scores pairs together from their sides' embeddings: a head that {@link PairHead#readsCandidates} compares each pair
+     * with the others of this call that share a record ({@link CandidateFeatures}); otherwise the same as {@link #score}
+     * pair by pair.
+     */
+    public List<PairScore> scoreAll(List<PairInput> pairs, List<float[]> lefts, List<float[]> rights) {
+        return head.scoreAll(pairs.stream().map(PairInput::left).toList(), pairs.stream().map(PairInput::right).toList(), lefts, rights, null);
+    }
+
     @Override
     public Plan plan(Request request, TextTokenizer tokenizer) {
         List<PairInput> pairs = Sequences.pairs(request);
@@ -52,6 +61,24 @@ public record BiEncoderPair(PairHead head) implements PairTask {
         PairInput pair = Sequences.pairs(plan.request()).get(item);
         int l = plan.index(item, 0), r = plan.index(item, 1);
         boolean truncated = plan.sequences().get(l).truncated() || plan.sequences().get(r).truncated();
-        return new Answer.Matched(score(pair, vectors[l], vectors[r]), truncated);
+        return new Answer.Matched(head.readsCandidates() ? withinRequest(plan, item, vectors) : score(pair, vectors[l], vectors[r]), truncated);
+    }
+
+    /** A pair's score with candidate features over the pairs of its request that share one of its records. */
+    private PairScore withinRequest(Plan plan, int item, float[][] vectors) {
+        List<PairInput> pairs = Sequences.pairs(plan.request());
+        PairInput pair = pairs.get(item);
+        List<PairInput> group = new ArrayList<>();
+        List<float[]> lefts = new ArrayList<>(), rights = new ArrayList<>();
+        int self = -1;
+        for (int j = 0; j < pairs.size(); j++) {
+            PairInput p = pairs.get(j);
+            if (j != item && !p.left().equals(pair.left()) && !p.right().equals(pair.right())) continue;
+            if (j == item) self = group.size();
+            group.add(p);
+            lefts.add(vectors[plan.index(j, 0)]);
+            rights.add(vectors[plan.index(j, 1)]);
+        }
+        return scoreAll(group, lefts, rights).get(self);
     }
 }

@@ -33,6 +33,11 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
     public static final String LINEAR_LOGIT = "linear_logit";
     /** What trees trained by this version read by default: lexical, extra and IDF features (no linear log-odds). */
     public static final List<String> IDF_TREE_FEATURES = idfTreeFeatures();
+    /**
+     * What trees trained with candidate features read ({@code train --task pair --candidates}): the {@link PairFeatures#IDF}
+     * overlaps and the {@link CandidateFeatures} of two of them.
+     */
+    public static final List<String> CANDIDATE_TREE_FEATURES = candidateTreeFeatures();
     /** Every feature a tree may read, in the order of {@link #treeValues}. */
     public static final List<String> KNOWN_TREE_FEATURES = knownTreeFeatures();
 
@@ -52,6 +57,9 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
                             + "'; this version computes " + KNOWN_TREE_FEATURES);
             if (idf == null && !Collections.disjoint(trees.features(), PairFeatures.IDF))
                 throw new ModelLoadException("pair head '" + name + "' has trees on " + PairFeatures.IDF + " but no 'idf' table");
+            if (idf == null && !Collections.disjoint(trees.features(), CandidateFeatures.NAMES))
+                throw new ModelLoadException("pair head '" + name + "' has trees on candidate features (they compare "
+                        + CandidateFeatures.SOURCES + ") but no 'idf' table");
         }
     }
 
@@ -85,10 +93,22 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         return List.copyOf(f);
     }
 
+    private static List<String> candidateTreeFeatures() {
+        List<String> f = new ArrayList<>(PairFeatures.IDF);
+        f.addAll(CandidateFeatures.NAMES);
+        return List.copyOf(f);
+    }
+
     private static List<String> knownTreeFeatures() {
         List<String> f = new ArrayList<>(idfTreeFeatures());
         f.add(LINEAR_LOGIT);
+        f.addAll(CandidateFeatures.NAMES);
         return List.copyOf(f);
+    }
+
+    /** Whether the trees read {@link CandidateFeatures}, i.e. a pair's score depends on the pairs scored with it. */
+    public boolean readsCandidates() {
+        return trees != null && !Collections.disjoint(trees.features(), CandidateFeatures.NAMES);
     }
 
     /**
@@ -97,14 +117,20 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * (zeros when null) and the linear log-odds {@code z}.
      */
     public static float[] treeValues(float[] features, float[] lexical, float[] idfValues, double z) {
+        return treeValues(features, lexical, idfValues, z, null);
+    }
+
+    /** {@link #treeValues(float[], float[], float[], double)} followed by the {@link CandidateFeatures} {@code candidates} (zeros when null). */
+    public static float[] treeValues(float[] features, float[] lexical, float[] idfValues, double z, float[] candidates) {
         int lex = PairFeatures.LEXICAL.size(), extra = PairFeatures.EXTRA.size(), idfs = PairFeatures.IDF.size();
         if (lexical.length < lex + extra)
             throw new IllegalArgumentException("pair trees need " + (lex + extra) + " lexical values, got " + lexical.length);
-        float[] row = new float[lex + extra + idfs + 1];
+        float[] row = new float[KNOWN_TREE_FEATURES.size()];
         System.arraycopy(features, features.length - lex, row, 0, lex);
         System.arraycopy(lexical, lex, row, lex, extra);
         if (idfValues != null) System.arraycopy(idfValues, 0, row, lex + extra, idfs);
         row[lex + extra + idfs] = (float) z;
+        if (candidates != null) System.arraycopy(candidates, 0, row, lex + extra + idfs + 1, CandidateFeatures.NAMES.size());
         return row;
     }
 
@@ -147,18 +173,55 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * whose trees read {@link PairFeatures#IDF} features use {@link #score(Map, Map, float[], float[])}.
      */
     public PairScore score(float[] u, float[] v, float[] lexical) {
-        if (trees != null && !Collections.disjoint(trees.features(), PairFeatures.IDF))
+        if (trees != null && (!Collections.disjoint(trees.features(), PairFeatures.IDF) || readsCandidates()))
             throw new IllegalStateException("pair head '" + name + "' reads IDF features: score the records, not only their features");
         return score(u, v, lexical, null);
     }
 
-    /** Scores two records from their embeddings {@code u}, {@code v} (computing their lexical and IDF features). */
+    /**
+     * Scores two records from their embeddings {@code u}, {@code v} (computing their lexical and IDF features). A head that
+     * {@link #readsCandidates} scores the pair as a candidate set of its own ({@link CandidateFeatures#alone}); use
+     * {@link #scoreAll} to score pairs together.
+     */
     public PairScore score(Map<String, String> left, Map<String, String> right, float[] u, float[] v) {
         float[] idfValues = idf == null ? null : PairFeatures.idf(left, right, idf);
-        return score(u, v, PairFeatures.lexical(left, right), idfValues);
+        float[] candidates = readsCandidates() ? CandidateFeatures.alone(CandidateFeatures.sources(idfValues)) : null;
+        return score(u, v, PairFeatures.lexical(left, right), idfValues, candidates);
+    }
+
+    /**
+     * Scores pairs together: pair {@code i} is {@code lefts[i]}, {@code rights[i]} with embeddings {@code us[i]},
+     * {@code vs[i]}. For a head that {@link #readsCandidates}, each pair's {@link CandidateFeatures} compare it with the
+     * pairs of this call that share one of its records (within its {@code group}; null: all one group); any other head
+     * scores each pair as {@link #score(Map, Map, float[], float[])} does.
+     */
+    public List<PairScore> scoreAll(List<Map<String, String>> lefts, List<Map<String, String>> rights, List<float[]> us, List<float[]> vs,
+                                    int[] group) {
+        int n = lefts.size();
+        if (rights.size() != n || us.size() != n || vs.size() != n)
+            throw new IllegalArgumentException("scoreAll needs as many rights and embeddings as lefts (" + n + ")");
+        List<PairScore> out = new ArrayList<>(n);
+        if (!readsCandidates()) {
+            for (int i = 0; i < n; i++) out.add(score(lefts.get(i), rights.get(i), us.get(i), vs.get(i)));
+            return out;
+        }
+        float[][] idfValues = new float[n][];
+        double[][] sims = new double[n][];
+        for (int i = 0; i < n; i++) {
+            idfValues[i] = PairFeatures.idf(lefts.get(i), rights.get(i), idf);
+            sims[i] = CandidateFeatures.sources(idfValues[i]);
+        }
+        float[][] candidates = CandidateFeatures.of(lefts, rights, sims, group);
+        for (int i = 0; i < n; i++)
+            out.add(score(us.get(i), vs.get(i), PairFeatures.lexical(lefts.get(i), rights.get(i)), idfValues[i], candidates[i]));
+        return out;
     }
 
     private PairScore score(float[] u, float[] v, float[] lexical, float[] idfValues) {
+        return score(u, v, lexical, idfValues, null);
+    }
+
+    private PairScore score(float[] u, float[] v, float[] lexical, float[] idfValues, float[] candidates) {
         if (u.length != inputDim || v.length != inputDim)
             throw new IllegalArgumentException("pair head '" + name + "' expects vectors of " + inputDim + ", got " + u.length + " and " + v.length);
         float[] x = PairFeatures.combine(u, v, lexical);
@@ -166,6 +229,6 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         if (trees.features().equals(TREE_FEATURES))
             return PairScore.of(trees.probability(treeRow(x, lexical, linearLogit(x))), threshold);
         double z = trees.features().contains(LINEAR_LOGIT) ? linearLogit(x) : 0;
-        return PairScore.of(trees.probability(select(treeValues(x, lexical, idfValues, z), trees.features())), threshold);
+        return PairScore.of(trees.probability(select(treeValues(x, lexical, idfValues, z, candidates), trees.features())), threshold);
     }
 }

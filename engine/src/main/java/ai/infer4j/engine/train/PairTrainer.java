@@ -7,6 +7,7 @@ import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledPair;
 import ai.infer4j.engine.eval.PairReport;
 import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.task.CandidateFeatures;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairTrees;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * Trains a bi-encoder pair head on a frozen backbone: logistic regression on {@link PairFeatures}
@@ -38,24 +40,38 @@ public final class PairTrainer {
 
     /** What to train: one or more train and valid files (combined), and how records become text. */
     public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
-                      int threads, TreeBooster.Params trees, boolean treesReadLinear) {
+                      int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates) {
         public Job {
             trainFiles = List.copyOf(trainFiles);
             validFiles = List.copyOf(validFiles);
             if (trainFiles.isEmpty() || validFiles.isEmpty()) throw new BadInputException("pair training needs train and valid files");
+            if (candidates && (trees == null || treesReadLinear))
+                throw new BadInputException("candidate-feature trees need tree parameters and do not read the linear log-odds");
+        }
+
+        /** Trees on the similarity and IDF features, with the linear log-odds when {@code treesReadLinear}. */
+        public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads,
+                   TreeBooster.Params trees, boolean treesReadLinear) {
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, treesReadLinear, false);
         }
 
         /** A linear head (no trees). */
         public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads) {
-            this(headName, trainFiles, validFiles, format, seed, grid, threads, null, false);
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, null, false, false);
         }
 
         /** Trees on the similarity and IDF features (no linear log-odds), or a linear head when {@code trees} is null. */
         public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid, int threads,
                    TreeBooster.Params trees) {
-            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, false);
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, false, false);
         }
     }
+
+    /** Trees of a candidate-feature head: fewer and shallower than the defaults (they transfer better between catalogues). */
+    public static final TreeBooster.Params CANDIDATE_TREES = new TreeBooster.Params(100, 2, 0.1, 1.0, 1.0, 32, 0.8);
+
+    /** The one grid point of a candidate-feature head's linear part (stored, not read by its trees). */
+    public static final Grid CANDIDATE_GRID = new Grid(new double[] {1e-3}, new double[] {3e-2}, new int[] {20});
 
     /** Folds of the out-of-fold linear scores the trees are trained on. */
     static final int STACK_FOLDS = 5;
@@ -97,6 +113,9 @@ public final class PairTrainer {
                 records.add(p.pair().right());
             }
         TokenIdf idf = TokenIdf.of(records);
+        if (job.candidates())
+            return withCandidates(job, best, train, rTrain.withIdf(train, idf), y, valid, rValid.withIdf(valid, idf), yValid, meta,
+                    backbone.signature().width(), idf);
         return withTrees(job, best, rTrain.withIdf(train, idf), y, rValid.withIdf(valid, idf), yValid, meta, progress,
                 backbone.signature().width(), idf);
     }
@@ -136,6 +155,54 @@ public final class PairTrainer {
         ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
         meta.put("objective", OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
         return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
+    }
+
+    /**
+     * Trees on the IDF-weighted overlaps and their {@link CandidateFeatures} ({@link PairHead#CANDIDATE_TREE_FEATURES}).
+     * Valid is one candidate set (the threshold is chosen on it as {@code eval} scores a file). Train is cut at random
+     * (seeded) into {@code round(train / valid)} parts, each its own candidate set, so that a record has about as many
+     * competitors in training as in a valid-sized file.
+     */
+    private static PairHead withCandidates(Job job, Candidate best, List<LabeledPair> trainPairs, Rows train, int[] y,
+                                           List<LabeledPair> validPairs, Rows valid, int[] yValid, ObjectNode meta, int width, TokenIdf idf) {
+        List<String> names = PairHead.CANDIDATE_TREE_FEATURES;
+        int parts = (int) Math.max(1, Math.round((double) y.length / yValid.length));
+        int[] part = new int[y.length];
+        SplittableRandom rnd = new SplittableRandom(job.seed());
+        for (int i = 0; i < part.length; i++) part[i] = parts == 1 ? 0 : rnd.nextInt(parts);
+        float[][] rows = candidateRows(trainPairs, train, part, names);
+        PairTrees trees = TreeBooster.fit(rows, y, names, job.trees(), job.seed());
+        float[][] validRows = candidateRows(validPairs, valid, null, names);
+        double[] s = new double[yValid.length];
+        for (int i = 0; i < s.length; i++) s[i] = trees.probability(validRows[i]);
+        PairReport r = PairReport.of(s, yValid, 0.5);
+        r = PairReport.of(s, yValid, r.bestThreshold());
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode t = meta.putObject("trees");
+        TreeBooster.Params p = job.trees();
+        t.put("trainer", "gradient-boosted trees (logistic loss) on " + names.size() + " features: IDF-weighted token overlap (IDF over"
+                + " the " + idf.records() + " distinct train+valid records) and candidate features of " + CandidateFeatures.SOURCES
+                + " (gap to the best other candidate of the same left/right record, rank, mutual best)");
+        t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
+                .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
+        t.put("candidateSets", "valid: each file's pairs together (as eval scores a file); train: " + parts
+                + " random parts (seeded), about the size of valid");
+        meta.set("linearValid", meta.get("valid"));
+        meta.set("valid", scores(json, r));
+        ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
+        meta.put("objective", OBJECTIVE + "; then candidate-feature trees, threshold with the best valid F1 (valid scored as one candidate set)");
+        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
+    }
+
+    private static float[][] candidateRows(List<LabeledPair> pairs, Rows r, int[] group, List<String> names) {
+        int n = pairs.size();
+        double[][] sims = new double[n][];
+        for (int i = 0; i < n; i++) sims[i] = CandidateFeatures.sources(r.idf()[i]);
+        float[][] c = CandidateFeatures.of(pairs.stream().map(p -> p.pair().left()).toList(), pairs.stream().map(p -> p.pair().right()).toList(),
+                sims, group);
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = PairHead.select(PairHead.treeValues(r.x()[i], r.lexical()[i], r.idf()[i], 0, c[i]), names);
+        return rows;
     }
 
     /** Log-odds of the selected linear point for each train row from a model that did not see it ({@value #STACK_FOLDS} folds). */

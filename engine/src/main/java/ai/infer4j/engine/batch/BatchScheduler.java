@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
 /**
  * Dynamic batching for one backbone: a bounded queue shared by every model (head) on that backbone, and
  * {@code workers} that each take up to {@code maxBatchSize} sequences (and {@code maxBatchTokens} padded tokens),
- * sort them by length and run one forward pass. Workers are either the scheduler's own threads
+ * sort them by length and run one forward pass (or a few, when that pads much less: {@link PaddingSplit}). Workers are either the scheduler's own threads
  * ({@link Drain#THREADS}: they wait up to {@code maxDelay} for more, only when more is already queued), or the
  * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
  * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
@@ -405,18 +405,30 @@ public final class BatchScheduler implements AutoCloseable {
         }
         if (live.isEmpty()) return;
         live.sort(Comparator.comparingInt(j -> j.tokens().length()));
-        List<Tokens> tokens = new ArrayList<>(live.size());
-        for (Job j : live) tokens.add(j.tokens());
+        int[] lengths = new int[live.size()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = live.get(i).tokens().length();
+        int from = 0;
+        for (int to : PaddingSplit.cuts(lengths, PaddingSplit.CALL_COST_SLOTS)) { // one pass, or a few that pad less
+            forward(live.subList(from, to), start);
+            from = to;
+            start = clock.getAsLong();
+        }
+    }
+
+    /** One forward pass over {@code pass}; answers its jobs. */
+    private void forward(List<Job> pass, long start) {
+        List<Tokens> tokens = new ArrayList<>(pass.size());
+        for (Job j : pass) tokens.add(j.tokens());
         Forward f = backbone.forward(tokens);
         long modelNanos = clock.getAsLong() - start;
-        double perSeq = (double) modelNanos / live.size();
+        double perSeq = (double) modelNanos / pass.size();
         nanosPerSequence = nanosPerSequence == 0 ? perSeq : 0.8 * nanosPerSequence + 0.2 * perSeq;
-        listener.batch(live.size(), f.paddedLength(), f.paddingRatio(), modelNanos);
-        for (int i = 0; i < live.size(); i++) {
-            Job j = live.get(i);
+        listener.batch(pass.size(), f.paddedLength(), f.paddingRatio(), modelNanos);
+        for (int i = 0; i < pass.size(); i++) {
+            Job j = pass.get(i);
             long waited = start - j.enqueuedNanos();
             listener.queueWait(waited);
-            j.future().complete(new Result(f.vectors()[i], waited, modelNanos, live.size()));
+            j.future().complete(new Result(f.vectors()[i], waited, modelNanos, pass.size()));
         }
     }
 

@@ -6,9 +6,11 @@ import ai.infer4j.engine.error.ModelExecutionException;
 import ai.infer4j.engine.error.OverloadedException;
 import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.input.TextInput;
+import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.Plan;
 import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.tokenize.Tokens;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -147,6 +149,39 @@ class BatchSchedulerTest {
             for (var a : answers) assertThat(a.get(30, TimeUnit.SECONDS)).hasSize(1);
             assertThat(sizes).containsExactly(3);
             assertThat(ranOn).containsExactly("test-loop");
+        } finally {
+            loop.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBatchOfShortQueriesAndOneLongTextRunsAsTwoPassesThatPadLittle() throws Exception {
+        var loop = loop("test-loop");
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        List<Integer> padded = new CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                sizes.add(size);
+                padded.add(paddedLength);
+            }
+        };
+        Plan shortOne = model.plan(Request.of("what is my balance"));
+        Plan longOne = model.plan(Request.of("I moved to a new flat last month and I would like to know how I can change the "
+                + "address on my account, my card and every statement you send me, and whether that costs anything at all"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, System::nanoTime,
+                BatchScheduler.Drain.CALLERS)) {
+            var answers = loop.submit(() -> List.of(s.submit(model, shortOne, Duration.ofSeconds(30), loop),
+                    s.submit(model, longOne, Duration.ofSeconds(30), loop), s.submit(model, shortOne, Duration.ofSeconds(30), loop),
+                    s.submit(model, shortOne, Duration.ofSeconds(30), loop))).get();
+            for (var a : answers) assertThat(a.get(30, TimeUnit.SECONDS)).hasSize(1);
+            // one pass padded to the long text would be 4 x ~45 slots; the short ones run together, the long one alone
+            assertThat(sizes).containsExactly(3, 1);
+            assertThat(padded.get(0)).isLessThan(padded.get(1));
+            float[] alone = ((Answer.Classified) s.submit(model, shortOne, Duration.ofSeconds(30), loop).get(30, TimeUnit.SECONDS).get(0)).vector();
+            for (int i : new int[] {0, 2, 3}) {
+                assertThat(((Answer.Classified) answers.get(i).get().get(0)).vector()).containsExactly(alone, Offset.offset(1e-4f));
+            }
         } finally {
             loop.shutdownNow();
         }

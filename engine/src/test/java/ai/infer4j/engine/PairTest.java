@@ -8,7 +8,9 @@ import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.input.PairInput;
 import ai.infer4j.engine.input.TextInput;
+import ai.infer4j.engine.task.Answer;
 import ai.infer4j.engine.task.BiEncoderPair;
+import ai.infer4j.engine.task.Request;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.PairFeatures;
 import ai.infer4j.engine.task.PairHead;
@@ -147,6 +149,12 @@ class PairTest {
         // eval scores the file as one candidate set, as the trainer scored valid when it chose the threshold
         PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
         assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        // a served request is one candidate set too: same scores as bulk scoring of the same pairs
+        List<PairInput> pairs = DataFiles.readPairs(dir.resolve("valid.jsonl")).subList(0, 12).stream().map(p -> p.pair()).toList();
+        List<PairScore> bulk = m.scorePairs(pairs);
+        List<Answer> served = m.run(new Request.Pairs(pairs));
+        for (int i = 0; i < pairs.size(); i++)
+            assertThat(((Answer.Matched) served.get(i)).score().score()).as("pair " + i).isCloseTo(bulk.get(i).score(), within(1e-5));
         assertThatThrownBy(() -> new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
                 new RecordFormat(List.of("title"), 32), 7, SMALL_GRID, 2, TreeBooster.Params.defaults(), true, true))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("linear");

@@ -140,20 +140,32 @@ public final class PairTrainer {
             double z = job.treesReadLinear() ? logit(best.w, best.b, valid.x()[i]) : 0;
             s[i] = trees.probability(PairHead.select(PairHead.treeValues(valid.x()[i], valid.lexical()[i], valid.idf()[i], z), names));
         }
+        String trainer = "gradient-boosted trees (logistic loss) on " + names.size() + " features: similarity features"
+                + " and IDF-weighted token overlap (IDF over the " + idf.records() + " distinct train+valid records)"
+                + (job.treesReadLinear() ? " + linear log-odds (out-of-fold on train, " + STACK_FOLDS + " folds)" : "");
+        return treesHead(job, best, trees, s, yValid, meta, width, idf, trainer, null,
+                OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
+    }
+
+    /**
+     * The head with {@code trees} and the threshold with the best F1 of their valid scores {@code s}; records the trees'
+     * settings ({@code candidateSets}: how candidate sets were formed, or null), keeps the linear part's valid scores as
+     * {@code linearValid} and puts the trees' valid scores in their place.
+     */
+    private static PairHead treesHead(Job job, Candidate best, PairTrees trees, double[] s, int[] yValid, ObjectNode meta, int width,
+                                      TokenIdf idf, String trainer, String candidateSets, String objective) {
         PairReport r = PairReport.of(s, yValid, 0.5);
         r = PairReport.of(s, yValid, r.bestThreshold());
-        ObjectMapper json = new ObjectMapper();
         ObjectNode t = meta.putObject("trees");
         TreeBooster.Params p = job.trees();
-        t.put("trainer", "gradient-boosted trees (logistic loss) on " + names.size() + " features: similarity features"
-                + " and IDF-weighted token overlap (IDF over the " + idf.records() + " distinct train+valid records)"
-                + (job.treesReadLinear() ? " + linear log-odds (out-of-fold on train, " + STACK_FOLDS + " folds)" : ""));
+        t.put("trainer", trainer);
         t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
                 .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
+        if (candidateSets != null) t.put("candidateSets", candidateSets);
         meta.set("linearValid", meta.get("valid"));
-        meta.set("valid", scores(json, r));
+        meta.set("valid", scores(new ObjectMapper(), r));
         ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
-        meta.put("objective", OBJECTIVE + "; then trees on the selected point, threshold with the best valid F1");
+        meta.put("objective", objective);
         return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
     }
 
@@ -175,23 +187,12 @@ public final class PairTrainer {
         float[][] validRows = candidateRows(validPairs, valid, null, names);
         double[] s = new double[yValid.length];
         for (int i = 0; i < s.length; i++) s[i] = trees.probability(validRows[i]);
-        PairReport r = PairReport.of(s, yValid, 0.5);
-        r = PairReport.of(s, yValid, r.bestThreshold());
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode t = meta.putObject("trees");
-        TreeBooster.Params p = job.trees();
-        t.put("trainer", "gradient-boosted trees (logistic loss) on " + names.size() + " features: IDF-weighted token overlap (IDF over"
+        String trainer = "gradient-boosted trees (logistic loss) on " + names.size() + " features: IDF-weighted token overlap (IDF over"
                 + " the " + idf.records() + " distinct train+valid records) and candidate features of " + CandidateFeatures.SOURCES
-                + " (gap to the best other candidate of the same left/right record, rank, mutual best)");
-        t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
-                .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
-        t.put("candidateSets", "valid: each file's pairs together (as eval scores a file); train: " + parts
-                + " random parts (seeded), about the size of valid");
-        meta.set("linearValid", meta.get("valid"));
-        meta.set("valid", scores(json, r));
-        ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
-        meta.put("objective", OBJECTIVE + "; then candidate-feature trees, threshold with the best valid F1 (valid scored as one candidate set)");
-        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
+                + " (gap to the best other candidate of the same left/right record, rank, mutual best)";
+        return treesHead(job, best, trees, s, yValid, meta, width, idf, trainer,
+                "valid: each file's pairs together (as eval scores a file); train: " + parts + " random parts (seeded), about the size of valid",
+                OBJECTIVE + "; then candidate-feature trees, threshold with the best valid F1 (valid scored as one candidate set)");
     }
 
     private static float[][] candidateRows(List<LabeledPair> pairs, Rows r, int[] group, List<String> names) {

@@ -34,8 +34,9 @@ import java.util.function.LongSupplier;
 /**
  * Dynamic batching for one backbone: a bounded queue shared by every model (head) on that backbone, and
  * {@code workers} that each take up to {@code maxBatchSize} sequences (and {@code maxBatchTokens} padded tokens),
- * sort them by length and run one forward pass (or a few, when that pads much less: {@link PaddingSplit}). Workers are either the scheduler's own threads
- * ({@link Drain#THREADS}: they wait up to {@code maxDelay} for more, only when more is already queued), or the
+ * sort them by length and run one forward pass (or a few, when that pads much less: {@link PaddingSplit}). Workers
+ * are either the scheduler's own threads ({@link Drain#THREADS}: they wait up to {@code maxDelay} for more, only when
+ * more is already queued), or the
  * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
  * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
  * hand-off and no wake-up per request; they never wait for more work).

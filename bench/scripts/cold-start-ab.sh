@@ -2,7 +2,9 @@
 # Cold start of `serve` (default model, warm engine cache, each build's own CDS archive as ./infer4j uses it) for two
 # or more builds, alternated N times: process start -> first 200 from POST /predictions/intent (median and min in ms).
 # A build is a checkout whose cli/target holds a packaged infer4j.jar (its ./infer4j records the archive if missing);
-# 'DIR|JAVA OPTIONS' runs that build with extra JVM options (e.g. 'DIR|-XX:TieredStopAtLevel=1').
+# 'DIR|JAVA OPTIONS' runs that build with extra JVM options (e.g. 'DIR|-XX:TieredStopAtLevel=1'); options that start
+# with JAVA=PATH run that java instead (e.g. 'DIR|JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -XX:AOTCache=F'),
+# without the build's CDS archive (an archive belongs to the JDK that dumped it).
 # Usage: bench/scripts/cold-start-ab.sh N DIR_A DIR_B [DIR_C ...]     Run it inside /work/bin/quiet (or any quiet machine).
 set -euo pipefail
 N=$1; shift
@@ -15,13 +17,14 @@ for b in "$@"; do
 done
 
 once() { # build-dir[|options] -> "wall_ms cpu_ms" to the first good answer
-  local d=${1%%|*} opts=""
+  local d=${1%%|*} opts="" java=java
   [[ $1 == *"|"* ]] && opts=${1#*|}
+  if [[ $opts == JAVA=* ]]; then java=${opts%% *}; java=${java#JAVA=}; if [[ $opts == *" "* ]]; then opts=${opts#* }; else opts=""; fi; fi
   local jsa=() t0 pid cpu
-  [ -f "$d/cli/target/infer4j.jsa" ] && jsa=(-XX:SharedArchiveFile="$d/cli/target/infer4j.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
+  [ "$java" = java ] && [ -f "$d/cli/target/infer4j.jsa" ] && jsa=(-XX:SharedArchiveFile="$d/cli/target/infer4j.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
-  java "${jsa[@]}" $opts -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
+  "$java" ${jsa[@]+"${jsa[@]}"} $opts -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
     --inference-address 127.0.0.1:$port --management-address 127.0.0.1:$((port+1)) \
     --metrics-address 127.0.0.1:$((port+2)) --grpc-address 127.0.0.1:$((port+3)) >"$tmp/serve.log" 2>&1 &
   pid=$!

@@ -113,7 +113,7 @@ public final class Engine implements AutoCloseable {
             throw new ModelNotFoundException("no model '" + ref + "': not a built-in model " + BUILTIN_MODELS + " and no such file or directory");
         if (ModelArchive.isArchive(path)) return withHandler(loadArchive(ModelArchive.open(path, options.cacheDir())), ref);
         if (Files.isDirectory(path)) return loadExport(path);
-        if (ref.endsWith(".json")) return onBuiltinBackbone(HeadFiles.readHead(path));
+        if (ref.endsWith(".json")) return onBuiltinBackbone(HeadFiles.readHead(path, options.cacheDir()));
         throw new ModelLoadException("cannot load '" + ref + "': expected a .mar archive, an archive or export directory, or a head .json");
     }
 
@@ -121,7 +121,7 @@ public final class Engine implements AutoCloseable {
         if (name.equals("embed")) return Model.embedder("embed", "1", backbone(BackboneFiles.builtin(options.cacheDir())), null);
         // The head's JSON (~1.4 MB of weights for intent) is parsed on a second thread while the backbone opens: at a cold
         // start both are ~0.2 s of single-threaded work.
-        CompletableFuture<Head> head = CompletableFuture.supplyAsync(() -> readBuiltinHead(name), task -> {
+        CompletableFuture<Head> head = CompletableFuture.supplyAsync(() -> readBuiltinHead(name, options.cacheDir()), task -> {
             Thread t = new Thread(task, "infer4j-head-load");
             t.setDaemon(true);
             t.start();
@@ -156,10 +156,15 @@ public final class Engine implements AutoCloseable {
     }
 
     private static Head readBuiltinHead(String name) {
+        return readBuiltinHead(name, null);
+    }
+
+    /** A built-in head; with a cache directory, through its binary copy there (see {@link HeadFiles#readHead(byte[], String, Path)}). */
+    private static Head readBuiltinHead(String name, Path cacheDir) {
         String res = String.format(HEAD_RESOURCE, name);
         try (InputStream in = Engine.class.getClassLoader().getResourceAsStream(res)) {
             if (in == null) throw new ModelLoadException("the built-in '" + name + "' head is missing from this build (" + res + ")");
-            return HeadFiles.readHead(in, res);
+            return cacheDir == null ? HeadFiles.readHead(in, res) : HeadFiles.readHead(in.readAllBytes(), res, cacheDir);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read built-in head " + res + ": " + e.getMessage(), e);
         }
@@ -198,16 +203,16 @@ public final class Engine implements AutoCloseable {
         Backbone bb = backbone(files);
         if (m.task().equals("pair")) return loadPairArchive(m, dir, bb);
         List<SoftmaxHead> heads = new ArrayList<>();
-        for (String h : m.heads()) heads.add(HeadFiles.read(dir.resolve(h)));
+        for (String h : m.heads()) heads.add(HeadFiles.read(dir.resolve(h), options.cacheDir()));
         if (m.task().equals("embed")) return Model.embedder(m.modelName(), m.modelVersion(), bb, m);
         return heads.isEmpty() ? Model.logitsClassifier(m.modelName(), m.modelVersion(), bb, configLabels(files), m)
                 : Model.classifier(m.modelName(), m.modelVersion(), bb, heads, m);
     }
 
     /** A pair archive: its first head is a pair head (bi-encoder), or it has none and the backbone is a cross-encoder. */
-    private static Model loadPairArchive(Manifest m, Path dir, Backbone bb) {
+    private Model loadPairArchive(Manifest m, Path dir, Backbone bb) {
         if (!m.heads().isEmpty()) {
-            Head h = HeadFiles.readHead(dir.resolve(m.heads().get(0)));
+            Head h = HeadFiles.readHead(dir.resolve(m.heads().get(0)), options.cacheDir());
             if (!(h instanceof PairHead p))
                 throw new ModelLoadException("pair archive '" + m.modelName() + "': head " + m.heads().get(0) + " is not a pair head");
             return Model.biEncoder(m.modelName(), m.modelVersion(), bb, p, m);

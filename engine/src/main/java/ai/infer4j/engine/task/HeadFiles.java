@@ -65,6 +65,43 @@ public final class HeadFiles {
         } catch (IOException e) {
             throw new ModelLoadException("head " + source + " is not valid JSON: " + e.getMessage(), e);
         }
+        return fromTree(root, source);
+    }
+
+    /** Reads a softmax head through its binary copy under {@code cacheDir} (see {@link #readHead(byte[], String, Path)}). */
+    public static SoftmaxHead read(Path file, Path cacheDir) {
+        return softmax(readHead(file, cacheDir), file.toString());
+    }
+
+    /** Reads a head of any type through its binary copy under {@code cacheDir} (see {@link #readHead(byte[], String, Path)}). */
+    public static Head readHead(Path file, Path cacheDir) {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read head " + file + ": " + e.getMessage(), e);
+        }
+        return readHead(json, file.toString(), cacheDir);
+    }
+
+    /**
+     * Reads a head of any type from its JSON bytes, through a binary copy in {@code cacheDir/heads} keyed by those
+     * bytes (written the first time): the same head as parsing the JSON, without parsing its ~1 MB of numbers again.
+     */
+    public static Head readHead(byte[] json, String source, Path cacheDir) {
+        return HeadCache.read(json, source, cacheDir);
+    }
+
+    static JsonNode parse(byte[] json, String source) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new ModelLoadException("head " + source + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The head a parsed head file describes (checked). */
+    static Head fromTree(JsonNode root, String source) {
         if (root == null || !FORMAT.equals(root.path("format").asText()))
             throw new ModelLoadException("head " + source + " is not an infer4j head (expected \"format\": \"" + FORMAT + "\")");
         String type = root.path("type").asText();

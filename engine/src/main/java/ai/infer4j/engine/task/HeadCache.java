@@ -1,0 +1,205 @@
+package ai.infer4j.engine.task;
+
+import ai.infer4j.engine.io.AtomicFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * Binary copies of head JSON files in the engine cache ({@code CACHE/heads}), so that a start does not parse ~1.4 MB
+ * of decimal numbers again (the built-in {@code intent} head: ~0.2 s of interpreted Java, and much of a start's JIT
+ * work). The JSON stays the source of truth: a copy is named after the JSON's size and CRC32 (a changed head gets a
+ * new copy) and holds the JSON's own tree, with every array of floating-point numbers (outside {@code training})
+ * moved into a block of doubles. These are the very doubles the JSON parser produced, so the tree read back
+ * {@link JsonNode#equals equals} the parsed one and the head built from it is the same head, bit for bit (and writes
+ * the same bytes). A copy that cannot be read is deleted and the JSON is parsed instead; a cache that cannot be
+ * written only costs the parse.
+ */
+final class HeadCache {
+    private static final Logger log = LoggerFactory.getLogger(HeadCache.class);
+    private static final byte[] MAGIC = "infer4j-head-bin/1\n".getBytes(StandardCharsets.US_ASCII);
+    /** Placeholder key in the copy's JSON part: {@code {"@infer4j-packed": i}} stands for the i-th packed array. */
+    static final String PACKED = "@infer4j-packed";
+    /** Shorter arrays stay in the JSON part. */
+    private static final int MIN_PACKED = 8;
+    /** Copies not read for this many days are deleted when a new one is written. */
+    private static final int UNUSED_DAYS = 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HeadCache() {
+    }
+
+    /** The head in {@code json}, read from its binary copy under {@code cacheDir} (written on first use). */
+    static Head read(byte[] json, String source, Path cacheDir) {
+        Path copy = copyPath(json, cacheDir);
+        if (Files.isRegularFile(copy)) {
+            try {
+                Head head = HeadFiles.fromTree(unpack(Files.readAllBytes(copy)), source);
+                touch(copy);
+                return head;
+            } catch (IOException | RuntimeException e) {
+                log.warn("head cache {} unreadable ({}); parsing {}", copy, e.toString(), source);
+                deleteQuietly(copy);
+            }
+        }
+        JsonNode root = HeadFiles.parse(json, source);
+        Head head = HeadFiles.fromTree(root, source); // only a valid head is cached
+        try {
+            byte[] packed = pack(root);
+            AtomicFiles.write(copy, out -> out.write(packed));
+            pruneUnused(copy.getParent());
+        } catch (IOException | RuntimeException e) {
+            log.debug("head cache not written for {}: {}", source, e.toString());
+        }
+        return head;
+    }
+
+    /** Where the copy of {@code json} lives: {@code cacheDir/heads/SIZE-CRC32.v1.bin}. */
+    static Path copyPath(byte[] json, Path cacheDir) {
+        CRC32 crc = new CRC32(); // native zlib: ~1 ms for the intent head even before any JIT
+        crc.update(json);
+        return cacheDir.resolve("heads").resolve(json.length + "-" + Long.toHexString(crc.getValue()) + ".v1.bin");
+    }
+
+    /** The copy's bytes: magic, the tree as JSON with placeholders, the packed arrays' lengths, their doubles. */
+    static byte[] pack(JsonNode root) throws IOException {
+        List<double[]> arrays = new ArrayList<>();
+        JsonNode meta = packed(root.deepCopy(), arrays, true);
+        byte[] metaBytes = JSON.writeValueAsBytes(meta);
+        long doubles = arrays.stream().mapToLong(a -> a.length).sum();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) (64 + metaBytes.length + 4L * arrays.size() + 8 * doubles));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MAGIC);
+            out.writeInt(metaBytes.length);
+            out.write(metaBytes);
+            out.writeInt(arrays.size());
+            for (double[] a : arrays) out.writeInt(a.length);
+            ByteBuffer block = ByteBuffer.allocate(Math.toIntExact(8 * doubles));
+            DoubleBuffer d = block.asDoubleBuffer();
+            for (double[] a : arrays) d.put(a);
+            out.write(block.array());
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The tree {@link #pack} was given. */
+    static JsonNode unpack(byte[] copy) throws IOException {
+        ByteBuffer in = ByteBuffer.wrap(copy);
+        byte[] magic = new byte[MAGIC.length];
+        in.get(magic);
+        if (!Arrays.equals(magic, MAGIC)) throw new IOException("not an infer4j head copy");
+        byte[] metaBytes = new byte[in.getInt()];
+        in.get(metaBytes);
+        JsonNode meta = JSON.readTree(metaBytes);
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining() / 4) throw new IOException("bad array count " + n);
+        int[] lengths = new int[n];
+        long doubles = 0;
+        for (int i = 0; i < n; i++) doubles += lengths[i] = in.getInt();
+        if (in.remaining() != 8 * doubles) throw new IOException("size mismatch: " + in.remaining() + " bytes for " + doubles + " doubles");
+        DoubleBuffer d = in.asDoubleBuffer();
+        List<double[]> arrays = new ArrayList<>(n);
+        for (int len : lengths) {
+            double[] a = new double[len];
+            d.get(a);
+            arrays.add(a);
+        }
+        int[] next = {0};
+        JsonNode tree = unpacked(meta, arrays, next);
+        if (next[0] != n) throw new IOException("uses " + next[0] + " of " + n + " packed arrays");
+        return tree;
+    }
+
+    /** {@code node} with its packable arrays moved to {@code arrays} ({@code top}: skip the head's {@code training}). */
+    private static JsonNode packed(JsonNode node, List<double[]> arrays, boolean top) {
+        if (packable(node)) {
+            double[] a = new double[node.size()];
+            for (int i = 0; i < a.length; i++) a[i] = node.get(i).doubleValue();
+            arrays.add(a);
+            return JsonNodeFactory.instance.objectNode().put(PACKED, arrays.size() - 1);
+        }
+        if (node instanceof ObjectNode o) {
+            if (o.has(PACKED)) throw new IllegalArgumentException("the head itself has a '" + PACKED + "' key: not cached");
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!(top && e.getKey().equals("training"))) e.setValue(packed(e.getValue(), arrays, false));
+            }
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) a.set(i, packed(a.get(i), arrays, false));
+        }
+        return node;
+    }
+
+    private static boolean packable(JsonNode node) {
+        if (!node.isArray() || node.size() < MIN_PACKED) return false;
+        for (JsonNode e : node) if (!e.isDouble()) return false;
+        return true;
+    }
+
+    private static JsonNode unpacked(JsonNode node, List<double[]> arrays, int[] next) throws IOException {
+        if (node instanceof ObjectNode o && o.size() == 1 && o.has(PACKED)) {
+            int i = o.get(PACKED).asInt(-1);
+            if (i != next[0]) throw new IOException("packed array " + i + " out of order (expected " + next[0] + ")");
+            next[0]++;
+            double[] values = arrays.get(i);
+            ArrayNode a = JsonNodeFactory.instance.arrayNode(values.length);
+            for (double v : values) a.add(v);
+            return a;
+        }
+        if (node instanceof ObjectNode o) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                e.setValue(unpacked(e.getValue(), arrays, next));
+            }
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) a.set(i, unpacked(a.get(i), arrays, next));
+        }
+        return node;
+    }
+
+    private static void pruneUnused(Path dir) {
+        long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator)
+                if (p.getFileName().toString().endsWith(".bin") && Files.getLastModifiedTime(p).toMillis() < cutoff) deleteQuietly(p);
+        } catch (IOException e) {
+            log.debug("head cache not pruned: {}", e.toString());
+        }
+    }
+
+    private static void touch(Path p) {
+        try {
+            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
+        } catch (IOException ignored) {
+            // read-only cache: still usable, just never pruned
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the next write replaces it
+        }
+    }
+}

@@ -94,6 +94,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mlp-epochs", split = ",", description = "intent with --head mlp: epoch counts compared by --cv (default: 20,40)")
     List<Integer> mlpEpochs;
 
+    @Option(names = "--lexical", description = "intent with --cv: add class scores from the text's words and character n-grams "
+            + "(TF-IDF softmax regression) to the head's logits; --cv picks their weight (0 = left out)")
+    boolean lexical;
+
     @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity and IDF-weighted overlap features")
     boolean trees;
 
@@ -118,6 +122,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!task.equals("intent") && !task.equals("pair")) throw new BadInputException("--task must be 'intent' or 'pair', got '" + task + "'");
+        if (task.equals("pair") && lexical) throw new BadInputException("--lexical is for --task intent");
         if (task.equals("pair") && adaptIdf != null) return adaptIdf();
         if (valid == null || valid.isEmpty()) throw new BadInputException("--valid is required");
         if (task.equals("pair")) return trainPair();
@@ -128,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid());
+                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid(), lexical);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);
@@ -185,6 +190,9 @@ final class TrainCommand implements Callable<Integer> {
                 w.printf("  %.4f +- %.4f %s%n", r.get("accuracy_mean").asDouble(), r.get("accuracy_std").asDouble(), recipe);
             }
         }
+        if (sel.has("lexicalScale"))
+            w.printf("lexical layer: scale %s%s%n", sel.get("lexicalScale"),
+                    head.lexical() != null ? ", " + head.lexical().vocab().size() + " features" : " (left out)");
         w.printf("held-out accuracy (argmax) %.4f +- %.4f (std over folds), per fold %s%n", sel.get("accuracy_mean").asDouble(),
                 sel.get("accuracy_std").asDouble(), sel.get("accuracy_per_fold"));
         JsonNode oos = cvNode.get("oos");

@@ -158,7 +158,12 @@ public final class Model implements BatchedModel {
 
     /** A classifier's primary answer for one backbone vector. */
     public Prediction predict(float[] vector) {
-        if (task instanceof Classifier c) return c.predict(vector);
+        return predict(vector, null);
+    }
+
+    /** The answer for one backbone vector and the text it came from (read by a head with a lexical layer). */
+    public Prediction predict(float[] vector, String text) {
+        if (task instanceof Classifier c) return c.predict(vector, text);
         throw new BadInputException("model '" + name + "' " + (task instanceof Embedder ? "gives embeddings" : "scores pairs") + ", not labels");
     }
 

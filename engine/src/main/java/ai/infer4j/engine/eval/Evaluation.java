@@ -33,8 +33,8 @@ public final class Evaluation {
         if (model.handler() == null) {
             var tokens = model.tokenize(data.stream().map(d -> TextInput.of(d.text())).toList());
             v = model.backbone().forwardAll(tokens, 64, done -> progress.update("evaluate", done, data.size()));
-            for (float[] row : v) {
-                Prediction p = model.predict(row);
+            for (int i = 0; i < v.length; i++) {
+                Prediction p = model.predict(v[i], data.get(i).text());
                 predicted.add(p.label());
             }
         } else {
@@ -54,7 +54,7 @@ public final class Evaluation {
         List<String> truth = data.stream().map(LabeledText::label).toList();
         ClassificationReport r = ClassificationReport.of(truth, predicted, hasOos ? oosLabel : null);
         if (hasOos && !model.heads().isEmpty() && oosLabel.equals(model.heads().get(0).oosLabel()) && truth.contains(oosLabel))
-            r = r.withCurve(oosCurve(model.heads().get(0), v, truth));
+            r = r.withCurve(oosCurve(model.heads().get(0), v, data.stream().map(LabeledText::text).toList(), truth));
         return r;
     }
 
@@ -66,13 +66,21 @@ public final class Evaluation {
      * {@link #REJECT_RATES} (its threshold is that quantile of the in-scope examples' scores) plus the head's own threshold.
      */
     public static List<ClassificationReport.OosPoint> oosCurve(SoftmaxHead head, float[][] v, List<String> truth) {
+        return oosCurve(head, v, null, truth);
+    }
+
+    /** {@link #oosCurve(SoftmaxHead, float[][], List)} with the texts the embeddings came from (null: none). */
+    public static List<ClassificationReport.OosPoint> oosCurve(SoftmaxHead head, float[][] v, List<String> texts, List<String> truth) {
         String oos = head.oosLabel();
         double[] score = new double[v.length];
         boolean[] topOos = new boolean[v.length];
+        String[] top = new String[v.length];
         List<Double> inScores = new ArrayList<>();
         for (int i = 0; i < v.length; i++) {
-            score[i] = head.outOfScope(v[i]);
-            topOos[i] = head.topLabel(v[i]).equals(oos);
+            String text = texts == null ? null : texts.get(i);
+            score[i] = head.outOfScope(v[i], text);
+            top[i] = head.topLabel(v[i], text);
+            topOos[i] = top[i].equals(oos);
             if (!truth.get(i).equals(oos)) inScores.add(score[i]);
         }
         if (inScores.isEmpty()) return List.of();
@@ -81,18 +89,18 @@ public final class Evaluation {
         for (double rate : REJECT_RATES) {
             int idx = (int) Math.round((1 - rate) * sorted.length);
             double t = idx >= sorted.length ? Math.nextUp(sorted[sorted.length - 1]) : sorted[idx];
-            out.add(point(head, v, truth, score, topOos, t, false));
+            out.add(point(head, top, truth, score, topOos, t, false));
         }
-        out.add(point(head, v, truth, score, topOos, head.outOfScopeThreshold(), true));
+        out.add(point(head, top, truth, score, topOos, head.outOfScopeThreshold(), true));
         out.sort(Comparator.comparingDouble(ClassificationReport.OosPoint::threshold).reversed());
         return out;
     }
 
-    private static ClassificationReport.OosPoint point(SoftmaxHead head, float[][] v, List<String> truth, double[] score,
+    private static ClassificationReport.OosPoint point(SoftmaxHead head, String[] top, List<String> truth, double[] score,
                                                        boolean[] topOos, double t, boolean own) {
         String oos = head.oosLabel();
         int inScope = 0, inRejected = 0, inCorrect = 0, oosRows = 0, caught = 0;
-        for (int i = 0; i < v.length; i++) {
+        for (int i = 0; i < top.length; i++) {
             boolean rejected = topOos[i] || score[i] >= t;
             if (truth.get(i).equals(oos)) {
                 oosRows++;
@@ -100,7 +108,7 @@ public final class Evaluation {
             } else {
                 inScope++;
                 if (rejected) inRejected++;
-                else if (head.topLabel(v[i]).equals(truth.get(i))) inCorrect++;
+                else if (top[i].equals(truth.get(i))) inCorrect++;
             }
         }
         int flagged = caught + inRejected;

@@ -52,6 +52,13 @@ public final class HeadRefit {
      * @param xStudent  the variant's embeddings of the same texts, in the same order
      */
     public static SoftmaxHead distill(SoftmaxHead teacher, float[][] xTeacher, float[][] xStudent, Settings s) {
+        if (teacher.lexical() != null) {
+            // the lexical layer reads the text, not the embedding: re-fit the rest and keep it as it is
+            SoftmaxHead rest = distill(new SoftmaxHead(teacher.name(), teacher.labels(), teacher.weights(), teacher.bias(),
+                    teacher.oosLabel(), teacher.oosThreshold(), teacher.training(), teacher.oosScore(), teacher.hidden()), xTeacher, xStudent, s);
+            return new SoftmaxHead(rest.name(), rest.labels(), rest.weights(), rest.bias(), rest.oosLabel(), rest.oosThreshold(),
+                    rest.training(), rest.oosScore(), rest.hidden(), teacher.lexical());
+        }
         if (teacher.hidden() != null) return distillSoftmaxLayer(teacher, xTeacher, xStudent, s);
         int n = xStudent.length, dim = teacher.inputDim(), classes = teacher.labels().size();
         if (n == 0 || xTeacher.length != n) throw new IllegalArgumentException("need the same, non-empty texts for teacher and student");

@@ -55,18 +55,24 @@ public record Classifier(List<SoftmaxHead> heads, List<String> labels) implement
     @Override
     public Answer answer(Plan plan, int item, float[][] vectors) {
         float[] v = vectors[plan.index(item, 0)];
+        String text = plan.request() instanceof Request.Texts in ? in.inputs().get(item).text() : null;
         Map<String, Prediction> all = null;
         if (plan.request() instanceof Request.Texts t && t.allHeads() && !heads.isEmpty()) {
             all = new LinkedHashMap<>();
-            for (SoftmaxHead h : heads) all.put(h.name(), h.apply(v));
+            for (SoftmaxHead h : heads) all.put(h.name(), h.apply(v, text));
         }
-        Prediction primary = all != null ? all.values().iterator().next() : predict(v);
+        Prediction primary = all != null ? all.values().iterator().next() : predict(v, text);
         return new Answer.Classified(primary, all, plan.sequences().get(plan.index(item, 0)), v);
     }
 
     /** The primary answer for one backbone vector. */
     public Prediction predict(float[] vector) {
-        if (!heads.isEmpty()) return heads.get(0).apply(vector);
+        return predict(vector, null);
+    }
+
+    /** The primary answer for one backbone vector and the text it came from (read by a head with a lexical layer). */
+    public Prediction predict(float[] vector, String text) {
+        if (!heads.isEmpty()) return heads.get(0).apply(vector, text);
         double[] z = new double[vector.length];
         for (int i = 0; i < z.length; i++) z[i] = vector[i];
         float[] p = SoftmaxHead.softmax(z);

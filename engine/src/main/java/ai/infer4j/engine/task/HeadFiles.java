@@ -106,9 +106,12 @@ public final class HeadFiles {
             throw new ModelLoadException("head " + source + " is not an infer4j head (expected \"format\": \"" + FORMAT + "\")");
         String type = root.path("type").asText();
         if (type.equals("pair")) return readPair(root, source);
-        if (!type.equals("softmax") && !type.equals("mlp"))
-            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax', 'mlp' and 'pair'");
-        HiddenLayer hidden = type.equals("mlp") ? readHidden(root.path("hidden"), source) : null;
+        boolean lexical = type.endsWith(LEXICAL_SUFFIX);
+        String base = lexical ? type.substring(0, type.length() - LEXICAL_SUFFIX.length()) : type;
+        if (!base.equals("softmax") && !base.equals("mlp"))
+            throw new ModelLoadException("head " + source + " has type '" + type + "'; this version reads 'softmax', 'mlp', "
+                    + "'softmax+lexical', 'mlp+lexical' and 'pair'");
+        HiddenLayer hidden = base.equals("mlp") ? readHidden(root.path("hidden"), source) : null;
         List<String> labels = new ArrayList<>();
         root.path("labels").forEach(l -> labels.add(l.asText()));
         JsonNode w = root.path("weights");
@@ -118,7 +121,25 @@ public final class HeadFiles {
         float[] bias = floats(root.path("bias"));
         String oos = root.hasNonNull("oosLabel") ? root.get("oosLabel").asText() : null;
         return new SoftmaxHead(root.path("name").asText("head"), labels, weights, bias, oos,
-                root.path("oosThreshold").asDouble(0), root.get("training"), readOosScore(root.get("oosScore"), source), hidden);
+                root.path("oosThreshold").asDouble(0), root.get("training"), readOosScore(root.get("oosScore"), source), hidden,
+                lexical ? readLexical(root.path("lexical"), source) : null);
+    }
+
+    /** Suffix of the type of a softmax or mlp head with a {@link LexicalLayer} (an older infer4j refuses the type). */
+    static final String LEXICAL_SUFFIX = "+lexical";
+
+    private static LexicalLayer readLexical(JsonNode l, String source) {
+        JsonNode v = l.path("vocab"), w = l.path("weights");
+        if (!v.isArray() || !l.path("idf").isArray() || !w.isArray() || !l.path("bias").isArray() || !l.path("scale").isNumber())
+            throw new ModelLoadException("head " + source + " needs a 'lexical' object with 'scale', 'vocab', 'idf', 'weights' and 'bias'");
+        if (!LexicalLayer.FEATURES.equals(l.path("features").asText()))
+            throw new ModelLoadException("head " + source + " has lexical features '" + l.path("features").asText()
+                    + "'; this version computes '" + LexicalLayer.FEATURES + "'");
+        List<String> vocab = new ArrayList<>(v.size());
+        v.forEach(f -> vocab.add(f.asText()));
+        float[][] weights = new float[w.size()][];
+        for (int k = 0; k < w.size(); k++) weights[k] = floats(w.get(k));
+        return new LexicalLayer(vocab, floats(l.get("idf")), weights, floats(l.get("bias")), l.get("scale").asDouble());
     }
 
     private static HiddenLayer readHidden(JsonNode h, String source) {
@@ -244,7 +265,7 @@ public final class HeadFiles {
     public static void write(SoftmaxHead head, Path file) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
-        root.put("type", head.hidden() != null ? "mlp" : "softmax");
+        root.put("type", (head.hidden() != null ? "mlp" : "softmax") + (head.lexical() != null ? LEXICAL_SUFFIX : ""));
         root.put("name", head.name());
         root.put("inputDim", head.inputDim());
         ArrayNode labels = root.putArray("labels");
@@ -276,6 +297,18 @@ public final class HeadFiles {
         ArrayNode weights = root.putArray("weights");
         for (float[] row : head.weights()) weights.add(array(row));
         root.set("bias", array(head.bias()));
+        if (head.lexical() != null) {
+            LexicalLayer l = head.lexical();
+            ObjectNode ln = root.putObject("lexical");
+            ln.put("features", LexicalLayer.FEATURES);
+            ln.put("scale", l.scale());
+            ArrayNode vocab = ln.putArray("vocab");
+            l.vocab().forEach(vocab::add);
+            ln.set("idf", array(l.idf()));
+            ArrayNode lw = ln.putArray("weights");
+            for (float[] row : l.weights()) lw.add(array(row));
+            ln.set("bias", array(l.bias()));
+        }
         writeJson(root, file);
     }
 

@@ -1,5 +1,6 @@
 package ai.infer4j.engine.task;
 
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.error.ModelLoadException;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,9 +22,12 @@ import java.util.Objects;
  * @param training     how the head was trained (data hashes, seed, grid, scores); may be null
  * @param oosScore     out-of-scope score and threshold (energy + centroid distance), or null for the probability rule only
  * @param hidden       hidden layer between the embedding and the softmax layer, or null for a linear head
+ * @param lexical      class scores from the text's words added to the logits, or null; a head with one needs the text
+ *                     ({@link #apply(float[], String)})
  */
 public record SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel,
-                          double oosThreshold, JsonNode training, OutOfScopeScore oosScore, HiddenLayer hidden) implements Head {
+                          double oosThreshold, JsonNode training, OutOfScopeScore oosScore, HiddenLayer hidden,
+                          LexicalLayer lexical) implements Head {
     public SoftmaxHead {
         Objects.requireNonNull(name, "name");
         labels = List.copyOf(labels);
@@ -47,18 +51,26 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
         if (oosScore != null && oosScore.centroids()[0].length != dim)
             throw new ModelLoadException("head '" + name + "' has out-of-scope centroids of width " + oosScore.centroids()[0].length
                     + " but weights of width " + dim);
+        if (lexical != null && lexical.classes() != labels.size())
+            throw new ModelLoadException("head '" + name + "' has " + labels.size() + " labels but a lexical layer of " + lexical.classes());
+    }
+
+    /** A head without a lexical layer. */
+    public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
+                       JsonNode training, OutOfScopeScore oosScore, HiddenLayer hidden) {
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, oosScore, hidden, null);
     }
 
     /** A linear head (no hidden layer). */
     public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
                        JsonNode training, OutOfScopeScore oosScore) {
-        this(name, labels, weights, bias, oosLabel, oosThreshold, training, oosScore, null);
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, oosScore, null, null);
     }
 
     /** A linear head with the top-probability out-of-scope rule only (no {@link OutOfScopeScore}). */
     public SoftmaxHead(String name, List<String> labels, float[][] weights, float[] bias, String oosLabel, double oosThreshold,
                        JsonNode training) {
-        this(name, labels, weights, bias, oosLabel, oosThreshold, training, null, null);
+        this(name, labels, weights, bias, oosLabel, oosThreshold, training, null, null, null);
     }
 
     /** Width of the embedding this head reads. */
@@ -69,7 +81,7 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
 
     /** This head with other metadata and out-of-scope score (same layers). */
     public SoftmaxHead with(JsonNode newTraining, OutOfScopeScore newOosScore) {
-        return new SoftmaxHead(name, labels, weights, bias, oosLabel, oosThreshold, newTraining, newOosScore, hidden);
+        return new SoftmaxHead(name, labels, weights, bias, oosLabel, oosThreshold, newTraining, newOosScore, hidden, lexical);
     }
 
     /**
@@ -77,9 +89,17 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
      * {@link Prediction#novelty()} (the number the out-of-scope rule compares with its threshold).
      */
     public Prediction apply(float[] x) {
+        return apply(x, null);
+    }
+
+    /**
+     * Classifies one pooled embedding of {@code text}. The text is read only by a head with a {@link LexicalLayer}
+     * (which refuses a null text); other heads ignore it.
+     */
+    public Prediction apply(float[] x, String text) {
         if (x.length != inputDim())
             throw new IllegalArgumentException("head '" + name + "' expects " + inputDim() + " values, got " + x.length);
-        double[] z = logits(x);
+        double[] z = logits(x, text);
         float[] p = softmax(z);
         if (oosScore != null) {
             int best = argmax(p);
@@ -94,9 +114,21 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
 
     /** Raw class scores (before the softmax) of one pooled embedding. */
     public double[] logits(float[] x) {
+        return logits(x, null);
+    }
+
+    /** Raw class scores of one pooled embedding and its text (the text counts only with a {@link LexicalLayer}). */
+    public double[] logits(float[] x, String text) {
         float[] in = hidden != null ? hidden.apply(x) : x;
         double[] z = new double[labels.size()];
         for (int k = 0; k < z.length; k++) z[k] = bias[k] + dot(weights[k], in);
+        if (lexical != null) {
+            if (text == null)
+                throw new BadInputException("head '" + name + "' reads the text too (it has a lexical layer); this path passes only "
+                        + "the embedding: use infer4j predict/eval/serve, or a head trained without --lexical");
+            double[] l = lexical.logits(text);
+            for (int k = 0; k < z.length; k++) z[k] += l[k];
+        }
         return z;
     }
 
@@ -106,7 +138,12 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
      * (or when {@code oosLabel} is the most probable class).
      */
     public double outOfScope(float[] x) {
-        double[] z = logits(x);
+        return outOfScope(x, null);
+    }
+
+    /** {@link #outOfScope(float[])} of an embedding and its text (for a head with a {@link LexicalLayer}). */
+    public double outOfScope(float[] x, String text) {
+        double[] z = logits(x, text);
         if (oosScore != null) return oosScore.score(z, labels.indexOf(oosLabel), x);
         float[] p = softmax(z);
         return 1.0 - p[argmax(p)];
@@ -119,7 +156,12 @@ public record SoftmaxHead(String name, List<String> labels, float[][] weights, f
 
     /** The most probable label, without any out-of-scope rule but {@code oosLabel} winning as a class. */
     public String topLabel(float[] x) {
-        return labels.get(argmax(softmax(logits(x))));
+        return topLabel(x, null);
+    }
+
+    /** {@link #topLabel(float[])} of an embedding and its text (for a head with a {@link LexicalLayer}). */
+    public String topLabel(float[] x, String text) {
+        return labels.get(argmax(softmax(logits(x, text))));
     }
 
     private static int argmax(float[] p) {

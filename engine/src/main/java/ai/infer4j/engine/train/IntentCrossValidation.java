@@ -2,6 +2,7 @@ package ai.infer4j.engine.train;
 
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.task.LexicalLayer;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.SoftmaxHead;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,8 +33,8 @@ final class IntentCrossValidation {
      * Held-out predictions of one grid point over all rows. {@code recipe}: the softmax trainer's learning rate, L2 and
      * epochs, or an MLP recipe and its epochs ({@code mlp} set), in the order they are written to the metadata.
      */
-    private record PointResult(ObjectNode recipe, MlpTrainer.Params mlp, double lr, double l2, int epochs, int[] predicted,
-                               double[] energy, double[] foldAccuracy) {
+    private record PointResult(ObjectNode recipe, MlpTrainer.Params mlp, double lr, double l2, int epochs, double lexicalScale,
+                               int[] predicted, double[] energy, double[] foldAccuracy) {
         double mean() {
             return Arrays.stream(foldAccuracy).average().orElse(Double.NaN);
         }
@@ -74,9 +75,13 @@ final class IntentCrossValidation {
         return out;
     }
 
-    static SoftmaxHead train(IntentTrainer.Job job, List<String> labels, String oos, float[][] x, int[] y, int trainRows,
-                             Backbone backbone, Progress progress) {
+    /** Scales of the lexical logits tried with {@code --lexical} (0: no lexical layer). */
+    static final double[] LEXICAL_SCALES = {0, 0.25, 0.5, 1};
+
+    static SoftmaxHead train(IntentTrainer.Job job, List<String> labels, String oos, float[][] x, int[] y, List<String> texts,
+                             int trainRows, Backbone backbone, Progress progress) {
         int n = x.length, k = job.cvFolds(), classes = labels.size();
+        double[] scales = texts == null ? new double[] {0} : LEXICAL_SCALES;
         int oosIndex = oos == null ? -1 : labels.indexOf(oos);
         int[] fold = folds(n, k, job.seed());
         List<PointResult> points = null;
@@ -92,24 +97,42 @@ final class IntentCrossValidation {
             }
             String stage = "fold " + (f + 1) + "/" + k;
             List<Fitted> grid = fitGrid(job, labels, xf, yf, stage, progress);
+            double[][] lex = new double[n][];
+            if (texts != null) {
+                List<String> tf = new ArrayList<>(fit.size()), th = new ArrayList<>(held.size());
+                for (int i : fit) tf.add(texts.get(i));
+                for (int i : held) th.add(texts.get(i));
+                AtomicInteger ep = new AtomicInteger();
+                LexicalTrainer.Fitted l = LexicalTrainer.train(tf, yf, classes, job.seed(),
+                        () -> progress.update(stage + " lexical", ep.incrementAndGet(), LexicalTrainer.EPOCHS));
+                double[][] z = LexicalTrainer.logits(l, th);
+                for (int j = 0; j < held.size(); j++) lex[held.get(j)] = z[j];
+            }
             if (points == null) {
                 points = new ArrayList<>();
                 for (Fitted p : grid)
-                    points.add(new PointResult(p.recipe(), p.mlp(), p.lr(), p.l2(), p.epochs(), new int[n], new double[n], new double[k]));
+                    for (double scale : scales) {
+                        ObjectNode recipe = p.recipe();
+                        if (texts != null) recipe.put("lexicalScale", scale);
+                        points.add(new PointResult(recipe, p.mlp(), p.lr(), p.l2(), p.epochs(), scale, new int[n], new double[n], new double[k]));
+                    }
             }
             float[][] centroids = OutOfScopeScore.classCentroids(xf, yf, classes, oosIndex);
             for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
             for (int p = 0; p < grid.size(); p++) {
                 SoftmaxHead h = grid.get(p).head();
-                PointResult r = points.get(p);
-                int correct = 0;
-                for (int i : held) {
-                    double[] z = h.logits(x[i]);
-                    r.predicted[i] = argmax(z);
-                    r.energy[i] = OutOfScopeScore.energy(z, oosIndex);
-                    if (r.predicted[i] == y[i]) correct++;
+                for (int si = 0; si < scales.length; si++) {
+                    PointResult r = points.get(p * scales.length + si);
+                    int correct = 0;
+                    for (int i : held) {
+                        double[] z = h.logits(x[i]);
+                        if (scales[si] > 0) for (int c = 0; c < classes; c++) z[c] += scales[si] * lex[i][c];
+                        r.predicted[i] = argmax(z);
+                        r.energy[i] = OutOfScopeScore.energy(z, oosIndex);
+                        if (r.predicted[i] == y[i]) correct++;
+                    }
+                    r.foldAccuracy[f] = (double) correct / held.size();
                 }
-                r.foldAccuracy[f] = (double) correct / held.size();
             }
         }
         PointResult best = points.get(0);
@@ -122,10 +145,25 @@ final class IntentCrossValidation {
         MlpTrainer.Network w = chosen.mlp == null
                 ? linear(SoftmaxTrainer.train(x, y, classes, best.lr, best.l2, new int[] {best.epochs}, job.seed(), tick).get(0))
                 : MlpTrainer.train(x, y, classes, chosen.mlp, new int[] {chosen.epochs}, job.seed(), job.threads(), tick).get(0);
+        LexicalLayer lexical = null;
+        if (chosen.lexicalScale > 0) {
+            AtomicInteger ep = new AtomicInteger();
+            lexical = LexicalTrainer.train(texts, y, classes, job.seed(), () -> progress.update("final fit lexical", ep.incrementAndGet(),
+                    LexicalTrainer.EPOCHS)).layer(chosen.lexicalScale);
+        }
         ObjectMapper json = new ObjectMapper();
         ObjectNode cv = json.createObjectNode();
         cv.put("folds", k);
         cv.put("rows", n);
+        if (texts != null) {
+            ObjectNode l = cv.putObject("lexical");
+            l.put("features", LexicalLayer.FEATURES);
+            l.put("minDf", LexicalTrainer.MIN_DF).put("epochs", LexicalTrainer.EPOCHS).put("learningRate", LexicalTrainer.LEARNING_RATE)
+                    .put("batch", LexicalTrainer.BATCH_SIZE).put("labelSmoothing", LexicalTrainer.LABEL_SMOOTHING);
+            l.put("rule", "held-out logits = head logits + lexicalScale * lexical logits (softmax regression on the TF-IDF "
+                    + "vector, trained on the same folds); lexicalScale selected with the rest of the recipe");
+            if (lexical != null) l.put("vocab", lexical.vocab().size());
+        }
         ArrayNode results = cv.putArray("results");
         for (PointResult r : points) {
             ObjectNode o = results.addObject();
@@ -147,7 +185,7 @@ final class IntentCrossValidation {
         ObjectNode recipe = meta.putObject("selected");
         recipe.setAll(best.recipe);
         recipe.put("trainedOn", "train+valid pooled");
-        return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore, w.hidden());
+        return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore, w.hidden(), lexical);
     }
 
     private static MlpTrainer.Network linear(SoftmaxTrainer.Weights w) {

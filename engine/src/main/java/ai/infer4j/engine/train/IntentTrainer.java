@@ -42,11 +42,18 @@ public final class IntentTrainer {
      * held-out in-scope accuracy the out-of-scope threshold may cost, e.g. 0.005).
      */
     public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
-                      int cvFolds, double oosBudget, MlpGrid mlp) {
+                      int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical) {
         public Job {
             if (cvFolds == 1 || cvFolds < 0) throw new BadInputException("--cv must be 0 (select on valid) or >= 2, got " + cvFolds);
             if (!(oosBudget >= 0 && oosBudget < 1)) throw new BadInputException("out-of-scope budget must be in [0, 1), got " + oosBudget);
             if (mlp != null && cvFolds < 2) throw new BadInputException("an mlp head is selected by cross-validation: add --cv K (K >= 2)");
+            if (lexical && cvFolds < 2) throw new BadInputException("a lexical layer's scale is selected by cross-validation: add --cv K (K >= 2)");
+        }
+
+        /** A head without a lexical layer. */
+        public Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
+                   int cvFolds, double oosBudget, MlpGrid mlp) {
+            this(headName, trainFile, validFile, oosLabel, seed, grid, threads, cvFolds, oosBudget, mlp, false);
         }
 
         /** A linear softmax head. */
@@ -115,7 +122,13 @@ public final class IntentTrainer {
             System.arraycopy(y, 0, yAll, 0, y.length);
             for (int i = 0; i < valid.size(); i++) yAll[y.length + i] = labels.indexOf(valid.get(i).label());
             if (x.length < 2 * job.cvFolds()) throw new BadInputException("--cv " + job.cvFolds() + " needs at least " + 2 * job.cvFolds() + " rows");
-            return IntentCrossValidation.train(job, labels, oos, x, yAll, train.size(), backbone, progress);
+            List<String> texts = null;
+            if (job.lexical()) {
+                texts = new ArrayList<>(x.length);
+                for (LabeledText t : train) texts.add(t.text());
+                for (LabeledText t : valid) texts.add(t.text());
+            }
+            return IntentCrossValidation.train(job, labels, oos, x, yAll, texts, train.size(), backbone, progress);
         }
         List<String> validTruth = valid.stream().map(LabeledText::label).toList();
 

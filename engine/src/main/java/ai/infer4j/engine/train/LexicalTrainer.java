@@ -63,13 +63,16 @@ public final class LexicalTrainer {
         LexicalLayer.Sparse[] x = new LexicalLayer.Sparse[n];
         for (int i = 0; i < n; i++) x[i] = LexicalLayer.vector(texts.get(i), index, idf);
 
-        float[][] w = new float[classes][vocab.size()];
+        // feature-major while training ([vocab][classes]: a feature's class weights side by side), the layer's
+        // class-major layout at the end; the same operations in the same order either way
+        float[][] wt = new float[vocab.size()][classes];
         float[] b = new float[classes];
         double off = LABEL_SMOOTHING / classes, on = 1 - LABEL_SMOOTHING + off;
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         SplittableRandom rnd = new SplittableRandom(seed ^ 0x1E71CA1L);
         double[][] g = new double[BATCH_SIZE][classes];
+        float[] step = new float[classes];
         for (int epoch = 1; epoch <= EPOCHS; epoch++) {
             HeadTraining.shuffle(order, rnd);
             double eta = LEARNING_RATE / Math.sqrt(epoch);
@@ -77,7 +80,7 @@ public final class LexicalTrainer {
                 int m = Math.min(BATCH_SIZE, n - start);
                 for (int r = 0; r < m; r++) { // gradients of the whole batch at the same weights
                     int i = order[start + r];
-                    double[] z = LexicalLayer.logits(x[i], w, b, 1.0);
+                    double[] z = logitsFeatureMajor(x[i], wt, b);
                     double max = Double.NEGATIVE_INFINITY, sum = 0;
                     for (double v : z) max = Math.max(max, v);
                     for (int k = 0; k < classes; k++) sum += (z[k] = Math.exp(z[k] - max));
@@ -85,17 +88,34 @@ public final class LexicalTrainer {
                 }
                 for (int r = 0; r < m; r++) {
                     LexicalLayer.Sparse v = x[order[start + r]];
-                    for (int k = 0; k < classes; k++) {
-                        float step = (float) (eta * g[r][k]);
-                        float[] wk = w[k];
-                        for (int j = 0; j < v.index().length; j++) wk[v.index()[j]] -= step * v.value()[j];
-                        b[k] -= step;
+                    for (int k = 0; k < classes; k++) step[k] = (float) (eta * g[r][k]);
+                    for (int j = 0; j < v.index().length; j++) {
+                        float[] wj = wt[v.index()[j]];
+                        float vj = v.value()[j];
+                        for (int k = 0; k < classes; k++) wj[k] -= step[k] * vj;
                     }
+                    for (int k = 0; k < classes; k++) b[k] -= step[k];
                 }
             }
             tick.run();
         }
+        float[][] w = new float[classes][vocab.size()];
+        for (int j = 0; j < wt.length; j++)
+            for (int k = 0; k < classes; k++) w[k][j] = wt[j][k];
         return new Fitted(vocab, idf, w, b);
+    }
+
+    /** {@link LexicalLayer#logits} with feature-major weights: per class, the same sum in the same order. */
+    private static double[] logitsFeatureMajor(LexicalLayer.Sparse v, float[][] wt, float[] b) {
+        int classes = b.length;
+        double[] z = new double[classes];
+        for (int k = 0; k < classes; k++) z[k] = b[k];
+        for (int j = 0; j < v.index().length; j++) {
+            float[] wj = wt[v.index()[j]];
+            float vj = v.value()[j];
+            for (int k = 0; k < classes; k++) z[k] += wj[k] * vj;
+        }
+        return z;
     }
 
     /** Unscaled logits of many texts. */

@@ -44,8 +44,9 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (0 ok, 1 usage or internal error, 2 bad input or model). */
     public static int run(String... args) {
         configureProcess();
-        CommandLine cl = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : "";
+        if (first.equals("serve")) ServeCommand.preloadRuntime(args);
+        CommandLine cl = new CommandLine(new Main());
         if (SUBCOMMANDS.containsKey(first)) {
             cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
         } else { // help, a typo (picocli suggests the closest name) or no command: all of them

@@ -110,6 +110,11 @@ final class TrainCommand implements Callable<Integer> {
             + "travel to a catalogue it never saw; scores a file, a batch chunk or a request as one candidate set")
     boolean candidates;
 
+    @Option(names = "--blend-idf", description = "pair with trees: the probability is (1 - W) x trees + W x record_idf_cosine "
+            + "(an untrained 0..1 similarity), threshold chosen on that; with --candidates and W = 0.5 the recipe for a catalogue "
+            + "the model never saw (default: 0, the trees alone)", defaultValue = "0")
+    double blendIdf;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -241,9 +246,9 @@ final class TrainCommand implements Callable<Integer> {
             if (candidates && treesLinear) throw new BadInputException("--candidates trees do not read the linear log-odds: drop --trees-linear");
             var job = candidates
                     ? new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.CANDIDATE_GRID, threads,
-                            PairTrainer.CANDIDATE_TREES, false, true)
+                            PairTrainer.CANDIDATE_TREES, false, true, blendIdf)
                     : new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
-                            trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear);
+                            trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear, false, blendIdf);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

@@ -180,7 +180,17 @@ public final class HeadFiles {
         if (!root.path("bias").isNumber()) throw new ModelLoadException("pair head " + source + " has no numeric 'bias'");
         return new PairHead(root.path("name").asText("pair"), new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(0)),
                 root.path("inputDim").asInt(0), floats(w), (float) root.path("bias").asDouble(), root.path("threshold").asDouble(0),
-                root.get("training"), readTrees(root.get("trees"), source), readIdf(root.get("idf"), source));
+                root.get("training"), readTrees(root.get("trees"), source), readIdf(root.get("idf"), source),
+                readBlend(root.get("blend"), source));
+    }
+
+    /** {@code "blend": {"feature": "record_idf_cosine", "weight": w}} (session 6), or 0 when absent. */
+    private static double readBlend(JsonNode b, String source) {
+        if (b == null || b.isNull()) return 0;
+        if (!PairHead.BLEND_FEATURE.equals(b.path("feature").asText()) || !b.path("weight").isNumber())
+            throw new ModelLoadException("pair head " + source + " 'blend' needs \"feature\": \"" + PairHead.BLEND_FEATURE
+                    + "\" and a numeric 'weight'; this version blends only that feature");
+        return b.get("weight").asDouble();
     }
 
     private static TokenIdf readIdf(JsonNode t, String source) {
@@ -229,6 +239,7 @@ public final class HeadFiles {
         ArrayNode lexical = root.putArray("lexicalFeatures");
         PairFeatures.LEXICAL.forEach(lexical::add);
         root.put("threshold", head.threshold());
+        if (head.blend() > 0) root.putObject("blend").put("feature", PairHead.BLEND_FEATURE).put("weight", head.blend());
         if (head.training() != null) root.set("training", head.training());
         root.set("weights", array(head.weights()));
         root.put("bias", head.bias());

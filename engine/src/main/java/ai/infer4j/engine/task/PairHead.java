@@ -24,9 +24,15 @@ import java.util.Objects;
  * @param trees     boosted trees that give the probability instead of the linear part alone, reading any of
  *                  {@link #KNOWN_TREE_FEATURES} by name; null for a linear head
  * @param idf       token weights of the {@link PairFeatures#IDF} features; required when the trees read them, else null
+ * @param blend     weight {@code w} in [0, 1) of {@link #BLEND_FEATURE} in the probability: {@code (1 - w) * trees + w *
+ *                  record_idf_cosine}, a similarity on a 0..1 scale that needs no training and so moves less with the
+ *                  catalogue than the trees do; 0 = the trees alone (every head before session 6). Needs trees and an
+ *                  {@code idf} table.
  */
 public record PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold,
-                       JsonNode training, PairTrees trees, TokenIdf idf) implements Head {
+                       JsonNode training, PairTrees trees, TokenIdf idf, double blend) implements Head {
+    /** The {@link PairFeatures#IDF} feature a {@link #blend} mixes into the trees' probability. */
+    public static final String BLEND_FEATURE = "record_idf_cosine";
     /** What the first trees read (heads of that version): the lexical features (cosine first), the extra ones, the linear log-odds. */
     public static final List<String> TREE_FEATURES = treeFeatures();
     /** Name of the linear part's log-odds as a tree feature. */
@@ -61,6 +67,17 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
                 throw new ModelLoadException("pair head '" + name + "' has trees on candidate features (they compare "
                         + CandidateFeatures.SOURCES + ") but no 'idf' table");
         }
+        if (!(blend >= 0 && blend < 1))
+            throw new ModelLoadException("pair head '" + name + "' blend weight must be in [0, 1), got " + blend);
+        if (blend > 0 && (trees == null || idf == null))
+            throw new ModelLoadException("pair head '" + name + "' blends " + BLEND_FEATURE + " into its trees' probability: it needs"
+                    + " trees and an 'idf' table");
+    }
+
+    /** A head without a {@link #blend}. */
+    public PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold, JsonNode training,
+                    PairTrees trees, TokenIdf idf) {
+        this(name, format, inputDim, weights, bias, threshold, training, trees, idf, 0);
     }
 
     /** A linear head (no trees). */
@@ -76,7 +93,7 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
 
     /** The same head with its {@link PairFeatures#IDF} weights counted over other records (e.g. a new catalogue's). */
     public PairHead withIdf(TokenIdf table) {
-        return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, table);
+        return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, table, blend);
     }
 
     private static List<String> treeFeatures() {
@@ -173,7 +190,7 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * whose trees read {@link PairFeatures#IDF} features use {@link #score(Map, Map, float[], float[])}.
      */
     public PairScore score(float[] u, float[] v, float[] lexical) {
-        if (trees != null && (!Collections.disjoint(trees.features(), PairFeatures.IDF) || readsCandidates()))
+        if (trees != null && (!Collections.disjoint(trees.features(), PairFeatures.IDF) || readsCandidates() || blend > 0))
             throw new IllegalStateException("pair head '" + name + "' reads IDF features: score the records, not only their features");
         return score(u, v, lexical, null);
     }
@@ -229,6 +246,17 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         if (trees.features().equals(TREE_FEATURES))
             return PairScore.of(trees.probability(treeRow(x, lexical, linearLogit(x))), threshold);
         double z = trees.features().contains(LINEAR_LOGIT) ? linearLogit(x) : 0;
-        return PairScore.of(trees.probability(select(treeValues(x, lexical, idfValues, z, candidates), trees.features())), threshold);
+        double p = trees.probability(select(treeValues(x, lexical, idfValues, z, candidates), trees.features()));
+        return PairScore.of(blend(p, idfValues), threshold);
+    }
+
+    /** {@code p} (the trees' probability) with the {@link #blend} of {@link #BLEND_FEATURE} from {@code idfValues}. */
+    public double blend(double p, float[] idfValues) {
+        return blend == 0 ? p : blend(p, idfValues, blend);
+    }
+
+    /** {@code (1 - w) * p + w * record_idf_cosine} of one pair's {@link PairFeatures#idf} values. */
+    public static double blend(double p, float[] idfValues, double w) {
+        return (1 - w) * p + w * idfValues[PairFeatures.IDF.indexOf(BLEND_FEATURE)];
     }
 }

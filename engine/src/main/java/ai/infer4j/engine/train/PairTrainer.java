@@ -40,13 +40,23 @@ public final class PairTrainer {
 
     /** What to train: one or more train and valid files (combined), and how records become text. */
     public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
-                      int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates) {
+                      int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates, double blend) {
         public Job {
             trainFiles = List.copyOf(trainFiles);
             validFiles = List.copyOf(validFiles);
             if (trainFiles.isEmpty() || validFiles.isEmpty()) throw new BadInputException("pair training needs train and valid files");
             if (candidates && (trees == null || treesReadLinear))
                 throw new BadInputException("candidate-feature trees need tree parameters and do not read the linear log-odds");
+            if (!(blend >= 0 && blend < 1)) throw new BadInputException("--blend-idf must be in [0, 1), got " + blend);
+            if (blend > 0 && trees == null)
+                throw new BadInputException("--blend-idf mixes " + PairHead.BLEND_FEATURE + " into the trees' probability: train trees"
+                        + " (--trees, --trees-linear or --candidates)");
+        }
+
+        /** Without a blend of {@link PairHead#BLEND_FEATURE} (every head before session 6). */
+        public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
+                   int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates) {
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, treesReadLinear, candidates, 0);
         }
 
         /** Trees on the similarity and IDF features, with the linear log-odds when {@code treesReadLinear}. */
@@ -139,6 +149,7 @@ public final class PairTrainer {
         for (int i = 0; i < s.length; i++) {
             double z = job.treesReadLinear() ? logit(best.w, best.b, valid.x()[i]) : 0;
             s[i] = trees.probability(PairHead.select(PairHead.treeValues(valid.x()[i], valid.lexical()[i], valid.idf()[i], z), names));
+            if (job.blend() > 0) s[i] = PairHead.blend(s[i], valid.idf()[i], job.blend());
         }
         String trainer = "gradient-boosted trees (logistic loss) on " + names.size() + " features: similarity features"
                 + " and IDF-weighted token overlap (IDF over the " + idf.records() + " distinct train+valid records)"
@@ -162,11 +173,14 @@ public final class PairTrainer {
         t.put("trees", p.trees()).put("depth", p.depth()).put("rate", p.rate()).put("lambda", p.lambda())
                 .put("minHessian", p.minHessian()).put("bins", p.bins()).put("subsample", p.subsample());
         if (candidateSets != null) t.put("candidateSets", candidateSets);
+        if (job.blend() > 0)
+            t.put("blend", "probability = " + (1 - job.blend()) + " x trees + " + job.blend() + " x " + PairHead.BLEND_FEATURE
+                    + "; the threshold is chosen on that");
         meta.set("linearValid", meta.get("valid"));
         meta.set("valid", scores(new ObjectMapper(), r));
         ((ObjectNode) meta.get("selected")).put("threshold", r.threshold());
         meta.put("objective", objective);
-        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf);
+        return new PairHead(job.headName(), job.format(), width, best.w, best.b, r.threshold(), meta, trees, idf, job.blend());
     }
 
     /**
@@ -186,7 +200,10 @@ public final class PairTrainer {
         PairTrees trees = TreeBooster.fit(rows, y, names, job.trees(), job.seed());
         float[][] validRows = candidateRows(validPairs, valid, null, names);
         double[] s = new double[yValid.length];
-        for (int i = 0; i < s.length; i++) s[i] = trees.probability(validRows[i]);
+        for (int i = 0; i < s.length; i++) {
+            s[i] = trees.probability(validRows[i]);
+            if (job.blend() > 0) s[i] = PairHead.blend(s[i], valid.idf()[i], job.blend());
+        }
         String trainer = "gradient-boosted trees (logistic loss) on " + names.size() + " features: IDF-weighted token overlap (IDF over"
                 + " the " + idf.records() + " distinct train+valid records) and candidate features of " + CandidateFeatures.SOURCES
                 + " (gap to the best other candidate of the same left/right record, rank, mutual best)";

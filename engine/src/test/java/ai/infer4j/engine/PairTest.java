@@ -161,6 +161,23 @@ class PairTest {
     }
 
     @Test
+    void blendedCandidateHeadChoosesItsThresholdOnTheBlendAsEvalScoresIt() {
+        var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
+                new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8), false, true, 0.5);
+        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        assertThat(a.blend()).isEqualTo(0.5);
+        assertThat(a.training().at("/trees/blend").asText()).contains("record_idf_cosine");
+        HeadFiles.write(a, dir.resolve("blend-a.json"));
+        HeadFiles.write(PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE), dir.resolve("blend-b.json"));
+        assertThat(dir.resolve("blend-a.json")).hasSameBinaryContentAs(dir.resolve("blend-b.json"));
+        Model m = TestEngine.get().load(dir.resolve("blend-a.json").toString());
+        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
+        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        assertThat(r.threshold()).isEqualTo(a.threshold());
+    }
+
+    @Test
     void evalReportsF1AtStoredThresholdAndPrCurve() {
         Model m = TestEngine.get().load(dir.resolve("dup.json").toString());
         assertThat(m.task()).isInstanceOf(BiEncoderPair.class);

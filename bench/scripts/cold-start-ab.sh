@@ -13,7 +13,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "cold-start-ab: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for b in "$@"; do
   d=${b%%|*}
-  [ -f "$d/cli/target/infer4j.jsa" ] || (cd "$d" && ./infer4j --version >/dev/null)
+  # a missing archive, or one older than the jar (the JVM would then skip the app classes silently): ./infer4j records it
+  [ -n "$(find "$d/cli/target/infer4j.jsa" -newer "$d/cli/target/infer4j.jar" 2>/dev/null)" ] || (cd "$d" && ./infer4j --version >/dev/null)
 done
 
 once() { # build-dir[|options] -> "wall_ms cpu_ms" to the first good answer

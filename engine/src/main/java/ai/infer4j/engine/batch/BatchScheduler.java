@@ -39,7 +39,8 @@ import java.util.function.LongSupplier;
  * more is already queued), or the
  * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
  * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
- * hand-off and no wake-up per request; they never wait for more work).
+ * hand-off and no wake-up per request; they never wait for more work, and a loop with a backlog wakes idle loops to
+ * share it).
  * A full queue refuses at once; work whose deadline passed is dropped before the model.
  * {@link #submit} is safe for concurrent callers and never blocks.
  */
@@ -74,8 +75,14 @@ public final class BatchScheduler implements AutoCloseable {
     private final List<Thread> workers = new ArrayList<>();
     private final AtomicInteger workerSeq = new AtomicInteger();
     private final Drain drain;
-    /** Per caller executor: whether a drain task is already queued there (CALLERS mode). */
-    private final Map<Executor, AtomicBoolean> drainQueued = new ConcurrentHashMap<>();
+    /** Per caller executor (CALLERS mode): whether a drain task is queued there, and whether it is running a batch. */
+    private record Loop(AtomicBoolean queued, AtomicBoolean running) {
+        Loop() {
+            this(new AtomicBoolean(), new AtomicBoolean());
+        }
+    }
+
+    private final Map<Executor, Loop> loops = new ConcurrentHashMap<>();
     /** Forward passes running now (CALLERS mode). */
     private final AtomicInteger busy = new AtomicInteger();
     private volatile int targetWorkers;
@@ -233,13 +240,13 @@ public final class BatchScheduler implements AutoCloseable {
      * the socket, where admission control cannot refuse them (served p99 of seconds against a 500 ms deadline).
      */
     private void wake(Executor here, boolean afterIo) {
-        AtomicBoolean queued = drainQueued.computeIfAbsent(here, e -> new AtomicBoolean());
-        if (!queued.compareAndSet(false, true)) return;
+        Loop loop = loops.computeIfAbsent(here, e -> new Loop());
+        if (!loop.queued().compareAndSet(false, true)) return;
         Runnable task = () -> {
-            queued.set(false);
-            drainOn(here);
+            loop.queued().set(false);
+            drainOn(here, loop);
         };
-        if (afterIo && here instanceof ScheduledExecutorService loop) loop.schedule(task, 0, TimeUnit.NANOSECONDS);
+        if (afterIo && here instanceof ScheduledExecutorService scheduled) scheduled.schedule(task, 0, TimeUnit.NANOSECONDS);
         else here.execute(task);
     }
 
@@ -249,19 +256,32 @@ public final class BatchScheduler implements AutoCloseable {
      * and the next batch takes what arrived meanwhile). When every slot is busy it returns at once: a running worker
      * re-checks the queue after its batch, so queued work is never stranded.
      */
-    private void drainOn(Executor here) {
-        if (drainOnce()) wake(here, true);
+    private void drainOn(Executor here, Loop loop) {
+        loop.running().set(true);
+        boolean more;
+        try {
+            more = drainOnce(here);
+        } finally {
+            loop.running().set(false);
+        }
+        if (more) wake(here, true);
     }
 
     /** Runs batches on this thread while a worker slot is free and work is queued. */
     private void drainHere() {
-        while (drainOnce()) {
+        while (drainOnce(null)) {
             Thread.onSpinWait();
         }
     }
 
-    /** One batch if a worker slot is free; true when work is left afterwards (and this thread should come back). */
-    private boolean drainOnce() {
+    /**
+     * One batch if a worker slot is free; true when work is left afterwards (and this thread should come back).
+     * On a loop ({@code here} not null), when other loops are idle and slots are free, it takes only its share of
+     * what is queued and wakes them for the rest: a backlog (after a stall, or requests that arrived together on
+     * one connection's loop) then runs on every core at once instead of as one long batch on one loop, while
+     * the other cores wait.
+     */
+    private boolean drainOnce(Executor here) {
         int n;
         do {
             n = busy.get();
@@ -272,7 +292,10 @@ public final class BatchScheduler implements AutoCloseable {
             Job first = queue.poll();
             if (first != null) {
                 batch.add(first);
-                takeQueued(batch, first);
+                List<Executor> idle = here == null ? List.of() : idleLoops(here, targetWorkers - n - 1);
+                int share = idle.isEmpty() ? Integer.MAX_VALUE : -Math.floorDiv(-(queue.size() + 1), idle.size() + 1);
+                takeQueued(batch, first, share);
+                if (!queue.isEmpty()) for (Executor other : idle) wake(other, false);
                 runGuarded(batch, first);
             }
         } finally {
@@ -281,16 +304,30 @@ public final class BatchScheduler implements AutoCloseable {
         return !queue.isEmpty();
     }
 
+    /** Up to {@code max} loops other than {@code here} that neither run a batch nor have a drain queued. */
+    private List<Executor> idleLoops(Executor here, int max) {
+        if (max <= 0 || queue.isEmpty()) return List.of();
+        List<Executor> idle = new ArrayList<>(max);
+        for (Map.Entry<Executor, Loop> e : loops.entrySet()) {
+            if (idle.size() == max) break;
+            Loop l = e.getValue();
+            if (e.getKey() != here && !l.running().get() && !l.queued().get()) idle.add(e.getKey());
+        }
+        return idle;
+    }
+
     /**
-     * Adds what is already queued, up to the batch limits, without waiting. On an event loop a batch is also kept
-     * under {@link #LOOP_BATCH_NANOS} of estimated work: the loop reads nothing while it runs, so a request arriving
-     * meanwhile waits unread (and uncounted by its deadline) for the whole batch. Batches beyond ~8 sequences buy
-     * little throughput on a CPU (docs/perf.md), so the bound costs nothing at saturation and caps that wait.
+     * Adds what is already queued, up to the batch limits and {@code share} jobs in all, without waiting. On an event
+     * loop a batch is also kept under {@link #LOOP_BATCH_NANOS} of estimated work: the loop reads nothing while it
+     * runs, so a request arriving meanwhile waits unread (and uncounted by its deadline) for the whole batch. Batches
+     * beyond ~8 sequences buy little throughput on a CPU (docs/perf.md), so the bound costs nothing at saturation and
+     * caps that wait.
      */
-    private void takeQueued(List<Job> batch, Job first) {
+    private void takeQueued(List<Job> batch, Job first, int share) {
         int longest = first.tokens().length();
         int cap = nanosPerSequence == 0 ? policy.maxBatchSize()
                 : (int) Math.max(1, Math.min(policy.maxBatchSize(), LOOP_BATCH_NANOS / nanosPerSequence));
+        cap = Math.min(cap, share);
         while (batch.size() < cap) {
             Job next = queue.peek();
             if (next == null) return;

@@ -210,6 +210,34 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aBacklogOnOneLoopIsSharedWithAnIdleLoop() throws Exception {
+        var a = loop("loop-a");
+        var b = loop("loop-b");
+        List<String> batches = new CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                batches.add(Thread.currentThread().getName() + ":" + size);
+            }
+        };
+        Plan plan = model.plan(Request.of("what is my balance"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, System::nanoTime,
+                BatchScheduler.Drain.CALLERS)) {
+            assertThat(b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
+            batches.clear(); // loop-b has drained once: the scheduler knows it, and it is idle now
+            // four requests read together on loop-a: it runs two and wakes idle loop-b for the other two
+            var answers = a.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), a),
+                    s.submit(model, plan, Duration.ofSeconds(30), a), s.submit(model, plan, Duration.ofSeconds(30), a),
+                    s.submit(model, plan, Duration.ofSeconds(30), a))).get();
+            for (var x : answers) assertThat(x.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(batches).containsExactlyInAnyOrder("loop-a:2", "loop-b:2");
+        } finally {
+            a.shutdownNow();
+            b.shutdownNow();
+        }
+    }
+
+    @Test
     void shutdownOfCallerDrainedSchedulerRunsWhatIsStillQueued() throws Exception {
         Plan plan = model.plan(Request.of("what is my balance"));
         BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime,

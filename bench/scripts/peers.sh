@@ -7,7 +7,7 @@
 # rate at the p99 SLO, saturation and batch-1 p50, each as a ratio to the peer and to the ceiling.
 #
 # Usage: bench/scripts/peers.sh [fp32|int8] [OUT]        (needs wrk: apt-get install wrk; node/npm for the peer)
-#   env: ROUNDS=1 DUR=8 WARM=8 (seconds of wrk warm-up per server: the JITs of both runtimes) CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
+#   env: ROUNDS=1 DUR=8 WARM=20 (seconds of wrk warm-up per server: the JITs of both runtimes) CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
 #        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
@@ -37,13 +37,17 @@ JAR=$root/cli/target/infer4j.jar
 JAVA="java -Dai.djl.offline=true -jar $JAR"
 # the load generator's JVM: one GC thread and a small fixed heap, so the client takes as little of the shared cores as it can
 CLIENT="java -XX:+UseSerialGC -Xms256m -Xmx256m -Dai.djl.offline=true -jar $JAR"
-CLIENT_WARM_RATE=${CLIENT_WARM_RATE:-50}
+# the client's first rung is not reported: it warms the client's own JIT. At 50/s (500 requests) its code was still
+# being compiled in the measured rungs (perf sched at 600/s, 5 s: client CPU 2.3 s, its C2 0.6 s); after 400/s (4,000
+# requests) 0.4 s. Both servers hold these warm rates easily. WARM: after 8 s of wrk the server's C2 still took ~1 s of
+# CPU per 5 s at 600/s (HotSpot compiles for longer than V8), so both servers get 20 s.
+if [ "$P" = int8 ]; then CLIENT_WARM_RATE=${CLIENT_WARM_RATE:-400}; else CLIENT_WARM_RATE=${CLIENT_WARM_RATE:-200}; fi
 
 wait_up() { for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"text":"warm up"}' "$1" && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; return 1; }
 
 measure() { # system url
   local sys=$1 url=$2 path=${2#http://127.0.0.1:*/}
-  QUERIES=$Q WPATH=/$path wrk -t1 -c8 -d${WARM:-8}s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" >/dev/null 2>&1 || true
+  QUERIES=$Q WPATH=/$path wrk -t1 -c8 -d${WARM:-20}s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" >/dev/null 2>&1 || true
   for c in $CONC; do
     local line; line=$(QUERIES=$Q WPATH=/$path wrk -t1 -c"$c" -d"${DUR}s" -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" | grep RESULT)
     log "$sys closed c=$c: $line"

@@ -83,12 +83,18 @@ class CandidateFeaturesTest {
         assertThat(b[2]).containsExactly(a[1]);
     }
 
-    /** Trees that call a pair a duplicate when it is the mutual best candidate by record IDF cosine and similar enough. */
     private static PairTrees trees() {
+        return trees(400, 30);
+    }
+
+    /**
+     * Trees that call a pair a duplicate when it is the mutual best candidate by record IDF cosine and similar enough,
+     * fitted on {@code n} random rows with {@code rounds} boosting rounds (also used by {@link PairBlendTest}).
+     */
+    static PairTrees trees(int n, int rounds) {
         List<String> names = PairHead.CANDIDATE_TREE_FEATURES;
         int mutual = names.indexOf("record_idf_cosine_mutual_best"), cos = names.indexOf("record_idf_cosine");
         SplittableRandom r = new SplittableRandom(5);
-        int n = 400;
         float[][] x = new float[n][names.size()];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
@@ -96,7 +102,7 @@ class CandidateFeaturesTest {
             x[i][mutual] = r.nextBoolean() ? 1 : 0;
             y[i] = x[i][mutual] == 1 && x[i][cos] > 0.3 ? 1 : 0;
         }
-        return TreeBooster.fit(x, y, names, new TreeBooster.Params(30, 2, 0.3, 1, 1, 8, 1), 1);
+        return TreeBooster.fit(x, y, names, new TreeBooster.Params(rounds, 2, 0.3, 1, 1, 8, 1), 1);
     }
 
     @Test

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,17 +90,6 @@ class PairBlendTest {
 
     /** Small candidate-feature trees: a duplicate is the mutual best candidate with record IDF cosine above 0.3. */
     private static PairTrees trees() {
-        List<String> names = PairHead.CANDIDATE_TREE_FEATURES;
-        int mutual = names.indexOf("record_idf_cosine_mutual_best"), cos = names.indexOf("record_idf_cosine");
-        SplittableRandom r = new SplittableRandom(5);
-        int n = 300;
-        float[][] x = new float[n][names.size()];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            for (int d = 0; d < names.size(); d++) x[i][d] = (float) r.nextDouble();
-            x[i][mutual] = r.nextBoolean() ? 1 : 0;
-            y[i] = x[i][mutual] == 1 && x[i][cos] > 0.3 ? 1 : 0;
-        }
-        return TreeBooster.fit(x, y, names, new TreeBooster.Params(20, 2, 0.3, 1, 1, 8, 1), 1);
+        return CandidateFeaturesTest.trees(300, 20);
     }
 }

@@ -119,17 +119,11 @@ class PairTest {
         var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
                 new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
                 new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8));
-        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
-        PairHead b = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        PairHead a = trainTwiceToTheSameBytes(job, "trees");
         assertThat(a.trees().features()).isEqualTo(PairHead.IDF_TREE_FEATURES);
         assertThat(a.idf().counts()).containsKey("by"); // every generated duplicate's right side says "by <brand>"
         assertThat(a.training().at("/valid/f1").asDouble()).isGreaterThanOrEqualTo(0.9);
-        HeadFiles.write(a, dir.resolve("trees-a.json"));
-        HeadFiles.write(b, dir.resolve("trees-b.json"));
-        assertThat(dir.resolve("trees-a.json")).hasSameBinaryContentAs(dir.resolve("trees-b.json"));
-        Model m = TestEngine.get().load(dir.resolve("trees-a.json").toString());
-        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
-        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        evalOfValidMatchesTraining(a, "trees");
     }
 
     @Test
@@ -137,18 +131,12 @@ class PairTest {
         var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
                 new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
                 new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8), false, true);
-        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
-        PairHead b = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        PairHead a = trainTwiceToTheSameBytes(job, "cand");
         assertThat(a.trees().features()).isEqualTo(PairHead.CANDIDATE_TREE_FEATURES);
         assertThat(a.readsCandidates()).isTrue();
         assertThat(a.training().at("/valid/f1").asDouble()).isGreaterThanOrEqualTo(0.8);
-        HeadFiles.write(a, dir.resolve("cand-a.json"));
-        HeadFiles.write(b, dir.resolve("cand-b.json"));
-        assertThat(dir.resolve("cand-a.json")).hasSameBinaryContentAs(dir.resolve("cand-b.json"));
-        Model m = TestEngine.get().load(dir.resolve("cand-a.json").toString());
         // eval scores the file as one candidate set, as the trainer scored valid when it chose the threshold
-        PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
-        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        Model m = evalOfValidMatchesTraining(a, "cand");
         // a served request is one candidate set too: same scores as bulk scoring of the same pairs
         List<PairInput> pairs = DataFiles.readPairs(dir.resolve("valid.jsonl")).subList(0, 12).stream().map(p -> p.pair()).toList();
         List<PairScore> bulk = m.scorePairs(pairs);
@@ -165,16 +153,28 @@ class PairTest {
         var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
                 new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
                 new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8), false, true, 0.5);
-        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        PairHead a = trainTwiceToTheSameBytes(job, "blend");
         assertThat(a.blend()).isEqualTo(0.5);
         assertThat(a.training().at("/trees/blend").asText()).contains("record_idf_cosine");
-        HeadFiles.write(a, dir.resolve("blend-a.json"));
-        HeadFiles.write(PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE), dir.resolve("blend-b.json"));
-        assertThat(dir.resolve("blend-a.json")).hasSameBinaryContentAs(dir.resolve("blend-b.json"));
-        Model m = TestEngine.get().load(dir.resolve("blend-a.json").toString());
+        Model m = evalOfValidMatchesTraining(a, "blend");
+        assertThat(Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE).threshold()).isEqualTo(a.threshold());
+    }
+
+    /** Trains {@code job} twice; both heads must write the same bytes ({@code NAME-a.json}, {@code NAME-b.json}). */
+    private PairHead trainTwiceToTheSameBytes(PairTrainer.Job job, String name) {
+        PairHead a = PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        HeadFiles.write(a, dir.resolve(name + "-a.json"));
+        HeadFiles.write(PairTrainer.train(job, backbone(), new EmbeddingCache(dir.resolve("cache")), Progress.NONE), dir.resolve(name + "-b.json"));
+        assertThat(dir.resolve(name + "-a.json")).hasSameBinaryContentAs(dir.resolve(name + "-b.json"));
+        return a;
+    }
+
+    /** {@code eval} of valid.jsonl with the written head {@code NAME-a.json} gives the F1 training reported; returns the model. */
+    private Model evalOfValidMatchesTraining(PairHead a, String name) {
+        Model m = TestEngine.get().load(dir.resolve(name + "-a.json").toString());
         PairReport r = Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE);
         assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
-        assertThat(r.threshold()).isEqualTo(a.threshold());
+        return m;
     }
 
     @Test

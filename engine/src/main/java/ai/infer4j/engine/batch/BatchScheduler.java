@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
@@ -295,13 +296,25 @@ public final class BatchScheduler implements AutoCloseable {
                 List<Executor> idle = here == null ? List.of() : idleLoops(here, targetWorkers - n - 1);
                 int share = idle.isEmpty() ? Integer.MAX_VALUE : -Math.floorDiv(-(queue.size() + 1), idle.size() + 1);
                 takeQueued(batch, first, share);
-                if (!queue.isEmpty()) for (Executor other : idle) wake(other, false);
+                if (!queue.isEmpty()) for (Executor other : idle) wakeIfRunning(other);
                 runGuarded(batch, first);
             }
         } finally {
             busy.decrementAndGet();
         }
         return !queue.isEmpty();
+    }
+
+    /**
+     * Wakes another loop to share a backlog; a loop that has stopped is forgotten (this loop comes back for the rest,
+     * and later backlogs are not split for it).
+     */
+    private void wakeIfRunning(Executor other) {
+        try {
+            wake(other, false);
+        } catch (RejectedExecutionException stopped) {
+            loops.remove(other);
+        }
     }
 
     /** Up to {@code max} loops other than {@code here} that neither run a batch nor have a drain queued. */

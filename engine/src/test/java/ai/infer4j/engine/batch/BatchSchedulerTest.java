@@ -211,36 +211,22 @@ class BatchSchedulerTest {
 
     @Test
     void aBacklogOnOneLoopIsSharedWithAnIdleLoop() throws Exception {
-        var a = loop("loop-a");
-        var b = loop("loop-b");
-        List<String> batches = new CopyOnWriteArrayList<>();
-        BatchListener seen = new BatchListener() {
-            @Override
-            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
-                batches.add(Thread.currentThread().getName() + ":" + size);
-            }
-        };
-        Plan plan = model.plan(Request.of("what is my balance"));
-        // a clock that stands still: forward passes "take" no time, so the loop-batch cap (~20 ms of estimated work)
-        // never cuts these batches, however slow this machine runs the model
-        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, () -> 0L,
-                BatchScheduler.Drain.CALLERS)) {
-            assertThat(b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
-            batches.clear(); // loop-b has drained once: the scheduler knows it, and it is idle now
-            // four requests read together on loop-a: it runs two and wakes idle loop-b for the other two
-            var answers = a.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), a),
-                    s.submit(model, plan, Duration.ofSeconds(30), a), s.submit(model, plan, Duration.ofSeconds(30), a),
-                    s.submit(model, plan, Duration.ofSeconds(30), a))).get();
-            for (var x : answers) assertThat(x.get(30, TimeUnit.SECONDS)).hasSize(1);
-            assertThat(batches).containsExactlyInAnyOrder("loop-a:2", "loop-b:2");
-        } finally {
-            a.shutdownNow();
-            b.shutdownNow();
-        }
+        // four requests read together on loop-a: it runs two and wakes idle loop-b for the other two
+        assertThat(batchesOfFourReadTogetherOnLoopA(false)).containsExactlyInAnyOrder("loop-a:2", "loop-b:2");
     }
 
     @Test
     void aBacklogIsNotLostWhenTheIdleLoopItWouldShareWithHasStopped() throws Exception {
+        // loop-b is forgotten when it cannot be woken; loop-a comes back for the rest
+        assertThat(batchesOfFourReadTogetherOnLoopA(true)).containsExactly("loop-a:2", "loop-a:2");
+    }
+
+    /**
+     * Two loops and two worker slots; loop-b drains one request first (so the scheduler knows it; then it is idle, or
+     * stopped when {@code stopB}), then four requests are read together on loop-a. Every request must be answered;
+     * returns the batches that ran them as "thread:size".
+     */
+    private List<String> batchesOfFourReadTogetherOnLoopA(boolean stopB) throws Exception {
         var a = loop("loop-a");
         var b = loop("loop-b");
         List<String> batches = new CopyOnWriteArrayList<>();
@@ -256,13 +242,13 @@ class BatchSchedulerTest {
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, () -> 0L,
                 BatchScheduler.Drain.CALLERS)) {
             assertThat(b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
-            b.shutdown();
+            if (stopB) b.shutdown();
             batches.clear();
             var answers = a.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), a),
                     s.submit(model, plan, Duration.ofSeconds(30), a), s.submit(model, plan, Duration.ofSeconds(30), a),
                     s.submit(model, plan, Duration.ofSeconds(30), a))).get();
-            for (var x : answers) assertThat(x.get(30, TimeUnit.SECONDS)).hasSize(1); // loop-a came back for the rest
-            assertThat(batches).containsExactly("loop-a:2", "loop-a:2");
+            for (var x : answers) assertThat(x.get(30, TimeUnit.SECONDS)).hasSize(1);
+            return List.copyOf(batches);
         } finally {
             a.shutdownNow();
             b.shutdownNow();

@@ -11,6 +11,8 @@
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
 #        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
+#   With ROUNDS > 1 each rung's median over the rounds makes the table; peers.md also lists every round's own ratios
+#   (the spread is the honest error bar on this machine). The ceiling's batch-1 latency is measured before every round.
 #   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,7 +53,7 @@ measure() { # system url
   for c in $CONC; do
     local line; line=$(QUERIES=$Q WPATH=/$path wrk -t1 -c"$c" -d"${DUR}s" -s "$root/../shared/peers/node-embed/wrk-post.lua" "${url%%/${path}}" | grep RESULT)
     log "$sys closed c=$c: $line"
-    echo "$sys	closed	$c	$line" >> "$OUT/raw.tsv"
+    echo "$sys	closed	$c	$line round=$ROUND" >> "$OUT/raw.tsv"
   done
   # the open-loop ladder runs in ONE client JVM (warm JIT and connections from the first measured rate on); its first
   # rung (${CLIENT_WARM_RATE}/s, not reported) warms the client itself
@@ -61,7 +63,7 @@ measure() { # system url
   for r in $RATES; do
     local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open/rate-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))" 2>/dev/null || echo "rps=0 p50=999999ms p99=999999ms ok=0 errors=0 served=0")  # no report: counts as failing the SLO
     log "$sys open r=$r: $s"
-    echo "$sys	open	$r	RESULT $s" >> "$OUT/raw.tsv"
+    echo "$sys	open	$r	RESULT $s round=$ROUND" >> "$OUT/raw.tsv"
   done
 }
 
@@ -85,7 +87,17 @@ run_node() {
   pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
 
+ORT_RAW="java -Xms1g -Xmx1g -cp $PH/ort-raw/target/ort-baseline-0.1.jar:$PH/ort-raw/target/lib/*"
+ceiling_latency() { # batch-1 latency of raw ONNX Runtime (label R): run before every round and after the last, so each
+  # round's batch-1 overhead is taken against the ceiling measured minutes apart, not at the end of a long run (the
+  # machine's speed drifts: the same forward pass took 1.3 ms in one round and 1.95 ms in the next)
+  $ORT_RAW -Dsections=lat -DlatN=1500 -Dout="$OUT/ort.tsv" baseline.Bench "$MODEL_DIR/model.onnx" "$MODEL_DIR/tokenizer.json" "$1" \
+    >> "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
+}
+rm -f "$OUT/ort.tsv" "$OUT/ort.log"
 for round in $(seq 1 "$ROUNDS"); do
+  ROUND=$round
+  log "round $round: ceiling batch-1 latency"; ceiling_latency "lat-before-$round"
   log "round $round: infer4j"; run_infer4j
   if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR"; fi
   if [ -n "${ALT_THREADS:-}${ALT_WORKERS:-}" ]; then
@@ -94,10 +106,10 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   log "round $round: node"; run_node
 done
-log "ceiling: raw ONNX Runtime in-process (ort-raw)"
-java -Xms1g -Xmx1g -Dsections=lat,tput -DtputSec=4 -DwarmSec=2 -Dout="$OUT/ort.tsv" \
-  -cp "$PH/ort-raw/target/ort-baseline-0.1.jar:$PH/ort-raw/target/lib/*" baseline.Bench "$MODEL_DIR/model.onnx" "$MODEL_DIR/tokenizer.json" "$P" \
-  > "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
+log "ceiling: raw ONNX Runtime in-process (ort-raw): batch-1 latency, then throughput"
+ceiling_latency "lat-after-$ROUNDS"
+$ORT_RAW -Dsections=tput -DtputSec=4 -DwarmSec=2 -Dout="$OUT/ort.tsv" baseline.Bench "$MODEL_DIR/model.onnx" "$MODEL_DIR/tokenizer.json" "$P" \
+  >> "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
 echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
 log "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$root/bench/scripts/peers_report.py" "$OUT" "$P" "$SLO_MS" "$THREADS"

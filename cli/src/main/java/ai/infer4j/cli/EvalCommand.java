@@ -97,6 +97,17 @@ final class EvalCommand implements Callable<Integer> {
         PairReport r = Evaluation.pairs(m, rows, new ProgressBar(System.err));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("model %s on %s (n=%d, %d duplicates)%n", m, data, r.n(), r.positives());
+        if (m.task() instanceof BiEncoderPair bi && bi.head().portable() != null) {
+            List<Map<String, String>> records = new ArrayList<>();
+            for (var row : rows) {
+                records.add(row.pair().left());
+                records.add(row.pair().right());
+            }
+            double fam = PairHead.familiarity(records, bi.head().idf());
+            out.printf("  familiarity to the head's IDF table %.3f (min %.2f): %s%n", fam, bi.head().portable().minFamiliarity(),
+                    fam >= bi.head().portable().minFamiliarity() ? "scored by its trained head"
+                            : "scored by its portable head, IDF counted over these records");
+        }
         out.printf("  at threshold %.2f:  precision %.4f  recall %.4f  F1 %.4f  (tp %d, fp %d, fn %d)%n", r.threshold(),
                 r.precision(), r.recall(), r.f1(), r.truePositives(), r.falsePositives(), r.falseNegatives());
         out.printf("  best F1 on this data %.4f at threshold %.2f;  average precision %.4f%n", r.bestF1(), r.bestThreshold(),
@@ -109,6 +120,9 @@ final class EvalCommand implements Callable<Integer> {
     static Model adaptIdf(Model m, List<LabeledPair> rows) {
         if (!(m.task() instanceof BiEncoderPair bi) || bi.head().idf() == null)
             throw new BadInputException("--idf-from-data needs a pair model whose head has IDF features (trained with --trees)");
+        if (bi.head().portable() != null)
+            throw new BadInputException("--idf-from-data: head " + bi.head().name() + " adapts by itself (its portable branch counts the"
+                    + " IDF over the scored records when they are unfamiliar); drop --idf-from-data");
         List<Map<String, String>> records = new ArrayList<>();
         for (var r : rows) {
             records.add(r.pair().left());

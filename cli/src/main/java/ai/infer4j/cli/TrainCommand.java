@@ -115,6 +115,15 @@ final class TrainCommand implements Callable<Integer> {
             + "the model never saw (default: 0, the trees alone)", defaultValue = "0")
     double blendIdf;
 
+    @Option(names = "--portable", description = "pair: attach this pair head (a file trained with --candidates --blend-idf) as the "
+            + "branch for records the new head's IDF table does not know: a call (file, batch chunk, request) whose records' "
+            + "familiarity is below --min-familiarity is scored by it, with its IDF counted over those records")
+    Path portable;
+
+    @Option(names = "--min-familiarity", description = "pair with --portable: IDF-weighted share of the scored records' tokens the "
+            + "table must know for the trained head to score them (default: ${DEFAULT-VALUE})", defaultValue = "0.65")
+    double minFamiliarity;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -224,6 +233,9 @@ final class TrainCommand implements Callable<Integer> {
                 : HeadFiles.readHead(Path.of(adaptIdf)) instanceof PairHead p ? p : null;
         if (head == null) throw new BadInputException("--adapt-idf " + adaptIdf + " is not a pair head");
         if (head.idf() == null) throw new BadInputException("--adapt-idf: head " + adaptIdf + " has no IDF features (train it with --trees)");
+        if (head.portable() != null)
+            throw new BadInputException("--adapt-idf: head " + adaptIdf + " adapts by itself (its portable branch counts the IDF over the"
+                    + " records it scores when they are unfamiliar); score the new catalogue's pairs with it as it is");
         List<Map<String, String>> records = new ArrayList<>();
         for (Path f : train) records.addAll(DataFiles.readRecords(f));
         TokenIdf idf = TokenIdf.of(records);
@@ -235,6 +247,15 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static List<Map<String, String>> records(Path pairs) {
+        List<Map<String, String>> records = new ArrayList<>();
+        for (var r : DataFiles.readPairs(pairs)) {
+            records.add(r.pair().left());
+            records.add(r.pair().right());
+        }
+        return records;
+    }
+
     private int trainPair() {
         var options = engineFlags.options();
         RecordFormat format = fields == null ? new RecordFormat(RecordFormat.products().fields(), maxTokensPerSide)
@@ -243,6 +264,12 @@ final class TrainCommand implements Callable<Integer> {
             Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
+            PairHead branch = portable == null ? null : HeadFiles.readHead(portable) instanceof PairHead p ? p : null;
+            if (portable != null && (branch == null || branch.idf() == null || branch.portable() != null))
+                throw new BadInputException("--portable " + portable + " must be a pair head with IDF features and no portable head of its own"
+                        + " (train it with --candidates --blend-idf 0.5)");
+            if (portable != null && !(trees || treesLinear || candidates))
+                throw new BadInputException("--portable needs a head with an IDF table to measure familiarity against: add --trees-linear");
             if (candidates && treesLinear) throw new BadInputException("--candidates trees do not read the linear log-odds: drop --trees-linear");
             var job = candidates
                     ? new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.CANDIDATE_GRID, threads,
@@ -251,8 +278,15 @@ final class TrainCommand implements Callable<Integer> {
                             trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear, false, blendIdf);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
+            if (branch != null) head = head.withPortable(branch, minFamiliarity);
             HeadFiles.write(head, out);
             PrintWriter w = spec.commandLine().getOut();
+            if (branch != null)
+                for (Path f : valid) {
+                    double fam = PairHead.familiarity(records(f), head.idf());
+                    w.printf("portable branch %s: %s familiarity %.3f (min %.2f): %s%n", portable, f, fam, minFamiliarity,
+                            fam >= minFamiliarity ? "scored by the trained head" : "scored by the portable head");
+                }
             JsonNode sel = head.training().get("selected");
             JsonNode v = head.training().get("valid");
             w.printf("wrote %s: pair head on %s, selected lr=%s l2=%s epochs=%s threshold=%s%n", out, format.fields(),

@@ -166,15 +166,17 @@ public final class Evaluation {
 
     /**
      * Scores labelled pairs with a pair model and reports precision, recall and F1 at its stored threshold. A head with
-     * candidate features ({@link ai.infer4j.engine.task.CandidateFeatures}) scores the whole file as one candidate set.
+     * candidate features ({@link ai.infer4j.engine.task.CandidateFeatures}) or a portable branch (routed by all the records
+     * scored together) scores the whole file in one call.
      */
     public static PairReport pairs(Model model, List<LabeledPair> data, Progress progress) {
         double[] scores = new double[data.size()];
         int[] labels = new int[data.size()];
         double threshold = Double.NaN;
         Map<String, float[]> cache = new HashMap<>();
-        // candidate features compare a pair with the others scored with it: the whole file is one candidate set
-        int chunkSize = model.task() instanceof BiEncoderPair bi && bi.head().readsCandidates() ? Math.max(1, data.size()) : PAIR_CHUNK;
+        // candidate features compare a pair with the others scored with it, a portable branch is chosen by all the records:
+        // the whole file is one call
+        int chunkSize = model.task() instanceof BiEncoderPair bi && bi.head().scoresTogether() ? Math.max(1, data.size()) : PAIR_CHUNK;
         for (int start = 0; start < data.size(); start += chunkSize) {
             List<LabeledPair> chunk = data.subList(start, Math.min(data.size(), start + chunkSize));
             List<PairBatch.Result> results = PairBatch.score(model, chunk.stream().map(LabeledPair::pair).toList(), cache, 64);

@@ -61,11 +61,23 @@ public record BiEncoderPair(PairHead head) implements PairTask {
         PairInput pair = Sequences.pairs(plan.request()).get(item);
         int l = plan.index(item, 0), r = plan.index(item, 1);
         boolean truncated = plan.sequences().get(l).truncated() || plan.sequences().get(r).truncated();
-        return new Answer.Matched(head.readsCandidates() ? withinRequest(plan, item, vectors) : score(pair, vectors[l], vectors[r]), truncated);
+        // a head with a portable branch picks one branch for the whole request, by how familiar all its records are
+        PairHead h = head.portable() == null ? head : head.route(records(Sequences.pairs(plan.request())));
+        return new Answer.Matched(h.readsCandidates() ? withinRequest(h, plan, item, vectors)
+                : h.score(pair.left(), pair.right(), vectors[l], vectors[r]), truncated);
     }
 
-    /** A pair's score with candidate features over the pairs of its request that share one of its records. */
-    private PairScore withinRequest(Plan plan, int item, float[][] vectors) {
+    private static List<Map<String, String>> records(List<PairInput> pairs) {
+        List<Map<String, String>> out = new ArrayList<>(2 * pairs.size());
+        for (PairInput p : pairs) {
+            out.add(p.left());
+            out.add(p.right());
+        }
+        return out;
+    }
+
+    /** A pair's score by {@code h} with candidate features over the pairs of its request that share one of its records. */
+    private static PairScore withinRequest(PairHead h, Plan plan, int item, float[][] vectors) {
         List<PairInput> pairs = Sequences.pairs(plan.request());
         PairInput pair = pairs.get(item);
         List<PairInput> group = new ArrayList<>();
@@ -79,6 +91,7 @@ public record BiEncoderPair(PairHead head) implements PairTask {
             lefts.add(vectors[plan.index(j, 0)]);
             rights.add(vectors[plan.index(j, 1)]);
         }
-        return scoreAll(group, lefts, rights).get(self);
+        return h.scoreAll(group.stream().map(PairInput::left).toList(), group.stream().map(PairInput::right).toList(), lefts, rights,
+                null).get(self);
     }
 }

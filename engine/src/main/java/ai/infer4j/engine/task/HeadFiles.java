@@ -167,6 +167,21 @@ public final class HeadFiles {
     }
 
     private static PairHead readPair(JsonNode root, String source) {
+        TokenIdf idf = readIdf(root.get("idf"), source);
+        PairHead.Portable portable = null;
+        JsonNode p = root.get("portable");
+        if (p != null && !p.isNull()) {
+            if (!p.path("minFamiliarity").isNumber() || !p.path("head").isObject())
+                throw new ModelLoadException("pair head " + source + " 'portable' needs a numeric 'minFamiliarity' and a 'head' object");
+            if (idf == null) throw new ModelLoadException("pair head " + source + " has a 'portable' head but no 'idf' table");
+            portable = new PairHead.Portable(readPair(p.get("head"), source + " (portable head)", idf, null),
+                    p.get("minFamiliarity").asDouble());
+        }
+        return readPair(root, source, idf, portable);
+    }
+
+    /** A pair head object with its {@code idf} table (a portable head's is its parent's) and its {@code portable} branch. */
+    private static PairHead readPair(JsonNode root, String source, TokenIdf idf, PairHead.Portable portable) {
         JsonNode rec = root.path("record");
         List<String> fields = new ArrayList<>();
         rec.path("fields").forEach(f -> fields.add(f.asText()));
@@ -180,8 +195,7 @@ public final class HeadFiles {
         if (!root.path("bias").isNumber()) throw new ModelLoadException("pair head " + source + " has no numeric 'bias'");
         return new PairHead(root.path("name").asText("pair"), new RecordFormat(fields, rec.path("maxTokensPerSide").asInt(0)),
                 root.path("inputDim").asInt(0), floats(w), (float) root.path("bias").asDouble(), root.path("threshold").asDouble(0),
-                root.get("training"), readTrees(root.get("trees"), source), readIdf(root.get("idf"), source),
-                readBlend(root.get("blend"), source));
+                root.get("training"), readTrees(root.get("trees"), source), idf, readBlend(root.get("blend"), source), portable);
     }
 
     /** {@code "blend": {"feature": "record_idf_cosine", "weight": w}} (session 6), or 0 when absent. */
@@ -222,8 +236,16 @@ public final class HeadFiles {
         return v;
     }
 
-    /** Writes a pair head (deterministic bytes). */
+    /**
+     * Writes a pair head (deterministic bytes). A {@link PairHead#portable} branch is written as {@code "portable":
+     * {"minFamiliarity": f, "head": {...}}} before the IDF table, the branch without a table of its own (it shares the
+     * parent's, and counts its own over the records it scores); absent when there is none, so older heads keep their bytes.
+     */
     public static void write(PairHead head, Path file) {
+        writeJson(pairNode(head, true), file);
+    }
+
+    private static ObjectNode pairNode(PairHead head, boolean withIdf) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("type", "pair");
@@ -263,13 +285,18 @@ public final class HeadFiles {
                 o.set("value", array(tree.value()));
             }
         }
-        if (head.idf() != null) {
+        if (head.portable() != null) {
+            ObjectNode p = root.putObject("portable");
+            p.put("minFamiliarity", head.portable().minFamiliarity());
+            p.set("head", pairNode(head.portable().head(), false));
+        }
+        if (withIdf && head.idf() != null) {
             ObjectNode idf = root.putObject("idf");
             idf.put("records", head.idf().records());
             ObjectNode counts = idf.putObject("counts");
             head.idf().counts().forEach(counts::put);
         }
-        writeJson(root, file);
+        return root;
     }
 
     /** Writes a softmax head (deterministic bytes): type {@code softmax}, or {@code mlp} when it has a hidden layer. */

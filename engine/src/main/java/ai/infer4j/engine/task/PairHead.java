@@ -4,10 +4,13 @@ import ai.infer4j.engine.error.ModelLoadException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A bi-encoder pair classifier: logistic regression on {@link PairFeatures} of two records'
@@ -28,9 +31,12 @@ import java.util.Objects;
  *                  record_idf_cosine}, a similarity on a 0..1 scale that needs no training and so moves less with the
  *                  catalogue than the trees do; 0 = the trees alone (every head before session 6). Needs trees and an
  *                  {@code idf} table.
+ * @param portable  a second head for records this head's {@code idf} table does not know (a catalogue it never saw), and
+ *                  the {@link #familiarity} below which a call's pairs go to it; null = no switch (every head before
+ *                  session 7). Needs an {@code idf} table.
  */
 public record PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold,
-                       JsonNode training, PairTrees trees, TokenIdf idf, double blend) implements Head {
+                       JsonNode training, PairTrees trees, TokenIdf idf, double blend, Portable portable) implements Head {
     /** The {@link PairFeatures#IDF} feature a {@link #blend} mixes into the trees' probability. */
     public static final String BLEND_FEATURE = "record_idf_cosine";
     /** What the first trees read (heads of that version): the lexical features (cosine first), the extra ones, the linear log-odds. */
@@ -72,6 +78,38 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         if (blend > 0 && (trees == null || idf == null))
             throw new ModelLoadException("pair head '" + name + "' blends " + BLEND_FEATURE + " into its trees' probability: it needs"
                     + " trees and an 'idf' table");
+        if (portable != null) {
+            if (idf == null)
+                throw new ModelLoadException("pair head '" + name + "' switches to a portable head by how familiar the records are"
+                        + " to its 'idf' table: it needs one");
+            if (portable.head().portable() != null)
+                throw new ModelLoadException("pair head '" + name + "': its portable head has a portable head of its own");
+            if (portable.head().inputDim() != inputDim)
+                throw new ModelLoadException("pair head '" + name + "' reads vectors of " + inputDim + ", its portable head "
+                        + portable.head().inputDim());
+            if (portable.head().idf() == null)
+                throw new ModelLoadException("pair head '" + name + "': its portable head needs IDF features (it counts them over"
+                        + " the records it scores)");
+        }
+    }
+
+    /**
+     * The branch of a switching head: {@code head} scores the pairs of a call whose records' {@link #familiarity} to the
+     * parent's IDF table is below {@code minFamiliarity}, with its IDF counted over those records (as {@code eval
+     * --idf-from-data} does).
+     */
+    public record Portable(PairHead head, double minFamiliarity) {
+        public Portable {
+            Objects.requireNonNull(head, "portable head");
+            if (!(minFamiliarity > 0 && minFamiliarity <= 1))
+                throw new ModelLoadException("portable head minFamiliarity must be in (0, 1], got " + minFamiliarity);
+        }
+    }
+
+    /** A head without a {@link #portable} branch. */
+    public PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold, JsonNode training,
+                    PairTrees trees, TokenIdf idf, double blend) {
+        this(name, format, inputDim, weights, bias, threshold, training, trees, idf, blend, null);
     }
 
     /** A head without a {@link #blend}. */
@@ -91,9 +129,53 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         this(name, format, inputDim, weights, bias, threshold, training, trees, null);
     }
 
-    /** The same head with its {@link PairFeatures#IDF} weights counted over other records (e.g. a new catalogue's). */
+    /**
+     * The same head with its {@link PairFeatures#IDF} weights counted over other records (e.g. a new catalogue's). Not for a
+     * head with a {@link #portable} branch: its table is also what it measures familiarity against, and it adapts by itself.
+     */
     public PairHead withIdf(TokenIdf table) {
+        if (portable != null)
+            throw new IllegalStateException("pair head '" + name + "' switches to its portable head (IDF over the scored records)"
+                    + " when the records are unfamiliar; its own table is not replaced");
         return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, table, blend);
+    }
+
+    /** The same head with {@code branch} as its {@link #portable} head, whose IDF table becomes this head's (it is replaced when scoring). */
+    public PairHead withPortable(PairHead branch, double minFamiliarity) {
+        if (idf == null) throw new IllegalArgumentException("pair head '" + name + "' has no IDF table to measure familiarity against");
+        return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, idf, blend,
+                new Portable(branch.withIdf(idf), minFamiliarity));
+    }
+
+    /**
+     * How familiar {@code records} are to {@code table}: over the distinct records (as {@link TokenIdf#of} reads them), the
+     * IDF weight of their word tokens (each once per record) that the table has seen, over the weight of all of them. A
+     * token the table has not seen weighs the most, a common one little, so a new catalogue's model numbers and product
+     * names pull it down while shared everyday words barely count. 1 for no tokens.
+     */
+    public static double familiarity(Collection<Map<String, String>> records, TokenIdf table) {
+        Set<String> docs = new LinkedHashSet<>();
+        for (Map<String, String> r : records) docs.add(PairFeatures.recordText(r));
+        double known = 0, all = 0;
+        for (String d : docs)
+            for (String t : new LinkedHashSet<>(PairFeatures.wordTokens(d))) {
+                double w = table.weight(t);
+                all += w;
+                if (table.counts().containsKey(t)) known += w;
+            }
+        return all == 0 ? 1 : known / all;
+    }
+
+    /**
+     * The head that scores pairs of these records, without a branch of its own: for a head with a {@link #portable} branch,
+     * this head (without the branch) when the records' {@link #familiarity} to its IDF table reaches the branch's
+     * {@code minFamiliarity}, else the portable head with its IDF counted over {@code records}; any other head is itself.
+     */
+    public PairHead route(Collection<Map<String, String>> records) {
+        if (portable == null) return this;
+        if (familiarity(records, idf) >= portable.minFamiliarity())
+            return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, idf, blend);
+        return portable.head().withIdf(TokenIdf.of(records));
     }
 
     private static List<String> treeFeatures() {
@@ -121,6 +203,14 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
         f.add(LINEAR_LOGIT);
         f.addAll(CandidateFeatures.NAMES);
         return List.copyOf(f);
+    }
+
+    /**
+     * Whether a pair's score depends on the pairs scored with it: the trees read {@link CandidateFeatures}, or the head
+     * {@link #route}s a call by all its records. Such a head scores a whole file in one call where it can ({@code eval}).
+     */
+    public boolean scoresTogether() {
+        return readsCandidates() || portable != null;
     }
 
     /** Whether the trees read {@link CandidateFeatures}, i.e. a pair's score depends on the pairs scored with it. */
@@ -198,9 +288,10 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
     /**
      * Scores two records from their embeddings {@code u}, {@code v} (computing their lexical and IDF features). A head that
      * {@link #readsCandidates} scores the pair as a candidate set of its own ({@link CandidateFeatures#alone}); use
-     * {@link #scoreAll} to score pairs together.
+     * {@link #scoreAll} to score pairs together. A head with a {@link #portable} branch {@link #route}s by the two records.
      */
     public PairScore score(Map<String, String> left, Map<String, String> right, float[] u, float[] v) {
+        if (portable != null) return route(List.of(left, right)).score(left, right, u, v);
         float[] idfValues = idf == null ? null : PairFeatures.idf(left, right, idf);
         float[] candidates = readsCandidates() ? CandidateFeatures.alone(CandidateFeatures.sources(idfValues)) : null;
         return score(u, v, PairFeatures.lexical(left, right), idfValues, candidates);
@@ -210,13 +301,19 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * Scores pairs together: pair {@code i} is {@code lefts[i]}, {@code rights[i]} with embeddings {@code us[i]},
      * {@code vs[i]}. For a head that {@link #readsCandidates}, each pair's {@link CandidateFeatures} compare it with the
      * pairs of this call that share one of its records (within its {@code group}; null: all one group); any other head
-     * scores each pair as {@link #score(Map, Map, float[], float[])} does.
+     * scores each pair as {@link #score(Map, Map, float[], float[])} does. A head with a {@link #portable} branch first
+     * {@link #route}s the call: all its pairs go to one head, chosen by the familiarity of all the call's records.
      */
     public List<PairScore> scoreAll(List<Map<String, String>> lefts, List<Map<String, String>> rights, List<float[]> us, List<float[]> vs,
                                     int[] group) {
         int n = lefts.size();
         if (rights.size() != n || us.size() != n || vs.size() != n)
             throw new IllegalArgumentException("scoreAll needs as many rights and embeddings as lefts (" + n + ")");
+        if (portable != null) {
+            List<Map<String, String>> records = new ArrayList<>(lefts);
+            records.addAll(rights);
+            return route(records).scoreAll(lefts, rights, us, vs, group);
+        }
         List<PairScore> out = new ArrayList<>(n);
         if (!readsCandidates()) {
             for (int i = 0; i < n; i++) out.add(score(lefts.get(i), rights.get(i), us.get(i), vs.get(i)));

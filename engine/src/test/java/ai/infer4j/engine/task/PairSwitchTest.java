@@ -1,6 +1,8 @@
 package ai.infer4j.engine.task;
 
 import ai.infer4j.engine.error.ModelLoadException;
+import ai.infer4j.engine.input.PairInput;
+import ai.infer4j.engine.tokenize.Tokens;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +79,33 @@ class PairSwitchTest {
         // the cut-off is the stored minimum: all-known records at 1.0 stay, below it they move
         assertThat(head(0, 0.5).withPortable(portable, 1.0).route(List.of(a, b)).portable()).isNull();
         assertThat(head(0, 0.5).withPortable(portable, 1.0).route(List.of(a, rec("title", "sony blender"))).blend()).isEqualTo(0.5);
+    }
+
+    @Test
+    void aServedRequestTakesOneBranchForAllItsPairsChosenByAllItsRecords() {
+        PairHead sw = switching();
+        var a = rec("title", "sony tv 46");
+        var b = rec("title", "sony tv 40");
+        var x = rec("title", "acme blender 500w");
+        var y = rec("title", "acme blender 500 w");
+        var z = rec("title", "zeta toaster");
+        List<Map<String, String>> lefts = List.of(x, x, a), rights = List.of(y, z, b);
+        List<PairInput> pairs = new ArrayList<>();
+        List<Tokens> seqs = new ArrayList<>();
+        for (int i = 0; i < lefts.size(); i++) {
+            pairs.add(new PairInput(lefts.get(i), rights.get(i)));
+            for (int k = 0; k < 2; k++) seqs.add(new Tokens(new long[] {1}, new long[] {0}, false, 0));
+        }
+        Plan plan = new Plan(new Request.Pairs(pairs), seqs, 2);
+        float[][] vectors = {U, U, U, U, U, U};
+        BiEncoderPair task = new BiEncoderPair(sw);
+        List<PairScore> whole = scores(sw, lefts, rights);   // the request's records are mostly unknown: the portable head
+        assertThat(PairHead.familiarity(List.of(x, x, a, y, z, b), IDF)).isLessThan(0.65);
+        for (int i = 0; i < pairs.size(); i++)
+            assertThat(((Answer.Matched) task.answer(plan, i, vectors)).score()).isEqualTo(whole.get(i));
+        // the familiar pair a-b alone would have gone to the trained head
+        assertThat(whole.get(2)).isNotEqualTo(head(0, 0.5).score(a, b, U, U));
+        assertThat(task.scoreAll(pairs, List.of(U, U, U), List.of(U, U, U))).isEqualTo(whole);
     }
 
     private static List<PairScore> scores(PairHead h, List<Map<String, String>> lefts, List<Map<String, String>> rights) {

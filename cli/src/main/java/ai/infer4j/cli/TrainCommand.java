@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
     Path portable;
 
     @Option(names = "--min-familiarity", description = "pair with --portable: IDF-weighted share of the scored records' tokens the "
-            + "table must know for the trained head to score them (default: ${DEFAULT-VALUE})", defaultValue = "0.65")
+            + "table must know for the trained head to score them (default: ${DEFAULT-VALUE})", defaultValue = "0.75")
     double minFamiliarity;
 
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")

@@ -37,6 +37,11 @@ import java.util.Set;
  */
 public record PairHead(String name, RecordFormat format, int inputDim, float[] weights, float bias, double threshold,
                        JsonNode training, PairTrees trees, TokenIdf idf, double blend, Portable portable) implements Head {
+    /**
+     * Fewest distinct records in a call for a head with a {@link #portable} branch to switch: fewer (e.g. one served pair)
+     * are too few to judge familiarity by or to count an IDF over, and go to the trained head.
+     */
+    public static final int MIN_SWITCH_RECORDS = 20;
     /** The {@link PairFeatures#IDF} feature a {@link #blend} mixes into the trees' probability. */
     public static final String BLEND_FEATURE = "record_idf_cosine";
     /** What the first trees read (heads of that version): the lexical features (cosine first), the extra ones, the linear log-odds. */
@@ -168,12 +173,15 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
 
     /**
      * The head that scores pairs of these records, without a branch of its own: for a head with a {@link #portable} branch,
-     * this head (without the branch) when the records' {@link #familiarity} to its IDF table reaches the branch's
-     * {@code minFamiliarity}, else the portable head with its IDF counted over {@code records}; any other head is itself.
+     * the portable head with its IDF counted over {@code records} when they are at least {@link #MIN_SWITCH_RECORDS}
+     * distinct records and their {@link #familiarity} to this head's IDF table is below the branch's {@code minFamiliarity};
+     * else this head without the branch. Any other head is itself.
      */
     public PairHead route(Collection<Map<String, String>> records) {
         if (portable == null) return this;
-        if (familiarity(records, idf) >= portable.minFamiliarity())
+        Set<String> docs = new LinkedHashSet<>();
+        for (Map<String, String> r : records) docs.add(PairFeatures.recordText(r));
+        if (docs.size() < MIN_SWITCH_RECORDS || familiarity(records, idf) >= portable.minFamiliarity())
             return new PairHead(name, format, inputDim, weights, bias, threshold, training, trees, idf, blend);
         return portable.head().withIdf(TokenIdf.of(records));
     }
@@ -288,10 +296,11 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
     /**
      * Scores two records from their embeddings {@code u}, {@code v} (computing their lexical and IDF features). A head that
      * {@link #readsCandidates} scores the pair as a candidate set of its own ({@link CandidateFeatures#alone}); use
-     * {@link #scoreAll} to score pairs together. A head with a {@link #portable} branch {@link #route}s by the two records.
+     * {@link #scoreAll} to score pairs together. A head with a {@link #portable} branch scores one pair with its trained head
+     * (two records are too few to {@link #route} by).
      */
     public PairScore score(Map<String, String> left, Map<String, String> right, float[] u, float[] v) {
-        if (portable != null) return route(List.of(left, right)).score(left, right, u, v);
+        if (portable != null) return route(List.of(left, right)).score(left, right, u, v);   // fewer than MIN_SWITCH_RECORDS
         float[] idfValues = idf == null ? null : PairFeatures.idf(left, right, idf);
         float[] candidates = readsCandidates() ? CandidateFeatures.alone(CandidateFeatures.sources(idfValues)) : null;
         return score(u, v, PairFeatures.lexical(left, right), idfValues, candidates);

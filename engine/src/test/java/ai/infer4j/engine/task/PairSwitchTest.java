@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,23 @@ import static org.assertj.core.api.Assertions.within;
 class PairSwitchTest {
     private static final int DIM = 4;
     private static final float[] U = {1, 0, 0, 0};
-    private static final TokenIdf IDF = TokenIdf.of(List.of(rec("title", "sony tv 46"), rec("title", "sony tv 40"),
-            rec("title", "canon camera"), rec("title", "nikon lens")));
+    /** 24 known records: "sony tv 1".."sony tv 12" and "canon camera 1".."canon camera 12". */
+    private static final List<Map<String, String>> KNOWN = known();
+    private static final TokenIdf IDF = TokenIdf.of(KNOWN);
+
+    private static List<Map<String, String>> known() {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (int k = 1; k <= 12; k++) out.add(rec("title", "sony tv " + k));
+        for (int k = 1; k <= 12; k++) out.add(rec("title", "canon camera " + k));
+        return out;
+    }
+
+    /** {@code n} records no table here knows: "acme blender 5{k}w" (or "zeta toaster z{k}" when {@code other}). */
+    private static List<Map<String, String>> unknown(int n, boolean other) {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (int k = 0; k < n; k++) out.add(other ? rec("title", "zeta toaster z" + k) : rec("title", "acme blender 5" + k + "w"));
+        return out;
+    }
 
     private static Map<String, String> rec(String... kv) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -42,70 +58,78 @@ class PairSwitchTest {
 
     @Test
     void familiarityIsTheIdfWeightOfTheKnownTokensOverAllOfThem() {
-        assertThat(PairHead.familiarity(List.of(rec("title", "sony tv 46"), rec("title", "canon camera")), IDF)).isEqualTo(1.0);
+        assertThat(PairHead.familiarity(List.of(rec("title", "sony tv 4"), rec("title", "canon camera")), IDF)).isEqualTo(1.0);
         assertThat(PairHead.familiarity(List.of(rec("title", "blender"), rec("title", "toaster x2")), IDF)).isEqualTo(0.0);
         assertThat(PairHead.familiarity(List.of(), IDF)).isEqualTo(1.0);
-        // "sony" is in 2 of 4 records: ln(5/3) + 1; "blender" in none: ln(5/1) + 1; a repeated record or token counts once
-        double sony = Math.log(5.0 / 3) + 1, blender = Math.log(5.0) + 1;
+        // "sony" is in 12 of 24 records: ln(25/13) + 1; "blender" in none: ln(25/1) + 1; a repeated record or token counts once
+        double sony = Math.log(25.0 / 13) + 1, blender = Math.log(25.0) + 1;
         assertThat(PairHead.familiarity(List.of(rec("title", "Sony blender sony"), rec("title", "sony blender")), IDF))
                 .isCloseTo(sony / (sony + blender), within(1e-12));
         // the price is not a token of the record (as in the IDF table)
-        assertThat(PairHead.familiarity(List.of(rec("title", "nikon lens", "price", "99.5")), IDF)).isEqualTo(1.0);
+        assertThat(PairHead.familiarity(List.of(rec("title", "canon camera", "price", "99.5")), IDF)).isEqualTo(1.0);
     }
 
     @Test
     void familiarRecordsGoToTheTrainedHeadUnfamiliarOnesToThePortableHeadWithTheirOwnIdf() {
         PairHead sw = switching(), trained = head(0, 0.5), portable = head(0.5, 0.3);
         assertThat(sw.scoresTogether()).isTrue();
-        // familiar: every token known, so the trained head scores the call, as it is
-        var a = rec("title", "sony tv 46");
-        var b = rec("title", "sony tv 40");
-        var c = rec("title", "canon camera");
-        assertThat(scores(sw, List.of(a, a), List.of(b, c))).isEqualTo(scores(trained, List.of(a, a), List.of(b, c)));
-        assertThat(sw.route(List.of(a, b, c)).portable()).isNull();
-        // unfamiliar: the portable head with the IDF of the call's records; its own threshold decides
-        var x = rec("title", "acme blender 500w");
-        var y = rec("title", "acme blender 500 w");
-        var z = rec("title", "zeta toaster");
-        List<PairScore> got = sw.scoreAll(List.of(x, x), List.of(y, z), List.of(U, U), List.of(U, U), null);
-        PairHead adapted = portable.withIdf(TokenIdf.of(List.of(x, x, y, z)));
-        List<PairScore> want = adapted.scoreAll(List.of(x, x), List.of(y, z), List.of(U, U), List.of(U, U), null);
-        assertThat(got).isEqualTo(want);
-        assertThat(got).isNotEqualTo(trained.scoreAll(List.of(x, x), List.of(y, z), List.of(U, U), List.of(U, U), null));
+        // familiar: 24 known records, every token known: the trained head scores the call, as it is
+        List<Map<String, String>> kl = KNOWN.subList(0, 12), kr = KNOWN.subList(12, 24);
+        assertThat(scores(sw, kl, kr)).isEqualTo(scores(trained, kl, kr));
+        assertThat(sw.route(KNOWN).portable()).isNull();
+        // unfamiliar: 24 unknown records: the portable head with the IDF of the call's records; its own threshold decides
+        List<Map<String, String>> ul = unknown(12, false), ur = unknown(12, true);
+        List<Map<String, String>> lefts = new ArrayList<>(ul), rights = new ArrayList<>(ur);
+        lefts.add(ul.get(0));
+        rights.add(rec("title", "acme blender 50 w"));   // a near copy of ul[0]: the pair the blend lifts
+        List<Map<String, String>> all = new ArrayList<>(lefts);
+        all.addAll(rights);
+        List<PairScore> got = scores(sw, lefts, rights);
+        assertThat(got).isEqualTo(scores(portable.withIdf(TokenIdf.of(all)), lefts, rights));
+        assertThat(got).isNotEqualTo(scores(trained, lefts, rights));
         for (PairScore s : got) assertThat(s.duplicate()).isEqualTo(s.score() >= 0.3);
-        // one pair alone is routed by its two records
-        assertThat(sw.score(x, y, U, U)).isEqualTo(portable.withIdf(TokenIdf.of(List.of(x, y))).score(x, y, U, U));
-        assertThat(sw.score(a, b, U, U)).isEqualTo(trained.score(a, b, U, U));
-        // the cut-off is the stored minimum: all-known records at 1.0 stay, below it they move
-        assertThat(head(0, 0.5).withPortable(portable, 1.0).route(List.of(a, b)).portable()).isNull();
-        assertThat(head(0, 0.5).withPortable(portable, 1.0).route(List.of(a, rec("title", "sony blender"))).blend()).isEqualTo(0.5);
+        // fewer than MIN_SWITCH_RECORDS distinct records (one served pair, a short request) stay with the trained head
+        var x = ul.get(0);
+        var y = rights.get(12);
+        assertThat(sw.score(x, y, U, U)).isEqualTo(trained.score(x, y, U, U));
+        assertThat(scores(sw, ul.subList(0, 9), ur.subList(0, 9))).isEqualTo(scores(trained, ul.subList(0, 9), ur.subList(0, 9)));
+        assertThat(scores(sw, ul.subList(0, 10), ur.subList(0, 10))).isNotEqualTo(scores(trained, ul.subList(0, 10), ur.subList(0, 10)));
+        // the cut-off is the stored minimum: all-known records at 1.0 stay, one unknown token moves them
+        PairHead strict = head(0, 0.5).withPortable(portable, 1.0);
+        assertThat(strict.route(KNOWN).portable()).isNull();
+        List<Map<String, String>> oneNew = new ArrayList<>(KNOWN);
+        oneNew.add(rec("title", "sony blender"));
+        assertThat(strict.route(oneNew).blend()).isEqualTo(0.5);
     }
 
     @Test
     void aServedRequestTakesOneBranchForAllItsPairsChosenByAllItsRecords() {
         PairHead sw = switching();
-        var a = rec("title", "sony tv 46");
-        var b = rec("title", "sony tv 40");
-        var x = rec("title", "acme blender 500w");
-        var y = rec("title", "acme blender 500 w");
-        var z = rec("title", "zeta toaster");
-        List<Map<String, String>> lefts = List.of(x, x, a), rights = List.of(y, z, b);
+        // 11 unfamiliar pairs and one familiar pair (sony tv 1 - sony tv 2): the request as a whole is unfamiliar
+        List<Map<String, String>> lefts = new ArrayList<>(unknown(11, false)), rights = new ArrayList<>(unknown(11, true));
+        lefts.add(KNOWN.get(0));
+        rights.add(KNOWN.get(1));
         List<PairInput> pairs = new ArrayList<>();
         List<Tokens> seqs = new ArrayList<>();
+        List<float[]> us = new ArrayList<>();
         for (int i = 0; i < lefts.size(); i++) {
             pairs.add(new PairInput(lefts.get(i), rights.get(i)));
             for (int k = 0; k < 2; k++) seqs.add(new Tokens(new long[] {1}, new long[] {0}, false, 0));
+            us.add(U);
         }
         Plan plan = new Plan(new Request.Pairs(pairs), seqs, 2);
-        float[][] vectors = {U, U, U, U, U, U};
+        float[][] vectors = new float[2 * pairs.size()][];
+        Arrays.fill(vectors, U);
         BiEncoderPair task = new BiEncoderPair(sw);
-        List<PairScore> whole = scores(sw, lefts, rights);   // the request's records are mostly unknown: the portable head
-        assertThat(PairHead.familiarity(List.of(x, x, a, y, z, b), IDF)).isLessThan(0.65);
+        List<PairScore> whole = scores(sw, lefts, rights);
+        List<Map<String, String>> all = new ArrayList<>(lefts);
+        all.addAll(rights);
+        assertThat(sw.route(all).blend()).isEqualTo(0.5);   // the portable head
         for (int i = 0; i < pairs.size(); i++)
             assertThat(((Answer.Matched) task.answer(plan, i, vectors)).score()).isEqualTo(whole.get(i));
-        // the familiar pair a-b alone would have gone to the trained head
-        assertThat(whole.get(2)).isNotEqualTo(head(0, 0.5).score(a, b, U, U));
-        assertThat(task.scoreAll(pairs, List.of(U, U, U), List.of(U, U, U))).isEqualTo(whole);
+        // the familiar pair alone would have gone to the trained head
+        assertThat(whole.get(11)).isNotEqualTo(head(0, 0.5).score(KNOWN.get(0), KNOWN.get(1), U, U));
+        assertThat(task.scoreAll(pairs, us, us)).isEqualTo(whole);
     }
 
     private static List<PairScore> scores(PairHead h, List<Map<String, String>> lefts, List<Map<String, String>> rights) {
@@ -124,9 +148,10 @@ class PairSwitchTest {
         assertThat(back.portable().head().threshold()).isEqualTo(0.3);
         assertThat(back.portable().head().idf()).isEqualTo(IDF);          // the branch shares the parent's table
         assertThat(Files.readString(f).split("\"idf\"", -1)).hasSize(2);   // written once
-        var x = rec("title", "acme blender 500w");
-        var y = rec("title", "acme blender 500 w");
-        assertThat(back.score(x, y, U, U)).isEqualTo(switching().score(x, y, U, U));
+        List<Map<String, String>> ul = unknown(12, false), ur = unknown(12, true);
+        assertThat(scores(back, ul, ur)).isEqualTo(scores(switching(), ul, ur));   // the portable branch, read back
+        assertThat(scores(back, KNOWN.subList(0, 12), KNOWN.subList(12, 24))).isEqualTo(scores(switching(), KNOWN.subList(0, 12),
+                KNOWN.subList(12, 24)));
         HeadFiles.write(back, g);
         assertThat(f).hasSameBinaryContentAs(g);
         HeadFiles.write(head(0, 0.5), plain);

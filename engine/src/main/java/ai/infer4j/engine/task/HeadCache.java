@@ -29,15 +29,17 @@ import java.util.zip.CRC32;
  * Binary copies of head JSON files in the engine cache ({@code CACHE/heads}), so that a start does not parse ~1.4 MB
  * of decimal numbers again (the built-in {@code intent} head: ~0.2 s of interpreted Java, and much of a start's JIT
  * work). The JSON stays the source of truth: a copy is named after the JSON's size and CRC32 (a changed head gets a
- * new copy) and holds the JSON's own tree, with every array of floating-point numbers (outside {@code training})
- * moved into a block of doubles. These are the very doubles the JSON parser produced, so the tree read back
- * {@link JsonNode#equals equals} the parsed one and the head built from it is the same head, bit for bit (and writes
- * the same bytes). A copy that cannot be read is deleted and the JSON is parsed instead; a cache that cannot be
- * written only costs the parse.
+ * new copy) and holds the JSON's bytes themselves, compared with the head's JSON before the copy is used: two heads
+ * of the same size and CRC32 share a name, and a checksum alone would then serve the wrong one (a SHA-256 name would
+ * cost ~35 ms of a start's CPU, hashing interpreted; the comparison costs a few ms). Then the JSON's own tree, with
+ * every array of floating-point numbers (outside {@code training}) moved into a block of doubles. These are the very
+ * doubles the JSON parser produced, so the tree read back {@link JsonNode#equals equals} the parsed one and the head
+ * built from it is the same head, bit for bit (and writes the same bytes). A copy that cannot be read is deleted and
+ * the JSON is parsed instead; a copy of another head is replaced; a cache that cannot be written only costs the parse.
  */
 final class HeadCache {
     private static final Logger log = LoggerFactory.getLogger(HeadCache.class);
-    private static final byte[] MAGIC = "infer4j-head-bin/1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] MAGIC = "infer4j-head-bin/2\n".getBytes(StandardCharsets.US_ASCII);
     /** Placeholder key in the copy's JSON part: {@code {"@infer4j-packed": i}} stands for the i-th packed array. */
     static final String PACKED = "@infer4j-packed";
     /** Shorter arrays stay in the JSON part. */
@@ -54,9 +56,13 @@ final class HeadCache {
         Path copy = copyPath(json, cacheDir);
         if (Files.isRegularFile(copy)) {
             try {
-                Head head = HeadFiles.fromTree(unpack(Files.readAllBytes(copy)), source);
-                touch(copy);
-                return head;
+                JsonNode tree = unpack(Files.readAllBytes(copy), json);
+                if (tree != null) {
+                    Head head = HeadFiles.fromTree(tree, source);
+                    touch(copy);
+                    return head;
+                }
+                log.debug("head cache {} holds another head of the same size and CRC32; replacing it with {}", copy, source);
             } catch (IOException | RuntimeException e) {
                 log.warn("head cache {} unreadable ({}); parsing {}", copy, e.toString(), source);
                 deleteQuietly(copy);
@@ -65,7 +71,7 @@ final class HeadCache {
         JsonNode root = HeadFiles.parse(json, source);
         Head head = HeadFiles.fromTree(root, source); // only a valid head is cached
         try {
-            byte[] packed = pack(root);
+            byte[] packed = pack(root, json);
             AtomicFiles.write(copy, out -> out.write(packed));
             pruneUnused(copy.getParent());
         } catch (IOException | RuntimeException e) {
@@ -74,22 +80,31 @@ final class HeadCache {
         return head;
     }
 
-    /** Where the copy of {@code json} lives: {@code cacheDir/heads/SIZE-CRC32.v1.bin}. */
+    /**
+     * Where the copy of {@code json} lives: {@code cacheDir/heads/SIZE-CRC32.v2.bin} (copies of the first format,
+     * {@code .v1.bin}, which held no JSON to compare, are never read again and are pruned once unused for
+     * {@link #UNUSED_DAYS} days).
+     */
     static Path copyPath(byte[] json, Path cacheDir) {
         CRC32 crc = new CRC32(); // native zlib: ~1 ms for the intent head even before any JIT
         crc.update(json);
-        return cacheDir.resolve("heads").resolve(json.length + "-" + Long.toHexString(crc.getValue()) + ".v1.bin");
+        return cacheDir.resolve("heads").resolve(json.length + "-" + Long.toHexString(crc.getValue()) + ".v2.bin");
     }
 
-    /** The copy's bytes: magic, the tree as JSON with placeholders, the packed arrays' lengths, their doubles. */
-    static byte[] pack(JsonNode root) throws IOException {
+    /**
+     * The copy's bytes: magic, the head's JSON bytes ({@code json}, which {@code root} was parsed from), the tree as
+     * JSON with placeholders, the packed arrays' lengths, their doubles.
+     */
+    static byte[] pack(JsonNode root, byte[] json) throws IOException {
         List<double[]> arrays = new ArrayList<>();
         JsonNode meta = packed(root.deepCopy(), arrays, true);
         byte[] metaBytes = JSON.writeValueAsBytes(meta);
         long doubles = arrays.stream().mapToLong(a -> a.length).sum();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) (64 + metaBytes.length + 4L * arrays.size() + 8 * doubles));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) (64 + json.length + metaBytes.length + 4L * arrays.size() + 8 * doubles));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
+            out.writeInt(json.length);
+            out.write(json);
             out.writeInt(metaBytes.length);
             out.write(metaBytes);
             out.writeInt(arrays.size());
@@ -102,12 +117,16 @@ final class HeadCache {
         return bytes.toByteArray();
     }
 
-    /** The tree {@link #pack} was given. */
-    static JsonNode unpack(byte[] copy) throws IOException {
+    /** The tree {@link #pack} was given, or null when {@code copy} was packed from other JSON than {@code json}. */
+    static JsonNode unpack(byte[] copy, byte[] json) throws IOException {
         ByteBuffer in = ByteBuffer.wrap(copy);
-        byte[] magic = new byte[MAGIC.length];
-        in.get(magic);
-        if (!Arrays.equals(magic, MAGIC)) throw new IOException("not an infer4j head copy");
+        if (copy.length < MAGIC.length + 4 || !Arrays.equals(copy, 0, MAGIC.length, MAGIC, 0, MAGIC.length))
+            throw new IOException("not an infer4j head copy");
+        in.position(MAGIC.length);
+        int jsonLength = in.getInt();
+        if (jsonLength != json.length || !Arrays.equals(copy, in.position(), in.position() + jsonLength, json, 0, jsonLength))
+            return null;
+        in.position(in.position() + jsonLength);
         byte[] metaBytes = new byte[in.getInt()];
         in.get(metaBytes);
         JsonNode meta = JSON.readTree(metaBytes);

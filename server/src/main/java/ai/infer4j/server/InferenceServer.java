@@ -161,6 +161,7 @@ public final class InferenceServer implements AutoCloseable {
         byte[] token = config.security().authTokenFile() == null ? null : AuthHandler.readToken(config.security().authTokenFile());
         inference = HttpListener.bind("inference", config.listeners().inference(), boss, io, config.limits().maxRequestSizeBytes(), config.limits().idleTimeout(), token,
                 () -> new RouteHandler(inferenceRoutes, service));
+        metrics.startJvmMetrics(); // not while the models load: the start is CPU-bound, and these wait for no answer
         management = HttpListener.bind("management", config.listeners().management(), boss, io, 1 << 20, config.limits().idleTimeout(), token,
                 () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
         if (config.listeners().grpc() != null) {

@@ -59,10 +59,15 @@ public final class ServerMetrics {
         GaugeWithCallback.builder().name("infer4j_workers").help("Worker threads per backbone").labelNames("backbone")
                 .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.workers(), name))).register(registry);
         // JVM and process metrics (CPU, RSS, open files) read the platform MBeans: ~0.15 s of class loading, done on a
-        // second thread while the models load; registry() waits for it, so no scrape ever lacks them.
+        // second thread started by startJvmMetrics() (the server: once its inference listener is up, so that this work
+        // does not compete with the models' loading); registry() waits for it, so no scrape ever lacks them.
         jvmMetrics = new Thread(() -> JvmMetrics.builder().register(registry), "infer4j-jvm-metrics");
         jvmMetrics.setDaemon(true);
-        jvmMetrics.start();
+    }
+
+    /** Starts registering the JVM and process metrics on their own thread (once; {@link #registry()} waits for it). */
+    public synchronized void startJvmMetrics() {
+        if (jvmMetrics.getState() == Thread.State.NEW) jvmMetrics.start();
     }
 
     /** Exposes capture counts ({@code infer4j_capture_dropped_total}, {@code infer4j_capture_written_total}) and {@code infer4j_drift_score{model,signal}}. */
@@ -78,6 +83,7 @@ public final class ServerMetrics {
 
     /** The registry, with the JVM metrics registered. */
     public PrometheusRegistry registry() {
+        startJvmMetrics();
         try {
             jvmMetrics.join();
         } catch (InterruptedException e) {

@@ -98,6 +98,10 @@ final class TrainCommand implements Callable<Integer> {
             + "(TF-IDF softmax regression) to the head's logits; --cv picks their weight (0 = left out)")
     boolean lexical;
 
+    @Option(names = "--lexical-features", description = "intent with --lexical: keep the K most class-dependent features "
+            + "(chi-squared; default 0: every feature in 2 or more training texts)", defaultValue = "0")
+    int lexicalFeatures;
+
     @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity and IDF-weighted overlap features")
     boolean trees;
 
@@ -147,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid(), lexical);
+                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid(), lexical, lexicalFeatures);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

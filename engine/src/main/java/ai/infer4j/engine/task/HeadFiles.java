@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -129,14 +130,31 @@ public final class HeadFiles {
     static final String LEXICAL_SUFFIX = "+lexical";
 
     private static LexicalLayer readLexical(JsonNode l, String source) {
-        JsonNode v = l.path("vocab"), w = l.path("weights");
-        if (!v.isArray() || !l.path("idf").isArray() || !w.isArray() || !l.path("bias").isArray() || !l.path("scale").isNumber())
-            throw new ModelLoadException("head " + source + " needs a 'lexical' object with 'scale', 'vocab', 'idf', 'weights' and 'bias'");
+        JsonNode v = l.path("vocab"), w = l.path("weights"), q = l.path("weightsInt8");
+        boolean quantized = q.isObject();
+        if (!v.isArray() || !l.path("idf").isArray() || !(quantized || w.isArray()) || !l.path("bias").isArray() || !l.path("scale").isNumber())
+            throw new ModelLoadException("head " + source + " needs a 'lexical' object with 'scale', 'vocab', 'idf', 'weights' "
+                    + "(or 'weightsInt8') and 'bias'");
         if (!LexicalLayer.FEATURES.equals(l.path("features").asText()))
             throw new ModelLoadException("head " + source + " has lexical features '" + l.path("features").asText()
                     + "'; this version computes '" + LexicalLayer.FEATURES + "'");
         List<String> vocab = new ArrayList<>(v.size());
         v.forEach(f -> vocab.add(f.asText()));
+        if (quantized) {
+            JsonNode rows = q.path("rows");
+            if (!rows.isArray() || !q.path("rowScale").isArray())
+                throw new ModelLoadException("head " + source + ": lexical 'weightsInt8' needs 'rowScale' and 'rows' (base64 signed bytes)");
+            byte[][] b = new byte[rows.size()][];
+            for (int k = 0; k < b.length; k++) {
+                try {
+                    b[k] = Base64.getDecoder().decode(rows.get(k).asText());
+                } catch (IllegalArgumentException e) {
+                    throw new ModelLoadException("head " + source + ": lexical weightsInt8 row " + k + " is not base64: " + e.getMessage());
+                }
+            }
+            return LexicalLayer.quantized(vocab, floats(l.get("idf")), b, floats(q.get("rowScale")), floats(l.get("bias")),
+                    l.get("scale").asDouble());
+        }
         float[][] weights = new float[w.size()][];
         for (int k = 0; k < w.size(); k++) weights[k] = floats(w.get(k));
         return new LexicalLayer(vocab, floats(l.get("idf")), weights, floats(l.get("bias")), l.get("scale").asDouble());
@@ -343,8 +361,16 @@ public final class HeadFiles {
             ArrayNode vocab = ln.putArray("vocab");
             l.vocab().forEach(vocab::add);
             ln.set("idf", array(l.idf()));
-            ArrayNode lw = ln.putArray("weights");
-            for (float[] row : l.weights()) lw.add(array(row));
+            if (l.quantizedWeights() != null) {
+                ObjectNode q = ln.putObject("weightsInt8");
+                q.put("encoding", "base64 of signed bytes, one string per label; weight = byte * rowScale");
+                q.set("rowScale", array(l.rowScale()));
+                ArrayNode rows = q.putArray("rows");
+                for (byte[] row : l.quantizedWeights()) rows.add(Base64.getEncoder().encodeToString(row));
+            } else {
+                ArrayNode lw = ln.putArray("weights");
+                for (float[] row : l.weights()) lw.add(array(row));
+            }
             ln.set("bias", array(l.bias()));
         }
         writeJson(root, file);

@@ -21,6 +21,10 @@ import java.util.TreeMap;
  * @param weights {@code [labels][vocab]}
  * @param bias    {@code [labels]}
  * @param scale   how much the lexical logits count against the embedding's (chosen by cross-validation)
+ *
+ * <p>A layer made by {@link #quantized} keeps its weights as signed bytes and one step per label row
+ * ({@code weight = q * rowScale}); head JSON then stores them as base64 bytes ({@code weightsInt8}), a quarter of the
+ * float size before any text overhead, and reads back the very same floats.
  */
 public final class LexicalLayer {
     /** Describes the features, written into head JSON. */
@@ -32,8 +36,48 @@ public final class LexicalLayer {
     private final float[] bias;
     private final double scale;
     private final Map<String, Integer> lookup;
+    /** Signed-byte weights {@code [labels][vocab]} and their per-row steps, or null for float weights. */
+    private final byte[][] quantized;
+    private final float[] rowScale;
 
     public LexicalLayer(List<String> vocab, float[] idf, float[][] weights, float[] bias, double scale) {
+        this(vocab, idf, weights, bias, scale, null, null);
+    }
+
+    /** A layer whose weights are {@code q[k][j] * rowScale[k]} (as floats). */
+    public static LexicalLayer quantized(List<String> vocab, float[] idf, byte[][] q, float[] rowScale, float[] bias, double scale) {
+        if (q.length != rowScale.length)
+            throw new ModelLoadException("lexical layer has " + q.length + " quantized weight rows but " + rowScale.length + " row scales");
+        float[][] w = new float[q.length][];
+        for (int k = 0; k < q.length; k++) {
+            if (!(rowScale[k] >= 0) || Float.isInfinite(rowScale[k]))
+                throw new ModelLoadException("lexical layer row scales must be finite and >= 0, row " + k + " has " + rowScale[k]);
+            w[k] = new float[q[k].length];
+            for (int j = 0; j < w[k].length; j++) w[k][j] = q[k][j] * rowScale[k];
+        }
+        return new LexicalLayer(vocab, idf, w, bias, scale, q, rowScale);
+    }
+
+    /**
+     * Rounds each row of {@code weights} to signed bytes ({@code -127..127}) with the step {@code max |w| / 127}: the
+     * largest weight of a row keeps its value, the error of any other is at most half a step.
+     */
+    public static LexicalLayer quantize(List<String> vocab, float[] idf, float[][] weights, float[] bias, double scale) {
+        byte[][] q = new byte[weights.length][];
+        float[] step = new float[weights.length];
+        for (int k = 0; k < weights.length; k++) {
+            float max = 0;
+            for (float v : weights[k]) max = Math.max(max, Math.abs(v));
+            step[k] = max / 127f;
+            q[k] = new byte[weights[k].length];
+            if (step[k] > 0)
+                for (int j = 0; j < q[k].length; j++) q[k][j] = (byte) Math.max(-127, Math.min(127, Math.round(weights[k][j] / step[k])));
+        }
+        return quantized(vocab, idf, q, step, bias, scale);
+    }
+
+    private LexicalLayer(List<String> vocab, float[] idf, float[][] weights, float[] bias, double scale, byte[][] quantized,
+                         float[] rowScale) {
         vocab = List.copyOf(vocab);
         if (vocab.isEmpty()) throw new ModelLoadException("lexical layer has an empty vocabulary");
         for (int i = 1; i < vocab.size(); i++)
@@ -53,6 +97,23 @@ public final class LexicalLayer {
         this.bias = bias;
         this.scale = scale;
         this.lookup = index(vocab);
+        this.quantized = quantized;
+        this.rowScale = rowScale;
+    }
+
+    /** The signed-byte weights of a quantized layer ({@code weights = q * rowScale}), or null. */
+    public byte[][] quantizedWeights() {
+        return quantized;
+    }
+
+    /** The per-row steps of a quantized layer, or null. */
+    public float[] rowScale() {
+        return rowScale;
+    }
+
+    /** The same layer with another scale. */
+    public LexicalLayer withScale(double newScale) {
+        return new LexicalLayer(vocab, idf, weights, bias, newScale, quantized, rowScale);
     }
 
     public List<String> vocab() {

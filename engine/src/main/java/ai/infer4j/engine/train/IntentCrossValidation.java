@@ -103,7 +103,7 @@ final class IntentCrossValidation {
                 for (int i : fit) tf.add(texts.get(i));
                 for (int i : held) th.add(texts.get(i));
                 AtomicInteger ep = new AtomicInteger();
-                LexicalTrainer.Fitted l = LexicalTrainer.train(tf, yf, classes, job.seed(),
+                LexicalTrainer.Fitted l = LexicalTrainer.train(tf, yf, classes, job.seed(), job.lexicalFeatures(),
                         () -> progress.update(stage + " lexical", ep.incrementAndGet(), LexicalTrainer.EPOCHS));
                 double[][] z = LexicalTrainer.logits(l, th);
                 for (int j = 0; j < held.size(); j++) lex[held.get(j)] = z[j];
@@ -148,7 +148,7 @@ final class IntentCrossValidation {
         LexicalLayer lexical = null;
         if (chosen.lexicalScale > 0) {
             AtomicInteger ep = new AtomicInteger();
-            lexical = LexicalTrainer.train(texts, y, classes, job.seed(), () -> progress.update("final fit lexical", ep.incrementAndGet(),
+            lexical = LexicalTrainer.train(texts, y, classes, job.seed(), job.lexicalFeatures(), () -> progress.update("final fit lexical", ep.incrementAndGet(),
                     LexicalTrainer.EPOCHS)).layer(chosen.lexicalScale);
         }
         ObjectMapper json = new ObjectMapper();
@@ -158,6 +158,8 @@ final class IntentCrossValidation {
         if (texts != null) {
             ObjectNode l = cv.putObject("lexical");
             l.put("features", LexicalLayer.FEATURES);
+            l.put("maxFeatures", job.lexicalFeatures()).put("featureSelection", "chi-squared of per-class document counts (0: all)")
+                    .put("weights", "signed bytes, one step per label");
             l.put("minDf", LexicalTrainer.MIN_DF).put("epochs", LexicalTrainer.EPOCHS).put("learningRate", LexicalTrainer.LEARNING_RATE)
                     .put("batch", LexicalTrainer.BATCH_SIZE).put("labelSmoothing", LexicalTrainer.LABEL_SMOOTHING);
             l.put("rule", "held-out logits = head logits + lexicalScale * lexical logits (softmax regression on the TF-IDF "

@@ -42,12 +42,20 @@ public final class IntentTrainer {
      * held-out in-scope accuracy the out-of-scope threshold may cost, e.g. 0.005).
      */
     public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
-                      int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical) {
+                      int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical, int lexicalFeatures) {
         public Job {
+            if (lexicalFeatures < 0) throw new BadInputException("--lexical-features must be >= 0 (0: all), got " + lexicalFeatures);
+            if (lexicalFeatures > 0 && !lexical) throw new BadInputException("--lexical-features needs --lexical");
             if (cvFolds == 1 || cvFolds < 0) throw new BadInputException("--cv must be 0 (select on valid) or >= 2, got " + cvFolds);
             if (!(oosBudget >= 0 && oosBudget < 1)) throw new BadInputException("out-of-scope budget must be in [0, 1), got " + oosBudget);
             if (mlp != null && cvFolds < 2) throw new BadInputException("an mlp head is selected by cross-validation: add --cv K (K >= 2)");
             if (lexical && cvFolds < 2) throw new BadInputException("a lexical layer's scale is selected by cross-validation: add --cv K (K >= 2)");
+        }
+
+        /** A lexical layer on every feature (or none). */
+        public Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
+                   int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical) {
+            this(headName, trainFile, validFile, oosLabel, seed, grid, threads, cvFolds, oosBudget, mlp, lexical, 0);
         }
 
         /** A head without a lexical layer. */

@@ -124,4 +124,53 @@ class LexicalLayerTest {
         LexicalTrainer.Fitted other = LexicalTrainer.train(train, y, 3, 7, () -> { });
         assertThat(other.weights()[0]).isNotEqualTo(f.weights()[0]);
     }
+
+    @Test
+    void quantizedLayerKeepsEachWeightWithinHalfAStepAndRoundTripsByteForByte(@TempDir Path dir) throws Exception {
+        float[][] w = {{2, -0.5f, 0.3f, 0}, {0, 0, 0, 0}};
+        LexicalLayer q = LexicalLayer.quantize(List.of("w:a", "w:b", "w:c", "w:d"), new float[] {1, 1, 1, 1}, w, new float[] {0.1f, 0}, 0.5);
+        // step of row 0: 2 / 127; 2 stays 2 (127 steps), -0.5 is -31.75 steps (-32), 0.3 is 19.05 steps (19)
+        assertThat(q.quantizedWeights()[0]).containsExactly(127, -32, 19, 0);
+        assertThat(q.rowScale()[0]).isEqualTo(2f / 127f);
+        assertThat(q.weights()[0][0]).isCloseTo(2f, within(1e-6f));
+        for (int j = 0; j < 4; j++) assertThat(q.weights()[0][j]).isCloseTo(w[0][j], within(1f / 127f));
+        assertThat(q.weights()[1]).containsOnly(0f); // an all-zero row has step 0
+        SoftmaxHead h = new SoftmaxHead("h", List.of("L", "R"), new float[2][2], new float[2], null, 0, null, null, null, q);
+        Path a = dir.resolve("a.json"), b = dir.resolve("b.json");
+        HeadFiles.write(h, a);
+        String json = Files.readString(a);
+        assertThat(json).contains("\"weightsInt8\"").doesNotContain("\"weights\" : [ [ 2");
+        SoftmaxHead back = HeadFiles.read(a);
+        for (int k = 0; k < 2; k++) assertThat(back.lexical().weights()[k]).isEqualTo(q.weights()[k]);
+        assertThat(back.lexical().logits("a c")).isEqualTo(q.logits("a c"));
+        HeadFiles.write(back, b);
+        assertThat(Files.readAllBytes(b)).isEqualTo(Files.readAllBytes(a));
+        Files.writeString(b, json.replace("\"rowScale\"", "\"steps\""));
+        assertThatThrownBy(() -> HeadFiles.read(b)).isInstanceOf(ModelLoadException.class).hasMessageContaining("rowScale");
+    }
+
+    @Test
+    void prunedTrainerKeepsTheRequestedNumberOfFeaturesAndStillLearnsTheClassWords() {
+        int[] y = new int[300], yTest = new int[90];
+        List<String> train = texts(300, y, 1), test = texts(90, yTest, 2);
+        LexicalTrainer.Fitted all = LexicalTrainer.train(train, y, 3, 42, () -> { });
+        LexicalTrainer.Fitted f = LexicalTrainer.train(train, y, 3, 42, 12, () -> { });
+        assertThat(all.vocab().size()).isGreaterThan(100);
+        // only n-grams of the class words are kept (every filler word is in every class)
+        List<String> classWords = new ArrayList<>();
+        for (String word : List.of("refund", "pin", "transfer")) classWords.addAll(LexicalLayer.features(word));
+        assertThat(f.vocab()).hasSize(12).isSorted().allMatch(classWords::contains);
+        double[][] z = LexicalTrainer.logits(f, test);
+        int correct = 0;
+        for (int i = 0; i < z.length; i++) {
+            int best = 0;
+            for (int c = 1; c < 3; c++) if (z[i][c] > z[i][best]) best = c;
+            if (best == yTest[i]) correct++;
+        }
+        assertThat(correct).isEqualTo(90);
+        LexicalTrainer.Fitted again = LexicalTrainer.train(train, y, 3, 42, 12, () -> { });
+        assertThat(again.vocab()).isEqualTo(f.vocab());
+        for (int c = 0; c < 3; c++) assertThat(again.weights()[c]).isEqualTo(f.weights()[c]);
+        assertThatThrownBy(() -> LexicalTrainer.train(train, y, 3, 42, -1, () -> { })).isInstanceOf(BadInputException.class);
+    }
 }

@@ -128,6 +128,15 @@ final class TrainCommand implements Callable<Integer> {
             + "table must know for the trained head to score them (default: ${DEFAULT-VALUE})", defaultValue = "0.75")
     double minFamiliarity;
 
+    @Option(names = "--learning-rates", split = ",", description = "intent, linear head: learning rates of the grid (default: 3e-4,1e-3)")
+    List<Double> learningRates;
+
+    @Option(names = "--l2s", split = ",", description = "intent, linear head: L2 penalties of the grid (default: 1e-3,1e-2,3e-2)")
+    List<Double> l2s;
+
+    @Option(names = "--epochs", split = ",", description = "intent, linear head: epoch counts of the grid (default: 5,10,20)")
+    List<Integer> epochs;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -151,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
                     : BackboneFiles.ofDirectory(Path.of(backbone)));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    IntentTrainer.Grid.defaults(), threads, cv, oosBudget, mlpGrid(), lexical, lexicalFeatures);
+                    linearGrid(), threads, cv, oosBudget, mlpGrid(), lexical, lexicalFeatures);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);
@@ -169,6 +178,20 @@ final class TrainCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
+    }
+
+    /** The linear head's grid: the defaults with the --learning-rates / --l2s / --epochs overrides. */
+    private IntentTrainer.Grid linearGrid() {
+        IntentTrainer.Grid d = IntentTrainer.Grid.defaults();
+        if (learningRates == null && l2s == null && epochs == null) return d;
+        if (!head.equals("linear")) throw new BadInputException("--learning-rates, --l2s and --epochs are for the linear head (use --mlp-epochs)");
+        if (learningRates != null && learningRates.stream().anyMatch(v -> !(v > 0)))
+            throw new BadInputException("--learning-rates must be > 0, got " + learningRates);
+        if (l2s != null && l2s.stream().anyMatch(v -> !(v >= 0))) throw new BadInputException("--l2s must be >= 0, got " + l2s);
+        if (epochs != null && epochs.stream().anyMatch(v -> v < 1)) throw new BadInputException("--epochs must be >= 1, got " + epochs);
+        return new IntentTrainer.Grid(learningRates != null ? learningRates.stream().mapToDouble(Double::doubleValue).toArray() : d.learningRates(),
+                l2s != null ? l2s.stream().mapToDouble(Double::doubleValue).toArray() : d.l2s(),
+                epochs != null ? epochs.stream().mapToInt(Integer::intValue).sorted().toArray() : d.epochs(), d.oosThresholds());
     }
 
     /** The MLP grid of {@code --head mlp} (defaults, with the --mlp-* overrides), or null for a linear head. */

@@ -113,9 +113,10 @@ public final class Monitor {
             List<LabeledText> fit = new ArrayList<>(rows);
             if (otherFile != null) fit.addAll(DataFiles.readLabeled(otherFile));
             List<String> truth = fit.stream().map(LabeledText::label).toList();
-            Observer.Embedded all = Observer.embed(model, fit.stream().map(LabeledText::text).toList(), progress);
+            List<String> texts = fit.stream().map(LabeledText::text).toList();
+            Observer.Embedded all = Observer.embed(model, texts, progress);
             progress.update("cross-fit", 0, FOLDS);
-            Prediction[] oof = CrossFit.outOfFold(head, recipe, all.vectors(), truth, FOLDS, threads);
+            Prediction[] oof = CrossFit.outOfFold(head, recipe, all.vectors(), texts, truth, FOLDS, threads);
             int n = rows.size();
             Observer.Embedded e = new Observer.Embedded(all.tokens().subList(0, n), Arrays.copyOf(all.vectors(), n));
             List<Observation> obs = Observer.observations(e, i -> oof[i], truth.subList(0, n), sketchDim);
@@ -130,7 +131,9 @@ public final class Monitor {
                     .withOutOfScopeLabel(outOfScopeLabel(model))
                     .withProvenance(BaselineStatistics.CROSS_FITTED, "the head's own training data (SHA-256 recorded in its training metadata): "
                             + "each of " + FOLDS + " label-stratified folds was predicted by the head re-fitted on the other folds ("
-                            + (recipe.mlp() != null ? "mlp " + recipe.mlp() + ", " : "") + "learning rate "
+                            + (recipe.mlp() != null ? "mlp " + recipe.mlp() + ", " : "")
+                            + (head.lexical() != null ? "lexical layer re-trained on the fold's texts (" + head.lexical().vocab().size()
+                                    + " features at most, scale " + head.lexical().scale() + "), " : "") + "learning rate "
                             + recipe.learningRate() + ", L2 " + recipe.l2() + ", " + CrossFit.foldEpochs(recipe, (int) Math.round(fit.size() * (FOLDS - 1.0) / FOLDS), FOLDS)
                             + " epochs (the head's " + recipe.epochs() + " scaled to its number of steps), seed " + recipe.seed()
                             + "), so confidences and accuracy are those of new data from this source, not the head's in-sample ones" + pooling);

@@ -110,8 +110,9 @@ public final class ParityGate {
         List<String> pa = new ArrayList<>(a.length), pb = new ArrayList<>(b.length);
         int same = 0;
         for (int i = 0; i < a.length; i++) {
-            pa.add(baseline.predict(a[i]).label());
-            pb.add(variant.predict(b[i]).label());
+            String text = texts.get(i).text(); // read by a head with a lexical layer
+            pa.add(baseline.predict(a[i], text).label());
+            pb.add(variant.predict(b[i], text).label());
             if (pa.get(i).equals(pb.get(i))) same++;
         }
         double agreement = (double) same / a.length;

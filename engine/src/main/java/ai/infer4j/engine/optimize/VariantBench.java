@@ -101,7 +101,7 @@ public final class VariantBench {
             // rounds alternate the variants, so a burst of background load hits them alike; the best round counts
             for (int round = 0; round < rounds; round++)
                 for (var e : variants.entrySet()) {
-                    double s = throughput(e.getValue(), tokens.get(e.getKey()), b);
+                    double s = throughput(e.getValue(), tokens.get(e.getKey()), bulk, b);
                     tput.get(e.getKey()).merge(b, s, Math::max);
                     perRound.get(e.getKey()).computeIfAbsent(b, x -> new double[rounds])[round] = s;
                     progress.update("throughput", ++step, (long) batchSizes.length * rounds * variants.size());
@@ -119,17 +119,20 @@ public final class VariantBench {
     /** Rounds of each throughput measurement, by default. */
     static final int ROUNDS = 3;
 
-    /** Sentences per second: forward passes over pre-tokenized texts in batches of {@code b}, plus the head. */
-    private static double throughput(Model m, List<Tokens> tokens, int b) {
+    /**
+     * Sentences per second: forward passes over pre-tokenized texts in batches of {@code b}, plus the head (which reads
+     * the text too when it has a lexical layer).
+     */
+    private static double throughput(Model m, List<Tokens> tokens, List<String> texts, int b) {
         long t0 = System.nanoTime();
         float[][] v = m.backbone().forwardAll(tokens, b, n -> { });
-        for (float[] row : v) if (m.task() instanceof Classifier) m.predict(row);
+        if (m.task() instanceof Classifier) for (int i = 0; i < v.length; i++) m.predict(v[i], texts.get(i));
         return tokens.size() / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static void once(Model m, String text) {
         float[] v = m.backbone().forward(m.tokenize(List.of(TextInput.of(text)))).vectors()[0];
-        if (m.task() instanceof Classifier) m.predict(v);
+        if (m.task() instanceof Classifier) m.predict(v, text);
     }
 
     static double percentile(long[] sorted, double q) {

@@ -1,9 +1,11 @@
 package ai.infer4j.monitor.baseline;
 
 import ai.infer4j.engine.error.BadInputException;
+import ai.infer4j.engine.task.LexicalLayer;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.Prediction;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.LexicalTrainer;
 import ai.infer4j.engine.train.MlpTrainer;
 import ai.infer4j.engine.train.SoftmaxTrainer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +25,8 @@ import java.util.concurrent.Future;
  * Out-of-fold (cross-fitted) predictions of a softmax head on its own training data: the rows are split into
  * {@code k} label-stratified folds, the head is re-fitted on the other {@code k - 1} folds with the same training
  * code and the hyper-parameters recorded in its training metadata (learning rate, L2, seed; the out-of-scope
- * threshold is kept; a head with a hidden layer is re-fitted as an MLP with its recorded MLP recipe), and each fold is
+ * threshold is kept; a head with a hidden layer is re-fitted as an MLP with its recorded MLP recipe; a lexical layer is
+ * re-trained on the fold's texts), and each fold is
  * predicted by the head that never saw it. Such predictions are distributed
  * like the head's predictions on new data from the same source, so the training set becomes a valid baseline (the
  * head's in-sample predictions are over-confident).
@@ -111,9 +114,24 @@ public final class CrossFit {
         return Math.max(1, (int) Math.round(recipe.epochs() * (double) recipe.headRows() / fitRows));
     }
 
-    /** Out-of-fold predictions of {@code head} on its training rows {@code x} with true labels {@code truth}. */
+    /** Out-of-fold predictions of {@code head} (without a lexical layer) on its training rows {@code x} with true labels {@code truth}. */
     public static Prediction[] outOfFold(SoftmaxHead head, Recipe recipe, float[][] x, List<String> truth, int k, int threads) {
+        return outOfFold(head, recipe, x, null, truth, k, threads);
+    }
+
+    /**
+     * Out-of-fold predictions of {@code head} on its training rows {@code x} (embeddings of {@code texts}). A head with a
+     * {@link LexicalLayer} needs the texts: each fold head gets its own lexical layer, trained on the fold's texts by
+     * {@link LexicalTrainer} with the head's seed, at most as many features as the head's layer has (so a pruned layer is
+     * pruned alike and a full one keeps all of the fold's) and the head's scale.
+     */
+    public static Prediction[] outOfFold(SoftmaxHead head, Recipe recipe, float[][] x, List<String> texts, List<String> truth, int k,
+                                         int threads) {
         if (x.length != truth.size()) throw new IllegalArgumentException(x.length + " vectors but " + truth.size() + " labels");
+        LexicalLayer lexical = head.lexical();
+        if (lexical != null && (texts == null || texts.size() != x.length))
+            throw new BadInputException("head '" + head.name() + "' has a lexical layer: its fold heads need the " + x.length + " texts, got "
+                    + (texts == null ? "none" : texts.size()));
         List<String> labels = head.labels();
         int[] y = new int[truth.size()];
         for (int i = 0; i < y.length; i++) {
@@ -148,8 +166,14 @@ public final class CrossFit {
                     OutOfScopeScore s = head.oosScore();
                     if (s != null) s = new OutOfScopeScore(OutOfScopeScore.classCentroids(xf, yf, labels.size(), labels.indexOf(head.oosLabel())), s.energyMean(),
                             s.energyStd(), s.distanceMean(), s.distanceStd(), s.threshold());
-                    SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null, s, w.hidden());
-                    for (int i : test) out[i] = h.apply(x[i]);
+                    LexicalLayer l = null;
+                    if (lexical != null) {
+                        List<String> tf = new ArrayList<>(fit.size());
+                        for (int i : fit) tf.add(texts.get(i));
+                        l = LexicalTrainer.train(tf, yf, labels.size(), recipe.seed(), lexical.vocab().size(), () -> { }).layer(lexical.scale());
+                    }
+                    SoftmaxHead h = new SoftmaxHead(head.name(), labels, w.w(), w.b(), head.oosLabel(), head.oosThreshold(), null, s, w.hidden(), l);
+                    for (int i : test) out[i] = h.apply(x[i], texts == null ? null : texts.get(i));
                 }));
             }
             for (Future<?> j : jobs) j.get();

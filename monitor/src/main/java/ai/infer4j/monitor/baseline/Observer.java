@@ -40,7 +40,7 @@ public final class Observer {
      */
     public static List<Observation> observe(Model model, List<String> texts, List<String> truth, int sketchDim, Progress progress) {
         Embedded e = embed(model, texts, progress);
-        return observations(e, model.task() instanceof Classifier ? i -> model.predict(e.vectors()[i]) : i -> null, truth, sketchDim);
+        return observations(e, model.task() instanceof Classifier ? i -> model.predict(e.vectors()[i], texts.get(i)) : i -> null, truth, sketchDim);
     }
 
     /** Observations of embedded texts with predictions from {@code predict} (by row; null: no prediction). */

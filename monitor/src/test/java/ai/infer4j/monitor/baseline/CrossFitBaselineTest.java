@@ -13,6 +13,7 @@ import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.engine.data.LabeledText;
 import ai.infer4j.monitor.Monitor;
+import ai.infer4j.monitor.capture.Observation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,7 @@ class CrossFitBaselineTest {
     private static Engine engine;
     private static Model model;
     private static Model pooledModel;
+    private static Model lexicalModel;
 
     @BeforeAll
     static void trainHead() throws Exception {
@@ -81,6 +83,12 @@ class CrossFitBaselineTest {
                 new IntentTrainer.Grid(new double[] {3e-2}, new double[] {0}, new int[] {200}, new double[] {0}), 2, 3, 0.005);
         HeadFiles.write(IntentTrainer.train(cv, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE), dir.resolve("topic-cv.json"));
         pooledModel = engine.load(dir.resolve("topic-cv.json").toString());
+        // and with a lexical layer (at most 50 features): its fold heads need the texts
+        var lex = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), null, 7,
+                new IntentTrainer.Grid(new double[] {3e-2}, new double[] {0}, new int[] {200}, new double[] {0}), 2, 3, 0.005, null, true, 50);
+        SoftmaxHead lexHead = IntentTrainer.train(lex, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+        HeadFiles.write(lexHead, dir.resolve("topic-lex.json"));
+        lexicalModel = engine.load(dir.resolve("topic-lex.json").toString());
     }
 
     @AfterAll
@@ -127,6 +135,20 @@ class CrossFitBaselineTest {
         BaselineStatistics a = Monitor.baseline(pooledModel, alone.resolve("valid.jsonl"), DataFiles.readLabeled(valid), 4, 2, Progress.NONE);
         assertThat(a.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
         assertThat(a.provenanceNote()).contains("train split ('train.jsonl' with the recorded SHA-256) is not beside this file");
+    }
+
+    @Test
+    void aLexicalHeadIsObservedWithItsTextsAndCrossFittedWithALexicalLayerPerFold() {
+        assertThat(lexicalModel.heads().get(0).lexical()).isNotNull();
+        assertThat(lexicalModel.heads().get(0).lexical().vocab()).hasSizeLessThanOrEqualTo(50);
+        Path valid = dir.resolve("valid.jsonl");
+        List<LabeledText> rows = DataFiles.readLabeled(valid);
+        BaselineStatistics s = Monitor.baseline(lexicalModel, valid, rows, 4, 2, Progress.NONE);
+        assertThat(s.provenance()).isEqualTo(BaselineStatistics.CROSS_FITTED);
+        assertThat(s.provenanceNote()).contains("lexical layer re-trained on the fold's texts");
+        assertThat(s.n()).isEqualTo(rows.size());
+        List<Observation> obs = Observer.observe(lexicalModel, rows.stream().map(LabeledText::text).toList(), null, 0, Progress.NONE);
+        assertThat(obs).hasSize(rows.size()).allSatisfy(o -> assertThat(o.label()).isNotNull());
     }
 
     @Test

@@ -127,12 +127,12 @@ public final class DriftEvaluation {
             long tc = System.nanoTime();
             Observer.Embedded eTrain = sub(ePooled, IntStream.range(0, train.size()).boxed().toList());
             BaselineStatistics shippedBase = cached(out.resolve("cache-oof-shipped"), headKey(head), () -> {
-                Prediction[] oof = CrossFit.outOfFold(head, recipe, ePooled.vectors(), labels(pooled), Monitor.FOLDS, 2);
+                Prediction[] oof = CrossFit.outOfFold(head, recipe, ePooled.vectors(), texts(pooled), labels(pooled), Monitor.FOLDS, 2);
                 return stats(m, "clinc150/train.jsonl out-of-fold (fold heads on train+valid)",
                         Observer.observations(eTrain, i -> oof[i], labels(train), SKETCH));
             });
             BaselineStatistics inSample = stats(m, "clinc150/train.jsonl in-sample",
-                    Observer.observations(eTrain, i -> m.predict(eTrain.vectors()[i]), labels(train), SKETCH));
+                    Observer.observations(eTrain, i -> m.predict(eTrain.vectors()[i], train.get(i).text()), labels(train), SKETCH));
             System.out.printf("shipped head: cross-fit %.0f s; train out-of-fold accuracy %.4f (mean confidence %.3f, oos answers %.4f); "
                             + "in-sample %.4f (%.3f)%n", (System.nanoTime() - tc) / 1e9, shippedBase.accuracy(), mean(shippedBase.confidence()),
                     (double) shippedBase.countOf("oos") / shippedBase.predictedEvents(), inSample.accuracy(), mean(inSample.confidence()));
@@ -381,7 +381,7 @@ public final class DriftEvaluation {
 
     static List<Observation> observeWith(SoftmaxHead head, Model m, EmbeddingCache cache, List<String> texts, List<String> truth) {
         Observer.Embedded e = embed(m, cache, texts);
-        return Observer.observations(e, i -> head.apply(e.vectors()[i]), truth, SKETCH);
+        return Observer.observations(e, i -> head.apply(e.vectors()[i], texts.get(i)), truth, SKETCH);
     }
 
     static void sameDomain(String what, BaselineStatistics base, List<Observation> pool, int window, int windows, Constraints c, boolean verbose) {
@@ -441,7 +441,7 @@ public final class DriftEvaluation {
 
     static List<Observation> observe(Model m, EmbeddingCache cache, List<String> texts, List<String> truth) {
         Observer.Embedded e = embed(m, cache, texts);
-        IntFunction<Prediction> p = i -> m.predict(e.vectors()[i]);
+        IntFunction<Prediction> p = i -> m.predict(e.vectors()[i], texts.get(i));
         return Observer.observations(e, p, truth, SKETCH);
     }
 

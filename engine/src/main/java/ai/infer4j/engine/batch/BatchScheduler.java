@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeoutException;
@@ -41,7 +43,8 @@ import java.util.function.LongSupplier;
  * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
  * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
  * hand-off and no wake-up per request; they never wait for more work, and a loop with a backlog wakes idle loops to
- * share it).
+ * share it). In CALLERS mode a pass estimated longer than {@link #LONG_PASS_NANOS} goes to a runner thread instead,
+ * so the loop goes on reading: a request is then never stuck unread behind a long pass while a core is free.
  * A full queue refuses at once; work whose deadline passed is dropped before the model.
  * {@link #submit} is safe for concurrent callers and never blocks.
  */
@@ -50,6 +53,13 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** Estimated work per forward pass on a caller's event loop (CALLERS mode), see {@link #takeQueued}. */
     static final long LOOP_BATCH_NANOS = 20_000_000;
+
+    /**
+     * CALLERS mode: a pass estimated to take longer than this runs on a runner thread, not on the event loop that formed
+     * it, so the loop goes on reading its connections (see {@link #drainOnce}). A hand-off costs ~0.2 ms at batch 1 on 2
+     * cores (docs/perf.md, session 7), a tenth of a pass this long; shorter passes (int8 batch 1: ~1.3 ms) stay on the loop.
+     */
+    public static final long LONG_PASS_NANOS = 2_000_000;
 
     /** Run CALLERS-mode forward passes on the submitting thread, before {@code submit} returns. */
     public static final Executor DIRECT = Runnable::run;
@@ -84,6 +94,11 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     private final Map<Executor, Loop> loops = new ConcurrentHashMap<>();
+    /** CALLERS mode: passes longer than this go to a runner thread ({@link #LONG_PASS_NANOS}; tests pin it). */
+    private final long longPassNanos;
+    /** Runner threads for long passes (CALLERS mode), made on first use; at most {@code workers} passes run at once anyway. */
+    private final ExecutorService runners;
+    private final AtomicInteger runnerSeq = new AtomicInteger();
     /** Forward passes running now (CALLERS mode). */
     private final AtomicInteger busy = new AtomicInteger();
     private volatile int targetWorkers;
@@ -102,6 +117,22 @@ public final class BatchScheduler implements AutoCloseable {
     /** @param drain who runs the forward passes: own threads, or the callers' executors */
     public BatchScheduler(Backbone backbone, String name, BatchPolicy policy, int workers, BatchListener listener, LongSupplier clock,
                           Drain drain) {
+        this(backbone, name, policy, workers, listener, clock, drain, LONG_PASS_NANOS);
+    }
+
+    /**
+     * @param longPassNanos CALLERS mode: a pass estimated longer than this runs on a runner thread instead of the loop
+     *                      ({@code 0}: every pass, {@link Long#MAX_VALUE}: none)
+     */
+    public BatchScheduler(Backbone backbone, String name, BatchPolicy policy, int workers, BatchListener listener, LongSupplier clock,
+                          Drain drain, long longPassNanos) {
+        if (longPassNanos < 0) throw new IllegalArgumentException("longPassNanos must be >= 0, got " + longPassNanos);
+        this.longPassNanos = longPassNanos;
+        this.runners = drain == Drain.CALLERS ? Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "infer4j-" + name + "-runner-" + runnerSeq.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        }) : null;
         this.drain = drain;
         this.backbone = backbone;
         this.name = name;
@@ -280,14 +311,12 @@ public final class BatchScheduler implements AutoCloseable {
      * On a loop ({@code here} not null), when other loops are idle and slots are free, it takes only its share of
      * what is queued and wakes them for the rest: a backlog (after a stall, or requests that arrived together on
      * one connection's loop) then runs on every core at once instead of as one long batch on one loop, while
-     * the other cores wait.
+     * the other cores wait. A long pass formed on a loop runs on a runner thread ({@link #handOff}).
      */
     private boolean drainOnce(Executor here) {
-        int n;
-        do {
-            n = busy.get();
-            if (n >= targetWorkers) return false;
-        } while (!busy.compareAndSet(n, n + 1));
+        int n = acquireSlot();
+        if (n < 0) return false;
+        boolean handedOff = false;
         try {
             List<Job> batch = new ArrayList<>(Math.min(policy.maxBatchSize(), queue.size() + 1));
             Job first = queue.poll();
@@ -297,12 +326,64 @@ public final class BatchScheduler implements AutoCloseable {
                 int share = idle.isEmpty() ? Integer.MAX_VALUE : -Math.floorDiv(-(queue.size() + 1), idle.size() + 1);
                 takeQueued(batch, first, share);
                 if (!queue.isEmpty()) for (Executor other : idle) wakeIfRunning(other);
-                runGuarded(batch, first);
+                if (here != null && batch.size() * nanosPerSequence > longPassNanos) handedOff = handOff(batch, first);
+                if (!handedOff) runGuarded(batch, first);
             }
         } finally {
-            busy.decrementAndGet();
+            if (!handedOff) busy.decrementAndGet();
         }
         return !queue.isEmpty();
+    }
+
+    /** Takes a worker slot; the number of slots taken before, or -1 when every slot is busy. */
+    private int acquireSlot() {
+        int n;
+        do {
+            n = busy.get();
+            if (n >= targetWorkers) return -1;
+        } while (!busy.compareAndSet(n, n + 1));
+        return n;
+    }
+
+    /**
+     * A long pass leaves the event loop (which would read nothing while it runs: a request arriving on its connections
+     * would wait unread for the whole pass even with another core idle, docs/perf.md session 7) for a runner thread,
+     * which keeps the slot and then goes on with what is queued until the queue is empty. False when the runners are
+     * shut down (the loop runs the pass itself).
+     */
+    private boolean handOff(List<Job> batch, Job first) {
+        try {
+            runners.execute(() -> runOnRunner(batch, first));
+            return true;
+        } catch (RejectedExecutionException stopped) {
+            return false;
+        }
+    }
+
+    /** On a runner, holding a slot: runs {@code batch}, then batches of what is queued; gives the slot back when none is. */
+    private void runOnRunner(List<Job> batch, Job first) {
+        while (true) {
+            runGuarded(batch, first);
+            first = nextOrRelease();
+            if (first == null) return;
+            batch = new ArrayList<>(Math.min(policy.maxBatchSize(), queue.size() + 1));
+            batch.add(first);
+            takeQueued(batch, first, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Holding a slot: the next queued job, or null after giving the slot back. Work queued while this slot was held may
+     * have found no free slot (its loop then returned), so after giving it back the queue is checked again, as every
+     * slot holder does: nothing queued is stranded.
+     */
+    private Job nextOrRelease() {
+        while (true) {
+            Job next = queue.poll();
+            if (next != null) return next;
+            busy.decrementAndGet();
+            if (queue.isEmpty() || acquireSlot() < 0) return null;
+        }
     }
 
     /**
@@ -515,6 +596,7 @@ public final class BatchScheduler implements AutoCloseable {
         queue.drainTo(left);
         fail(left, new OverloadedException("server is shutting down"));
         for (Thread t : snapshot) t.interrupt();
+        if (runners != null) runners.shutdown(); // idle runners end; a pass still running finishes and answers its own jobs
     }
 
     @Override

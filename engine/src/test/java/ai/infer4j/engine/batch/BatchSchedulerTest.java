@@ -39,6 +39,8 @@ class BatchSchedulerTest {
     /** A clock that moves 1 ms every time it is read: every step of the scheduler "takes" time. */
     private final AtomicLong now = new AtomicLong();
     private final LongSupplier ticking = () -> now.addAndGet(1_000_000);
+    /** Loop tests: every pass runs on the loop that formed it, however long this machine takes for it. */
+    private static final long ON_LOOPS = Long.MAX_VALUE;
 
     /** A listener that holds the worker after its first batch until released: the queue then fills deterministically. */
     private static final class Gate implements BatchListener {
@@ -142,7 +144,7 @@ class BatchSchedulerTest {
         };
         Plan plan = model.plan(Request.of("what is my balance"));
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, System::nanoTime,
-                BatchScheduler.Drain.CALLERS)) {
+                BatchScheduler.Drain.CALLERS, ON_LOOPS)) {
             // three requests arrive while the loop is busy with one task: one forward pass answers all three after it
             var answers = loop.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), loop),
                     s.submit(model, plan, Duration.ofSeconds(30), loop), s.submit(model, plan, Duration.ofSeconds(30), loop))).get();
@@ -170,7 +172,7 @@ class BatchSchedulerTest {
         Plan longOne = model.plan(Request.of("I moved to a new flat last month and I would like to know how I can change the "
                 + "address on my account, my card and every statement you send me, and whether that costs anything at all"));
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, System::nanoTime,
-                BatchScheduler.Drain.CALLERS)) {
+                BatchScheduler.Drain.CALLERS, ON_LOOPS)) {
             var answers = loop.submit(() -> List.of(s.submit(model, shortOne, Duration.ofSeconds(30), loop),
                     s.submit(model, longOne, Duration.ofSeconds(30), loop), s.submit(model, shortOne, Duration.ofSeconds(30), loop),
                     s.submit(model, shortOne, Duration.ofSeconds(30), loop))).get();
@@ -194,7 +196,7 @@ class BatchSchedulerTest {
         Gate gate = new Gate();
         Plan plan = model.plan(Request.of("what is my balance"));
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, gate, System::nanoTime,
-                BatchScheduler.Drain.CALLERS)) {
+                BatchScheduler.Drain.CALLERS, ON_LOOPS)) {
             var first = a.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), a)).get();
             assertThat(gate.entered.await(30, TimeUnit.SECONDS)).isTrue(); // loop-a holds the only worker slot
             var second = b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get();
@@ -240,8 +242,9 @@ class BatchSchedulerTest {
         // a clock that stands still: forward passes "take" no time, so the loop-batch cap (~20 ms of estimated work)
         // never cuts these batches, however slow this machine runs the model
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 2, seen, () -> 0L,
-                BatchScheduler.Drain.CALLERS)) {
+                BatchScheduler.Drain.CALLERS, ON_LOOPS)) {
             assertThat(b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
+            b.submit(() -> { }).get(); // the answer comes from inside loop-b's drain task: wait until that task has ended (b idle)
             if (stopB) b.shutdown();
             batches.clear();
             var answers = a.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), a),
@@ -259,7 +262,7 @@ class BatchSchedulerTest {
     void shutdownOfCallerDrainedSchedulerRunsWhatIsStillQueued() throws Exception {
         Plan plan = model.plan(Request.of("what is my balance"));
         BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, BatchListener.NONE, System::nanoTime,
-                BatchScheduler.Drain.CALLERS);
+                BatchScheduler.Drain.CALLERS, ON_LOOPS);
         var parked = s.submit(model, plan, Duration.ofSeconds(30), r -> { }); // an executor that never runs the drain
         assertThat(parked).isNotDone();
         s.shutdown(Duration.ofSeconds(30));
@@ -293,13 +296,55 @@ class BatchSchedulerTest {
         };
         Plan plan = model.plan(Request.of("what is my balance"));
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(1, 8192, Duration.ZERO, 10), 1, seen,
-                System::nanoTime, BatchScheduler.Drain.CALLERS)) {
+                System::nanoTime, BatchScheduler.Drain.CALLERS, ON_LOOPS)) {
             var answers = loop.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), loop),
                     s.submit(model, plan, Duration.ofSeconds(30), loop), s.submit(model, plan, Duration.ofSeconds(30), loop))).get();
             for (var a : answers) assertThat(a.get(30, TimeUnit.SECONDS)).hasSize(1); // nothing stranded
             assertThat(sizes).containsExactly(1, 1, 1);
             assertThat(executed.get()).isEqualTo(1); // ONE drain queued for three requests, not one each
             assertThat(scheduled.get()).isEqualTo(2); // each batch with work left comes back as a scheduled task
+        } finally {
+            loop.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLongPassRunsOnARunnerWhileItsLoopGoesOnAndTheRunnerTakesWhatWasQueuedMeanwhile() throws Exception {
+        var loop = loop("test-loop");
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        CountDownLatch entered = new CountDownLatch(1), release = new CountDownLatch(1);
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                ranOn.add(Thread.currentThread().getName());
+                if (ranOn.size() == 2) { // hold the second pass (the first handed off) until the loop has shown it is free
+                    entered.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        Plan plan = model.plan(Request.of("what is my balance"));
+        // threshold 0: every pass longer than nothing leaves the loop, once the scheduler has timed one (the first runs
+        // on the loop: nothing is known about the model's speed yet); one slot
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, System::nanoTime,
+                BatchScheduler.Drain.CALLERS, 0)) {
+            assertThat(loop.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), loop)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
+            var second = loop.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), loop)).get();
+            assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(loop.submit(() -> "free").get(30, TimeUnit.SECONDS)).isEqualTo("free"); // the loop runs tasks during the pass
+            var third = loop.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), loop)).get(); // the only slot is busy
+            loop.submit(() -> { }).get();
+            assertThat(third).isNotDone();
+            release.countDown();
+            assertThat(second.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(third.get(30, TimeUnit.SECONDS)).hasSize(1); // the runner went on with it
+            assertThat(ranOn).hasSize(3);
+            assertThat(ranOn.get(0)).isEqualTo("test-loop");
+            assertThat(ranOn.subList(1, 3)).allMatch(t -> t.startsWith("infer4j-t-runner-"));
         } finally {
             loop.shutdownNow();
         }

@@ -56,10 +56,11 @@ public final class BatchScheduler implements AutoCloseable {
 
     /**
      * CALLERS mode: a pass estimated to take longer than this runs on a runner thread, not on the event loop that formed
-     * it, so the loop goes on reading its connections (see {@link #drainOnce}). A hand-off costs ~0.2 ms at batch 1 on 2
-     * cores (docs/perf.md, session 7), a tenth of a pass this long; shorter passes (int8 batch 1: ~1.3 ms) stay on the loop.
+     * it, so the loop goes on reading its connections (see {@link #drainOnce}). Measured on 2 cores (docs/perf.md, session
+     * 7): with fp32 passes (~5 ms at batch 1) the hand-off lowered open-loop p50 at every rate; at 2 ms int8 batches of
+     * two (~2.6 ms) were handed off too and closed-loop c=4 lost up to a fifth, so passes that short stay on the loop.
      */
-    public static final long LONG_PASS_NANOS = 2_000_000;
+    public static final long LONG_PASS_NANOS = 4_000_000;
 
     /** Run CALLERS-mode forward passes on the submitting thread, before {@code submit} returns. */
     public static final Executor DIRECT = Runnable::run;

@@ -102,6 +102,8 @@ public final class BatchScheduler implements AutoCloseable {
     private final AtomicInteger runnerSeq = new AtomicInteger();
     /** Forward passes running now (CALLERS mode). */
     private final AtomicInteger busy = new AtomicInteger();
+    /** Forward passes in the model now, in either mode (their answers are not yet given). */
+    private final AtomicInteger running = new AtomicInteger();
     private volatile int targetWorkers;
     private volatile boolean accepting = true;
     /** Smoothed forward-pass time per sequence, for admission control; 0 until the first batch. */
@@ -212,7 +214,10 @@ public final class BatchScheduler implements AutoCloseable {
         long now = clock.getAsLong();
         // the queue ahead plus its own forward pass: work that starts just before its deadline still answers after it
         long predicted = predictedWaitNanos() + (long) (policy.maxBatchSize() * nanosPerSequence / Math.max(1, targetWorkers));
-        if (predicted > timeout.toNanos()) {
+        // with nothing queued or running the job runs now, and only running work can correct an estimate left high by
+        // a slow stretch (a pause, a loaded machine): refusing then would refuse every request from then on
+        boolean idle = queue.isEmpty() && running.get() == 0;
+        if (predicted > timeout.toNanos() && !idle) {
             f.completeExceptionally(new OverloadedException("model '" + model.name() + "' is overloaded: it would answer in about "
                     + predicted / 1_000_000 + " ms, later than the request's " + timeout.toMillis() + " ms deadline; retry later"));
             return f;
@@ -526,15 +531,25 @@ public final class BatchScheduler implements AutoCloseable {
     private void run(List<Job> batch) {
         long start = clock.getAsLong();
         List<Job> live = new ArrayList<>(batch.size());
+        Job probe = null;
         for (Job j : batch) {
             // a job that cannot be answered before its deadline is not run (estimated from the smoothed time per sequence)
             if (start + (long) (batch.size() * nanosPerSequence) > j.deadlineNanos()) {
-                listener.expired();
-                j.future().completeExceptionally(new DeadlineExceededException(
-                        "request for '" + j.model().name() + "' could not be answered before its deadline; retry later"));
+                // when every job is late only by the estimate, the one with the most time left runs anyway: the estimate
+                // may be stale (measured in a slow stretch), and a pass is the only thing that corrects it
+                if (start < j.deadlineNanos() && (probe == null || j.deadlineNanos() > probe.deadlineNanos())) {
+                    if (probe != null) expire(probe);
+                    probe = j;
+                } else {
+                    expire(j);
+                }
             } else {
                 live.add(j);
             }
+        }
+        if (probe != null) {
+            if (live.isEmpty()) live.add(probe);
+            else expire(probe);
         }
         if (live.isEmpty()) return;
         live.sort(Comparator.comparingInt(j -> j.tokens().length()));
@@ -552,7 +567,13 @@ public final class BatchScheduler implements AutoCloseable {
     private void forward(List<Job> pass, long start) {
         List<Tokens> tokens = new ArrayList<>(pass.size());
         for (Job j : pass) tokens.add(j.tokens());
-        Forward f = backbone.forward(tokens);
+        Forward f;
+        running.incrementAndGet();
+        try {
+            f = backbone.forward(tokens);
+        } finally {
+            running.decrementAndGet();
+        }
         long modelNanos = clock.getAsLong() - start;
         double perSeq = (double) modelNanos / pass.size();
         nanosPerSequence = nanosPerSequence == 0 ? perSeq : 0.8 * nanosPerSequence + 0.2 * perSeq;
@@ -563,6 +584,12 @@ public final class BatchScheduler implements AutoCloseable {
             listener.queueWait(waited);
             j.future().complete(new Result(f.vectors()[i], waited, modelNanos, pass.size()));
         }
+    }
+
+    private void expire(Job j) {
+        listener.expired();
+        j.future().completeExceptionally(new DeadlineExceededException(
+                "request for '" + j.model().name() + "' could not be answered before its deadline; retry later"));
     }
 
     private static void fail(List<Job> batch, Throwable e) {

@@ -92,6 +92,20 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void anEstimateLeftHighByASlowStretchDoesNotRefuseEveryRequestFromThenOn() throws Exception {
+        AtomicLong step = new AtomicLong(10_000_000_000L); // each clock read moves 10 s: the first pass "takes" 10 s
+        LongSupplier slowThenFast = () -> now.addAndGet(step.get());
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(32, 8192, Duration.ZERO, 100), 1,
+                BatchListener.NONE, slowThenFast)) {
+            assertThat(s.submit(model, tokens, Duration.ofHours(1)).get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+            step.set(1_000); // fast again; the estimate (10 s per sequence, 32 per batch) says a 500 ms deadline cannot be met
+            for (int i = 0; i < 3; i++) { // nothing queued or running: admitted, and run although the stale estimate says late
+                assertThat(s.submit(model, tokens, Duration.ofMillis(500)).get(30, TimeUnit.SECONDS).vector()).hasSize(384);
+            }
+        }
+    }
+
+    @Test
     void expiredWorkNeverReachesTheModel() throws Exception {
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(4, 8192, Duration.ZERO, 10), 1, BatchListener.NONE, ticking)) {
             long before = model.backbone().forwardPasses();

@@ -140,6 +140,14 @@ class BatchSchedulerTest {
         assertThat(s.submit(model, tokens, Duration.ofSeconds(1))).isCompletedExceptionally();
     }
 
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static ExecutorService loop(String name) {
         return Executors.newSingleThreadExecutor(r -> new Thread(r, name));
     }
@@ -246,10 +254,17 @@ class BatchSchedulerTest {
         var a = loop("loop-a");
         var b = loop("loop-b");
         List<String> batches = new CopyOnWriteArrayList<>();
+        CountDownLatch bRan = new CountDownLatch(1);
+        AtomicBoolean holdA = new AtomicBoolean();
         BatchListener seen = new BatchListener() {
             @Override
             public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
-                batches.add(Thread.currentThread().getName() + ":" + size);
+                String thread = Thread.currentThread().getName();
+                batches.add(thread + ":" + size);
+                if (thread.equals("loop-b")) bRan.countDown();
+                // loop-a's pass ends only once loop-b has run its share: on a loaded machine loop-b may wake later than
+                // loop-a's pass takes, and loop-a, coming back for what is left, would take the share itself
+                else if (holdA.get()) await(bRan);
             }
         };
         Plan plan = model.plan(Request.of("what is my balance"));
@@ -260,6 +275,7 @@ class BatchSchedulerTest {
             assertThat(b.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), b)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
             b.submit(() -> { }).get(); // the answer comes from inside loop-b's drain task: wait until that task has ended (b idle)
             if (stopB) b.shutdown();
+            holdA.set(!stopB);
             batches.clear();
             var answers = a.submit(() -> List.of(s.submit(model, plan, Duration.ofSeconds(30), a),
                     s.submit(model, plan, Duration.ofSeconds(30), a), s.submit(model, plan, Duration.ofSeconds(30), a),

@@ -368,13 +368,21 @@ public final class BatchScheduler implements AutoCloseable {
 
     /** On a runner, holding a slot: runs {@code batch}, then batches of what is queued; gives the slot back when none is. */
     private void runOnRunner(List<Job> batch, Job first) {
-        while (true) {
-            runGuarded(batch, first);
-            first = nextOrRelease();
-            if (first == null) return;
-            batch = new ArrayList<>(Math.min(policy.maxBatchSize(), queue.size() + 1));
-            batch.add(first);
-            takeQueued(batch, first, Integer.MAX_VALUE);
+        boolean holding = true;
+        try {
+            while (true) {
+                runGuarded(batch, first);
+                first = nextOrRelease();
+                if (first == null) {
+                    holding = false;
+                    return;
+                }
+                batch = new ArrayList<>(Math.min(policy.maxBatchSize(), queue.size() + 1));
+                batch.add(first);
+                takeQueued(batch, first, Integer.MAX_VALUE);
+            }
+        } finally {
+            if (holding) busy.decrementAndGet(); // only on something unexpected: a lost slot would lower capacity for good
         }
     }
 

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CliTest {
-    private record Run(int code, String out, String err) { }
+    /** What one in-process {@code infer4j} run printed and returned (also used by {@code ServeArgsTest}). */
+    record Run(int code, String out, String err) { }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         try {

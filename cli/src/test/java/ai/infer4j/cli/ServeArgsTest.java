@@ -4,9 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -64,27 +61,11 @@ class ServeArgsTest {
         for (String[] line : lines) assertThat(ServeArgs.parse(line)).as(String.join(" ", line)).isNull();
     }
 
-    private record Run(int code, String out, String err) { }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void aFailureReadsTheSameWithOrWithoutPicocli(@TempDir Path dir) {
         String missing = dir.resolve("nope.properties").toString();
-        Run fast = run("serve", "--config", missing, "--workers", "1");
-        Run picocli = run("serve", "--config", missing, "--workers", "+1"); // a sign: only picocli reads it
+        CliTest.Run fast = CliTest.run("serve", "--config", missing, "--workers", "1");
+        CliTest.Run picocli = CliTest.run("serve", "--config", missing, "--workers", "+1"); // a sign: only picocli reads it
         assertThat(fast).isEqualTo(picocli);
         assertThat(fast.code()).isNotZero();
         assertThat(fast.err()).contains("nope.properties");
@@ -92,13 +73,13 @@ class ServeArgsTest {
 
     @Test
     void helpAndUsageErrorsStillComeFromPicocli() {
-        Run help = run("serve", "--help");
+        CliTest.Run help = CliTest.run("serve", "--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("Usage: infer4j serve").contains("--capture-percent").contains("--workers");
-        Run typo = run("serve", "--workers", "two");
+        CliTest.Run typo = CliTest.run("serve", "--workers", "two");
         assertThat(typo.code()).isEqualTo(2);
         assertThat(typo.err()).contains("Invalid value for option '--workers'").contains("Usage: infer4j serve");
-        Run percent = run("serve", "--capture-percent", "lots");
+        CliTest.Run percent = CliTest.run("serve", "--capture-percent", "lots");
         assertThat(percent.code()).isEqualTo(2);
         assertThat(percent.err()).contains("--capture-percent takes P or MODEL=P");
     }

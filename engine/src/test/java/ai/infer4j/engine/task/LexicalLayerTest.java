@@ -109,14 +109,7 @@ class LexicalLayerTest {
         int[] y = new int[300], yTest = new int[90];
         List<String> train = texts(300, y, 1), test = texts(90, yTest, 2);
         LexicalTrainer.Fitted f = LexicalTrainer.train(train, y, 3, 42, () -> { });
-        double[][] z = LexicalTrainer.logits(f, test);
-        int correct = 0;
-        for (int i = 0; i < z.length; i++) {
-            int best = 0;
-            for (int c = 1; c < 3; c++) if (z[i][c] > z[i][best]) best = c;
-            if (best == yTest[i]) correct++;
-        }
-        assertThat(correct).isEqualTo(90);
+        assertThat(correct(LexicalTrainer.logits(f, test), yTest)).isEqualTo(90);
         LexicalTrainer.Fitted again = LexicalTrainer.train(train, y, 3, 42, () -> { });
         assertThat(again.vocab()).isEqualTo(f.vocab());
         for (int c = 0; c < 3; c++) assertThat(again.weights()[c]).isEqualTo(f.weights()[c]);
@@ -160,17 +153,21 @@ class LexicalLayerTest {
         List<String> classWords = new ArrayList<>();
         for (String word : List.of("refund", "pin", "transfer")) classWords.addAll(LexicalLayer.features(word));
         assertThat(f.vocab()).hasSize(12).isSorted().allMatch(classWords::contains);
-        double[][] z = LexicalTrainer.logits(f, test);
-        int correct = 0;
-        for (int i = 0; i < z.length; i++) {
-            int best = 0;
-            for (int c = 1; c < 3; c++) if (z[i][c] > z[i][best]) best = c;
-            if (best == yTest[i]) correct++;
-        }
-        assertThat(correct).isEqualTo(90);
+        assertThat(correct(LexicalTrainer.logits(f, test), yTest)).isEqualTo(90);
         LexicalTrainer.Fitted again = LexicalTrainer.train(train, y, 3, 42, 12, () -> { });
         assertThat(again.vocab()).isEqualTo(f.vocab());
         for (int c = 0; c < 3; c++) assertThat(again.weights()[c]).isEqualTo(f.weights()[c]);
         assertThatThrownBy(() -> LexicalTrainer.train(train, y, 3, 42, -1, () -> { })).isInstanceOf(BadInputException.class);
+    }
+
+    /** How many rows' arg-max logit is the label. */
+    private static int correct(double[][] z, int[] labels) {
+        int correct = 0;
+        for (int i = 0; i < z.length; i++) {
+            int best = 0;
+            for (int c = 1; c < z[i].length; c++) if (z[i][c] > z[i][best]) best = c;
+            if (best == labels[i]) correct++;
+        }
+        return correct;
     }
 }

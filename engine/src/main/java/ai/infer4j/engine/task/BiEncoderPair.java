@@ -56,15 +56,52 @@ public record BiEncoderPair(PairHead head) implements PairTask {
         return new Plan(request, out, 2);
     }
 
+    /** One input's answer; a head with a portable branch routes by all the request's records (see {@link #answers}). */
     @Override
     public Answer answer(Plan plan, int item, float[][] vectors) {
-        PairInput pair = Sequences.pairs(plan.request()).get(item);
+        return answer(routed(plan), Sequences.pairs(plan.request()), plan, item, vectors);
+    }
+
+    /**
+     * Every input's answer, in request order: a head with a portable branch picks one branch for the whole request, by
+     * how familiar all its records are, once here, not once per input.
+     */
+    @Override
+    public List<Answer> answers(Plan plan, float[][] vectors) {
+        PairHead h = routed(plan);
+        List<PairInput> pairs = Sequences.pairs(plan.request());
+        int n = pairs.size();
+        List<Answer> out = new ArrayList<>(n);
+        if (!h.readsCandidates()) {
+            for (int i = 0; i < n; i++) out.add(answer(h, pairs, plan, i, vectors));
+            return out;
+        }
+        // candidate features compare a pair with the request's pairs that share one of its records: one pass for all
+        List<float[]> lefts = new ArrayList<>(n), rights = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            lefts.add(vectors[plan.index(i, 0)]);
+            rights.add(vectors[plan.index(i, 1)]);
+        }
+        List<PairScore> scores = h.scoreAll(pairs.stream().map(PairInput::left).toList(), pairs.stream().map(PairInput::right).toList(),
+                lefts, rights, null);
+        for (int i = 0; i < n; i++) out.add(new Answer.Matched(scores.get(i), truncated(plan, i)));
+        return out;
+    }
+
+    /** The head that scores this request: this task's head, or the branch its {@link PairHead#route} picks. */
+    PairHead routed(Plan plan) {
+        return head.portable() == null ? head : head.route(records(Sequences.pairs(plan.request())));
+    }
+
+    private static Answer answer(PairHead h, List<PairInput> pairs, Plan plan, int item, float[][] vectors) {
+        PairInput pair = pairs.get(item);
         int l = plan.index(item, 0), r = plan.index(item, 1);
-        boolean truncated = plan.sequences().get(l).truncated() || plan.sequences().get(r).truncated();
-        // a head with a portable branch picks one branch for the whole request, by how familiar all its records are
-        PairHead h = head.portable() == null ? head : head.route(records(Sequences.pairs(plan.request())));
         return new Answer.Matched(h.readsCandidates() ? withinRequest(h, plan, item, vectors)
-                : h.score(pair.left(), pair.right(), vectors[l], vectors[r]), truncated);
+                : h.score(pair.left(), pair.right(), vectors[l], vectors[r]), truncated(plan, item));
+    }
+
+    private static boolean truncated(Plan plan, int item) {
+        return plan.sequences().get(plan.index(item, 0)).truncated() || plan.sequences().get(plan.index(item, 1)).truncated();
     }
 
     private static List<Map<String, String>> records(List<PairInput> pairs) {

@@ -114,7 +114,7 @@ class PairSwitchTest {
         List<float[]> us = new ArrayList<>();
         for (int i = 0; i < lefts.size(); i++) {
             pairs.add(new PairInput(lefts.get(i), rights.get(i)));
-            for (int k = 0; k < 2; k++) seqs.add(new Tokens(new long[] {1}, new long[] {0}, false, 0));
+            for (int k = 0; k < 2; k++) seqs.add(new Tokens(new long[] {1}, new long[] {0}, i == 3 && k == 1, 0));   // pair 3: right cut
             us.add(U);
         }
         Plan plan = new Plan(new Request.Pairs(pairs), seqs, 2);
@@ -125,11 +125,25 @@ class PairSwitchTest {
         List<Map<String, String>> all = new ArrayList<>(lefts);
         all.addAll(rights);
         assertThat(sw.route(all).blend()).isEqualTo(0.5);   // the portable head
-        for (int i = 0; i < pairs.size(); i++)
-            assertThat(((Answer.Matched) task.answer(plan, i, vectors)).score()).isEqualTo(whole.get(i));
+        assertThat(task.routed(plan)).isEqualTo(sw.route(all));   // routed once, for the request as a whole
+        List<Answer> answers = task.answers(plan, vectors);
+        assertThat(answers).hasSize(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            Answer.Matched m = (Answer.Matched) answers.get(i);
+            assertThat(m.score()).isEqualTo(whole.get(i));
+            assertThat(m.truncated()).isEqualTo(i == 3);
+            assertThat(task.answer(plan, i, vectors)).isEqualTo(m);   // one input alone: the same branch, the same answer
+        }
         // the familiar pair alone would have gone to the trained head
         assertThat(whole.get(11)).isNotEqualTo(head(0, 0.5).score(KNOWN.get(0), KNOWN.get(1), U, U));
         assertThat(task.scoreAll(pairs, us, us)).isEqualTo(whole);
+        // a familiar request of 24 known records: the trained head, for all its pairs
+        List<PairInput> known = new ArrayList<>();
+        for (int i = 0; i < 12; i++) known.add(new PairInput(KNOWN.get(i), KNOWN.get(12 + i)));
+        Plan familiar = new Plan(new Request.Pairs(known), seqs.subList(0, 24), 2);
+        assertThat(task.routed(familiar).portable()).isNull();
+        assertThat(task.answers(familiar, vectors).stream().map(a -> ((Answer.Matched) a).score()).toList())
+                .isEqualTo(scores(head(0, 0.5), KNOWN.subList(0, 12), KNOWN.subList(12, 24)));
     }
 
     private static List<PairScore> scores(PairHead h, List<Map<String, String>> lefts, List<Map<String, String>> rights) {

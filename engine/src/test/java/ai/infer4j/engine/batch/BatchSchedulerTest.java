@@ -379,4 +379,33 @@ class BatchSchedulerTest {
             loop.shutdownNow();
         }
     }
+    @Test
+    void aLongPassStaysOnTheLoopForALoneClientAndLeavesItOnceRequestsOverlap() throws Exception {
+        var loop = loop("test-loop");
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                ranOn.add(Thread.currentThread().getName());
+            }
+        };
+        Plan plan = model.plan(Request.of("what is my balance"));
+        // threshold 1 ns: every timed pass is long; one slot
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, System::nanoTime,
+                BatchScheduler.Drain.CALLERS, 1)) {
+            for (int i = 0; i < 5; i++) // one request after another: none arrives while another is queued or in a pass
+                assertThat(loop.submit(() -> s.submit(model, plan, Duration.ofSeconds(30), loop)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(ranOn).hasSize(5).allMatch("test-loop"::equals);
+            // four requests read together: the last three find others queued, and the pass they form leaves the loop
+            List<CompletableFuture<List<Answer>>> burst = loop.submit(() -> {
+                List<CompletableFuture<List<Answer>>> fs = new ArrayList<>();
+                for (int i = 0; i < 4; i++) fs.add(s.submit(model, plan, Duration.ofSeconds(30), loop));
+                return fs;
+            }).get();
+            for (var f : burst) assertThat(f.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(ranOn.subList(5, ranOn.size())).isNotEmpty().allMatch(t -> t.startsWith("infer4j-t-runner-"));
+        } finally {
+            loop.shutdownNow();
+        }
+    }
 }

@@ -114,6 +114,14 @@ final class TrainCommand implements Callable<Integer> {
             + "travel to a catalogue it never saw; scores a file, a batch chunk or a request as one candidate set")
     boolean candidates;
 
+    @Option(names = "--conflicts", description = "pair with --candidates: the trees also read code_conflict and number_conflict "
+            + "(both records carry model codes / numbers and share none), negative evidence that travels between catalogues")
+    boolean conflicts;
+
+    @Option(names = "--idf-per-set", description = "pair with --candidates: count the IDF features of each training candidate set "
+            + "(and of the valid file) over that set's own records, as a portable branch counts them over the call it scores")
+    boolean idfPerSet;
+
     @Option(names = "--blend-idf", description = "pair with trees: the probability is (1 - W) x trees + W x record_idf_cosine "
             + "(an untrained 0..1 similarity), threshold chosen on that; with --candidates and W = 0.5 the recipe for a catalogue "
             + "the model never saw (default: 0, the trees alone)", defaultValue = "0")
@@ -297,10 +305,12 @@ final class TrainCommand implements Callable<Integer> {
                         + " (train it with --candidates --blend-idf 0.5)");
             if (portable != null && !(trees || treesLinear || candidates))
                 throw new BadInputException("--portable needs a head with an IDF table to measure familiarity against: add --trees-linear");
+            if ((conflicts || idfPerSet) && !candidates)
+                throw new BadInputException("--conflicts and --idf-per-set change candidate-feature trees: add --candidates");
             if (candidates && treesLinear) throw new BadInputException("--candidates trees do not read the linear log-odds: drop --trees-linear");
             var job = candidates
                     ? new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.CANDIDATE_GRID, threads,
-                            PairTrainer.CANDIDATE_TREES, false, true, blendIdf)
+                            PairTrainer.CANDIDATE_TREES, false, true, blendIdf, conflicts, idfPerSet)
                     : new PairTrainer.Job(name != null ? name : "duplicate", train, valid, format, seed, PairTrainer.Grid.defaults(), threads,
                             trees || treesLinear ? TreeBooster.Params.defaults() : null, treesLinear, false, blendIdf);
             PairHead head = PairTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),

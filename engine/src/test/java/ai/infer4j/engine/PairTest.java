@@ -17,6 +17,8 @@ import ai.infer4j.engine.task.PairHead;
 import ai.infer4j.engine.task.PairScore;
 import ai.infer4j.engine.task.RecordFormat;
 import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.data.LabeledPair;
+import ai.infer4j.engine.task.TokenIdf;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.PairTrainer;
 import ai.infer4j.engine.train.TreeBooster;
@@ -158,6 +160,35 @@ class PairTest {
         assertThat(a.training().at("/trees/blend").asText()).contains("record_idf_cosine");
         Model m = evalOfValidMatchesTraining(a, "blend");
         assertThat(Evaluation.pairs(m, DataFiles.readPairs(dir.resolve("valid.jsonl")), Progress.NONE).threshold()).isEqualTo(a.threshold());
+    }
+
+    @Test
+    void conflictCandidateHeadCountsIdfPerSetAndItsValidF1IsWhatEvalGivesWithTheFilesOwnIdf() {
+        var job = new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title", "brand", "price"), 32), 7, SMALL_GRID, 2,
+                new TreeBooster.Params(20, 2, 0.3, 1, 1, 16, 0.8), false, true, 0.5, true, true);
+        PairHead a = trainTwiceToTheSameBytes(job, "conflicts");
+        assertThat(a.trees().features()).isEqualTo(PairHead.CANDIDATE_CONFLICT_TREE_FEATURES)
+                .endsWith("code_conflict", "number_conflict");
+        assertThat(a.training().at("/trees/candidateSets").asText()).contains("IDF features counted over each set's records");
+        // the stored table is still train + valid (what a switching head measures familiarity against)
+        List<LabeledPair> valid = DataFiles.readPairs(dir.resolve("valid.jsonl"));
+        List<Map<String, String>> records = new ArrayList<>();
+        for (LabeledPair p : valid) {
+            records.add(p.pair().left());
+            records.add(p.pair().right());
+        }
+        assertThat(a.idf().records()).isGreaterThan(TokenIdf.of(records).records());
+        // valid was scored with the IDF of its own records: eval of the head given that table reports the same F1
+        HeadFiles.write(a.withIdf(TokenIdf.of(records)), dir.resolve("conflicts-own.json"));
+        PairReport r = Evaluation.pairs(TestEngine.get().load(dir.resolve("conflicts-own.json").toString()), valid, Progress.NONE);
+        assertThat(r.f1()).isCloseTo(a.training().at("/valid/f1").asDouble(), within(1e-3));
+        // a generated non-duplicate of the same brand carries another model code: the trees split on the conflict
+        int conflict = a.trees().features().indexOf("code_conflict");
+        assertThat(a.trees().trees().stream().flatMapToInt(t -> java.util.Arrays.stream(t.feature()))).contains(conflict);
+        assertThatThrownBy(() -> new PairTrainer.Job("dup", List.of(dir.resolve("train.jsonl")), List.of(dir.resolve("valid.jsonl")),
+                new RecordFormat(List.of("title"), 32), 7, SMALL_GRID, 2, TreeBooster.Params.defaults(), false, false, 0, true, false))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("--candidates");
     }
 
     /** Trains {@code job} twice; both heads must write the same bytes ({@code NAME-a.json}, {@code NAME-b.json}). */

@@ -55,6 +55,13 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
      * overlaps and the {@link CandidateFeatures} of two of them.
      */
     public static final List<String> CANDIDATE_TREE_FEATURES = candidateTreeFeatures();
+    /**
+     * Negative evidence that travels between catalogues: both records carry model/part codes (numbers) and share none.
+     * Candidate trees read them with {@code train --task pair --candidates --conflicts}.
+     */
+    public static final List<String> CONFLICT_FEATURES = List.of("code_conflict", "number_conflict");
+    /** {@link #CANDIDATE_TREE_FEATURES} followed by {@link #CONFLICT_FEATURES}. */
+    public static final List<String> CANDIDATE_CONFLICT_TREE_FEATURES = concat(CANDIDATE_TREE_FEATURES, CONFLICT_FEATURES);
     /** Every feature a tree may read, in the order of {@link #treeValues}. */
     public static final List<String> KNOWN_TREE_FEATURES = knownTreeFeatures();
 
@@ -203,6 +210,12 @@ public record PairHead(String name, RecordFormat format, int inputDim, float[] w
     private static List<String> candidateTreeFeatures() {
         List<String> f = new ArrayList<>(PairFeatures.IDF);
         f.addAll(CandidateFeatures.NAMES);
+        return List.copyOf(f);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> f = new ArrayList<>(a);
+        f.addAll(b);
         return List.copyOf(f);
     }
 

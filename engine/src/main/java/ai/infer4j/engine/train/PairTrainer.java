@@ -40,7 +40,8 @@ public final class PairTrainer {
 
     /** What to train: one or more train and valid files (combined), and how records become text. */
     public record Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
-                      int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates, double blend) {
+                      int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates, double blend,
+                      boolean conflicts, boolean idfPerSet) {
         public Job {
             trainFiles = List.copyOf(trainFiles);
             validFiles = List.copyOf(validFiles);
@@ -48,9 +49,17 @@ public final class PairTrainer {
             if (candidates && (trees == null || treesReadLinear))
                 throw new BadInputException("candidate-feature trees need tree parameters and do not read the linear log-odds");
             if (!(blend >= 0 && blend < 1)) throw new BadInputException("--blend-idf must be in [0, 1), got " + blend);
+            if ((conflicts || idfPerSet) && !candidates)
+                throw new BadInputException("--conflicts and --idf-per-set change candidate-feature trees: add --candidates");
             if (blend > 0 && trees == null)
                 throw new BadInputException("--blend-idf mixes " + PairHead.BLEND_FEATURE + " into the trees' probability: train trees"
                         + " (--trees, --trees-linear or --candidates)");
+        }
+
+        /** Candidate trees without the conflict features, IDF from one table (every head before session 8). */
+        public Job(String headName, List<Path> trainFiles, List<Path> validFiles, RecordFormat format, long seed, Grid grid,
+                   int threads, TreeBooster.Params trees, boolean treesReadLinear, boolean candidates, double blend) {
+            this(headName, trainFiles, validFiles, format, seed, grid, threads, trees, treesReadLinear, candidates, blend, false, false);
         }
 
         /** Without a blend of {@link PairHead#BLEND_FEATURE} (every head before session 6). */
@@ -184,18 +193,24 @@ public final class PairTrainer {
     }
 
     /**
-     * Trees on the IDF-weighted overlaps and their {@link CandidateFeatures} ({@link PairHead#CANDIDATE_TREE_FEATURES}).
-     * Valid is one candidate set (the threshold is chosen on it as {@code eval} scores a file). Train is cut at random
-     * (seeded) into {@code round(train / valid)} parts, each its own candidate set, so that a record has about as many
-     * competitors in training as in a valid-sized file.
+     * Trees on the IDF-weighted overlaps and their {@link CandidateFeatures} ({@link PairHead#CANDIDATE_TREE_FEATURES}; with
+     * {@link Job#conflicts} also {@link PairHead#CONFLICT_FEATURES}). Valid is one candidate set (the threshold is chosen on
+     * it as {@code eval} scores a file). Train is cut at random (seeded) into {@code round(train / valid)} parts, each its own
+     * candidate set, so that a record has about as many competitors in training as in a valid-sized file. With
+     * {@link Job#idfPerSet} the IDF features of each candidate set are counted over that set's own records (each train part,
+     * the valid file), as a portable branch counts them over the records of the call it scores; else over train + valid.
      */
     private static PairHead withCandidates(Job job, Candidate best, List<LabeledPair> trainPairs, Rows train, int[] y,
                                            List<LabeledPair> validPairs, Rows valid, int[] yValid, ObjectNode meta, int width, TokenIdf idf) {
-        List<String> names = PairHead.CANDIDATE_TREE_FEATURES;
+        List<String> names = job.conflicts() ? PairHead.CANDIDATE_CONFLICT_TREE_FEATURES : PairHead.CANDIDATE_TREE_FEATURES;
         int parts = (int) Math.max(1, Math.round((double) y.length / yValid.length));
         int[] part = new int[y.length];
         SplittableRandom rnd = new SplittableRandom(job.seed());
         for (int i = 0; i < part.length; i++) part[i] = parts == 1 ? 0 : rnd.nextInt(parts);
+        if (job.idfPerSet()) {
+            train = perSetIdf(trainPairs, train, part, parts);
+            valid = perSetIdf(validPairs, valid, new int[yValid.length], 1);
+        }
         float[][] rows = candidateRows(trainPairs, train, part, names);
         PairTrees trees = TreeBooster.fit(rows, y, names, job.trees(), job.seed());
         float[][] validRows = candidateRows(validPairs, valid, null, names);
@@ -205,11 +220,29 @@ public final class PairTrainer {
             if (job.blend() > 0) s[i] = PairHead.blend(s[i], valid.idf()[i], job.blend());
         }
         String trainer = "gradient-boosted trees (logistic loss) on " + names.size() + " features: IDF-weighted token overlap (IDF over"
-                + " the " + idf.records() + " distinct train+valid records) and candidate features of " + CandidateFeatures.SOURCES
-                + " (gap to the best other candidate of the same left/right record, rank, mutual best)";
+                + (job.idfPerSet() ? " each candidate set's own records" : " the " + idf.records() + " distinct train+valid records")
+                + ") and candidate features of " + CandidateFeatures.SOURCES
+                + " (gap to the best other candidate of the same left/right record, rank, mutual best)"
+                + (job.conflicts() ? " + " + PairHead.CONFLICT_FEATURES : "");
         return treesHead(job, best, trees, s, yValid, meta, width, idf, trainer,
-                "valid: each file's pairs together (as eval scores a file); train: " + parts + " random parts (seeded), about the size of valid",
+                "valid: each file's pairs together (as eval scores a file); train: " + parts + " random parts (seeded), about the size of valid"
+                        + (job.idfPerSet() ? "; IDF features counted over each set's records" : ""),
                 OBJECTIVE + "; then candidate-feature trees, threshold with the best valid F1 (valid scored as one candidate set)");
+    }
+
+    /** {@code r} with the IDF features of each pair counted over the records of its set ({@code set[i]} in 0..sets-1). */
+    private static Rows perSetIdf(List<LabeledPair> pairs, Rows r, int[] set, int sets) {
+        List<List<Map<String, String>>> records = new ArrayList<>();
+        for (int k = 0; k < sets; k++) records.add(new ArrayList<>());
+        for (int i = 0; i < pairs.size(); i++) {
+            records.get(set[i]).add(pairs.get(i).pair().left());
+            records.get(set[i]).add(pairs.get(i).pair().right());
+        }
+        TokenIdf[] tables = new TokenIdf[sets];
+        for (int k = 0; k < sets; k++) tables[k] = TokenIdf.of(records.get(k));
+        float[][] v = new float[pairs.size()][];
+        for (int i = 0; i < v.length; i++) v[i] = PairFeatures.idf(pairs.get(i).pair().left(), pairs.get(i).pair().right(), tables[set[i]]);
+        return new Rows(r.x(), r.lexical(), v);
     }
 
     private static float[][] candidateRows(List<LabeledPair> pairs, Rows r, int[] group, List<String> names) {

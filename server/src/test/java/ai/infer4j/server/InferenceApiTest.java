@@ -1,5 +1,9 @@
 package ai.infer4j.server;
 
+import ai.infer4j.engine.Model;
+import ai.infer4j.engine.batch.BatchScheduler;
+import ai.infer4j.engine.task.Request;
+import ai.infer4j.server.registry.ModelRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -9,10 +13,15 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static ai.infer4j.server.TestServers.get;
 import static ai.infer4j.server.TestServers.post;
@@ -138,22 +147,80 @@ class InferenceApiTest {
         assertThat(r.body()).contains("UTF-8");
     }
 
+    /**
+     * Every worker slot of the backbone is held by a pass of the test's own until all 64 HTTP requests are queued behind
+     * it, so they are certainly concurrent however slowly a loaded machine's client sends them (before, each request
+     * could finish before the next arrived: "mean batch size 1.0"). Still timing-dependent: a loop batch is capped at
+     * LOOP_BATCH_NANOS of estimated work, so when one sequence is estimated over 10 ms (machine load ~9 on 2 cores)
+     * the scheduler runs one per pass by design and this fails.
+     */
     @Test
     void concurrentRequestsAreBatchedTogether() throws Exception {
+        ModelRegistry.Served served = server.registry().resolve("intent", null);
+        BatchScheduler scheduler = served.scheduler();
         double batchesBefore = TestServers.metric(server, "infer4j_batch_size_count");
         double seqBefore = TestServers.metric(server, "infer4j_batch_size_sum");
+        CountDownLatch release = new CountDownLatch(1);
+        List<ExecutorService> holders = new ArrayList<>();
+        List<CompletableFuture<?>> holds = new ArrayList<>();
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-            var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predictions/intent"))
-                    .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("query number " + i + " about my bank card")).build();
-            all.add(TestServers.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+        try {
+            int slots = scheduler.workers();
+            for (int i = 0; i < slots; i++) holds.add(holdASlot(scheduler, served.model(), release, holders));
+            for (int i = 0; i < 64; i++) {
+                var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predictions/intent"))
+                        .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("query number " + i + " about my bank card")).build();
+                all.add(TestServers.CLIENT.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+            }
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (scheduler.queueDepth() < 64 && System.nanoTime() < until) Thread.sleep(2); // waits for the client, not a race
+            assertThat(scheduler.queueDepth()).as("requests queued behind the held passes").isEqualTo(64);
+            release.countDown();
+            for (var f : all) assertThat(f.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            for (var h : holds) h.get(60, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            holders.forEach(ExecutorService::shutdown);
         }
-        for (var f : all) assertThat(f.get().statusCode()).isEqualTo(200);
-        double batches = TestServers.metric(server, "infer4j_batch_size_count") - batchesBefore;
-        double seqs = TestServers.metric(server, "infer4j_batch_size_sum") - seqBefore;
+        double batches = TestServers.metric(server, "infer4j_batch_size_count") - batchesBefore - holds.size();
+        double seqs = TestServers.metric(server, "infer4j_batch_size_sum") - seqBefore - holds.size();
         assertThat(seqs).isEqualTo(64);
         assertThat(seqs / batches).as("mean batch size").isGreaterThan(1.0);
         assertThat(TestServers.metric(server, "infer4j_requests_total{model=\"intent\",status=\"200\",version=\"1\"}")).isGreaterThanOrEqualTo(64);
         assertThat(TestServers.metric(server, "process_cpu_seconds_total")).isGreaterThan(0);
+    }
+
+    /**
+     * Submits one sequence straight to {@code scheduler} and keeps its pass from giving the worker slot back until
+     * {@code release}: the answer's callback, attached before the pass can run, blocks the thread that runs the pass
+     * (a loop of the test's own, or a runner), which still holds the slot. Returns once the slot is held.
+     */
+    private static CompletableFuture<?> holdASlot(BatchScheduler scheduler, Model model, CountDownLatch release,
+                                                  List<ExecutorService> holders) throws Exception {
+        ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "test-slot-holder");
+            t.setDaemon(true);
+            return t;
+        });
+        holders.add(loop);
+        CountDownLatch attached = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        loop.execute(() -> await(attached)); // the pass waits until the callback below is attached
+        CompletableFuture<?> held = scheduler.submit(model, model.plan(Request.of("hold the slot")), Duration.ofSeconds(120), loop)
+                .thenRun(() -> {
+                    holding.countDown();
+                    await(release);
+                });
+        attached.countDown();
+        assertThat(holding.await(60, TimeUnit.SECONDS)).as("a pass holds a worker slot").isTrue();
+        return held;
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("latch not released");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

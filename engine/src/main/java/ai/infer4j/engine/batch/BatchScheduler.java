@@ -465,12 +465,13 @@ public final class BatchScheduler implements AutoCloseable {
      * loop a batch is also kept under {@link #LOOP_BATCH_NANOS} of estimated work: the loop reads nothing while it
      * runs, so a request arriving meanwhile waits unread (and uncounted by its deadline) for the whole batch. Batches
      * beyond ~8 sequences buy little throughput on a CPU (docs/perf.md), so the bound costs nothing at saturation and
-     * caps that wait.
+     * caps that wait. The bound allows two sequences at least (if the policy does): a sequence estimated over half of
+     * it (an overloaded machine, or an estimate taken in a stall) would otherwise stop batching when it is worth most.
      */
     private void takeQueued(List<Job> batch, Job first, int share) {
         int longest = first.tokens().length();
         int cap = nanosPerSequence == 0 ? policy.maxBatchSize()
-                : (int) Math.max(1, Math.min(policy.maxBatchSize(), LOOP_BATCH_NANOS / nanosPerSequence));
+                : (int) Math.min(policy.maxBatchSize(), Math.max(2, LOOP_BATCH_NANOS / nanosPerSequence));
         cap = Math.min(cap, share);
         while (batch.size() < cap) {
             Job next = queue.peek();

@@ -106,6 +106,36 @@ class BatchSchedulerTest {
     }
 
     @Test
+    void aSequenceEstimatedOverHalfTheLoopBoundStillBatchesTwoAtATime() throws Exception {
+        var loop = loop("test-loop");
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        BatchListener seen = new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                sizes.add(size);
+            }
+        };
+        AtomicLong step = new AtomicLong(15_000_000); // each clock read moves 15 ms: the first pass "takes" 15 ms a sequence
+        LongSupplier slowThenFast = () -> now.addAndGet(step.get());
+        Plan plan = model.plan(Request.of("what is my balance"));
+        try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, slowThenFast,
+                BatchScheduler.Drain.CALLERS, Long.MAX_VALUE)) {
+            assertThat(loop.submit(() -> s.submit(model, plan, Duration.ofHours(1), loop)).get().get(30, TimeUnit.SECONDS)).hasSize(1);
+            step.set(1_000);
+            List<CompletableFuture<List<Answer>>> four = loop.submit(() -> { // read together: all four queued before a drain
+                List<CompletableFuture<List<Answer>>> fs = new ArrayList<>();
+                for (int i = 0; i < 4; i++) fs.add(s.submit(model, plan, Duration.ofHours(1), loop));
+                return fs;
+            }).get();
+            for (var f : four) assertThat(f.get(30, TimeUnit.SECONDS)).hasSize(1);
+            // 20 ms of estimated work holds one 15 ms sequence; two at least, so the four run as two passes, not four
+            assertThat(sizes).containsExactly(1, 2, 2);
+        } finally {
+            loop.shutdownNow();
+        }
+    }
+
+    @Test
     void expiredWorkNeverReachesTheModel() throws Exception {
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", new BatchPolicy(4, 8192, Duration.ZERO, 10), 1, BatchListener.NONE, ticking)) {
             long before = model.backbone().forwardPasses();

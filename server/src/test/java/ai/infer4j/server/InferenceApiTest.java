@@ -150,9 +150,9 @@ class InferenceApiTest {
     /**
      * Every worker slot of the backbone is held by a pass of the test's own until all 64 HTTP requests are queued behind
      * it, so they are certainly concurrent however slowly a loaded machine's client sends them (before, each request
-     * could finish before the next arrived: "mean batch size 1.0"). Still timing-dependent: a loop batch is capped at
-     * LOOP_BATCH_NANOS of estimated work, so when one sequence is estimated over 10 ms (machine load ~9 on 2 cores)
-     * the scheduler runs one per pass by design and this fails.
+     * could finish before the next arrived: "mean batch size 1.0"). A loop batch is bounded by LOOP_BATCH_NANOS of
+     * estimated work but holds two sequences at least, so a sequence estimated over 10 ms (machine load ~9 on 2 cores,
+     * or the held passes' own time in the estimate) no longer makes every pass a pass of one.
      */
     @Test
     void concurrentRequestsAreBatchedTogether() throws Exception {

@@ -43,8 +43,9 @@ import java.util.function.LongSupplier;
  * submitting callers' executors ({@link Drain#CALLERS}: e.g. the server's I/O event loops run the forward passes
  * themselves, at most {@code workers} at a time, like a single-threaded Node.js server per core: no thread
  * hand-off and no wake-up per request; they never wait for more work, and a loop with a backlog wakes idle loops to
- * share it). In CALLERS mode a pass estimated longer than {@link #LONG_PASS_NANOS} goes to a runner thread instead,
- * so the loop goes on reading: a request is then never stuck unread behind a long pass while a core is free.
+ * share it). In CALLERS mode a pass estimated longer than {@link #LONG_PASS_NANOS} goes to a runner thread instead
+ * while requests overlap ({@link #HAND_OFF_OVERLAP}), so the loop goes on reading: a request is then never stuck
+ * unread behind a long pass while a core is free.
  * A full queue refuses at once; work whose deadline passed is dropped before the model.
  * {@link #submit} is safe for concurrent callers and never blocks.
  */

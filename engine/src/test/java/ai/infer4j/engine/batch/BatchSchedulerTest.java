@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,12 +110,7 @@ class BatchSchedulerTest {
     void aSequenceEstimatedOverHalfTheLoopBoundStillBatchesTwoAtATime() throws Exception {
         var loop = loop("test-loop");
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        BatchListener seen = new BatchListener() {
-            @Override
-            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
-                sizes.add(size);
-            }
-        };
+        BatchListener seen = onBatch(sizes::add);
         AtomicLong step = new AtomicLong(15_000_000); // each clock read moves 15 ms: the first pass "takes" 15 ms a sequence
         LongSupplier slowThenFast = () -> now.addAndGet(step.get());
         Plan plan = model.plan(Request.of("what is my balance"));
@@ -176,6 +172,16 @@ class BatchSchedulerTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A listener that hands each batch's size to {@code seen}, on the thread that ran the batch. */
+    private static BatchListener onBatch(IntConsumer seen) {
+        return new BatchListener() {
+            @Override
+            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
+                seen.accept(size);
+            }
+        };
     }
 
     private static ExecutorService loop(String name) {
@@ -413,12 +419,7 @@ class BatchSchedulerTest {
     void aLongPassStaysOnTheLoopForALoneClientAndLeavesItOnceRequestsOverlap() throws Exception {
         var loop = loop("test-loop");
         List<String> ranOn = new CopyOnWriteArrayList<>();
-        BatchListener seen = new BatchListener() {
-            @Override
-            public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
-                ranOn.add(Thread.currentThread().getName());
-            }
-        };
+        BatchListener seen = onBatch(size -> ranOn.add(Thread.currentThread().getName()));
         Plan plan = model.plan(Request.of("what is my balance"));
         // threshold 1 ns: every timed pass is long; one slot
         try (BatchScheduler s = new BatchScheduler(model.backbone(), "t", BatchPolicy.defaults(), 1, seen, System::nanoTime,

@@ -415,6 +415,7 @@ class BatchSchedulerTest {
             loop.shutdownNow();
         }
     }
+
     @Test
     void aLongPassStaysOnTheLoopForALoneClientAndLeavesItOnceRequestsOverlap() throws Exception {
         var loop = loop("test-loop");

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -29,6 +30,10 @@ import java.util.function.Consumer;
  * <p>Open-loop requests are sent from the thread that calls {@link #run}; closed-loop ones from one named thread
  * ({@code infer4j-bench-sender}), so inputs are drawn by one thread at a time. {@link #run} blocks until the run
  * is over and every outstanding request has ended or timed out.
+ *
+ * <p>The measured time ends with the last measured answer (or when the wait for outstanding answers gave up), not
+ * when the calling thread noticed it: on a busy machine that thread and the interval timer can wake tens of
+ * milliseconds late, which a short run (a tuner probe) would count as time the target took.
  */
 public final class LoadGenerator {
     private static final long SPIN_NANOS = 60_000;
@@ -61,15 +66,17 @@ public final class LoadGenerator {
         ticker.scheduleAtFixedRate(() -> onInterval.accept(rec.tick(System.nanoTime())),
                 measureStart + intervalNanos - System.nanoTime(), intervalNanos, TimeUnit.NANOSECONDS);
         AtomicInteger inFlight = new AtomicInteger();
+        AtomicLong lastAnswer = new AtomicLong(measureStart);
+        long stop;
         try {
-            if (spec.mode() == LoadSpec.Mode.OPEN) openLoop(rec, inFlight, t0, measureStart, end);
-            else closedLoop(rec, inFlight, measureStart, end);
-            drain(inFlight);
+            long lastSend = spec.mode() == LoadSpec.Mode.OPEN ? openLoop(rec, inFlight, lastAnswer, t0, measureStart, end)
+                    : closedLoop(rec, inFlight, lastAnswer, measureStart, end);
+            stop = drain(inFlight) ? Math.max(lastSend, lastAnswer.get()) : System.nanoTime();
         } finally {
             ticker.shutdownNow();
             ticker.awaitTermination(5, TimeUnit.SECONDS);
         }
-        IntervalRow last = rec.tick(System.nanoTime());
+        IntervalRow last = rec.tick(stop);
         onInterval.accept(last);
         var rows = rec.rows();
         var total = rec.total();
@@ -79,7 +86,9 @@ public final class LoadGenerator {
         return new RunResult(spec, rows, total, s);
     }
 
-    private void openLoop(IntervalRecorder rec, AtomicInteger inFlight, long t0, long measureStart, long end) throws InterruptedException {
+    /** @return when it stopped sending */
+    private long openLoop(IntervalRecorder rec, AtomicInteger inFlight, AtomicLong lastAnswer, long t0, long measureStart, long end)
+            throws InterruptedException {
         double period = 1e9 / spec.ratePerSecond();
         long measuredSent = 0;
         for (long i = 0; ; i++) {
@@ -97,12 +106,16 @@ public final class LoadGenerator {
                 rec.sent();
                 measuredSent++;
             }
-            target.send(inputs.next()).whenComplete((o, e) -> {
+            target.send(inputs.next(), intended).whenComplete((o, e) -> {
                 long done = System.nanoTime();
-                if (measured) rec.record(o != null ? o : Outcome.SERVER_ERROR, done - intended);
+                if (measured) {
+                    rec.record(o != null ? o : Outcome.SERVER_ERROR, done - intended);
+                    lastAnswer.accumulateAndGet(done, Math::max);
+                }
                 inFlight.decrementAndGet();
             });
         }
+        return System.nanoTime();
     }
 
     private static void waitUntil(long deadline) throws InterruptedException {
@@ -116,7 +129,9 @@ public final class LoadGenerator {
         }
     }
 
-    private void closedLoop(IntervalRecorder rec, AtomicInteger inFlight, long measureStart, long end) throws InterruptedException {
+    /** @return {@code measureStart}: clients send until their last answer, which {@code lastAnswer} holds */
+    private long closedLoop(IntervalRecorder rec, AtomicInteger inFlight, AtomicLong lastAnswer, long measureStart, long end)
+            throws InterruptedException {
         int c = spec.concurrency();
         CountDownLatch done = new CountDownLatch(c);
         ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(c + 16),
@@ -137,9 +152,12 @@ public final class LoadGenerator {
                     measuredSent[0]++;
                 }
                 inFlight.incrementAndGet();
-                target.send(inputs.next()).whenComplete((o, e) -> {
+                target.send(inputs.next(), start).whenComplete((o, e) -> {
                     long t = System.nanoTime();
-                    if (measured) rec.record(o != null ? o : Outcome.SERVER_ERROR, t - start);
+                    if (measured) {
+                        rec.record(o != null ? o : Outcome.SERVER_ERROR, t - start);
+                        lastAnswer.accumulateAndGet(t, Math::max);
+                    }
                     inFlight.decrementAndGet();
                     try {
                         sender.execute(client[0]);
@@ -155,15 +173,21 @@ public final class LoadGenerator {
             sender.shutdown();
             sender.awaitTermination(spec.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
         }
+        return measureStart;
     }
 
-    /** Waits for outstanding requests: each ends by itself within the request timeout. */
-    private void drain(AtomicInteger inFlight) throws InterruptedException {
+    /**
+     * Waits for outstanding requests: each ends by itself within the request timeout.
+     *
+     * @return whether every one ended
+     */
+    private boolean drain(AtomicInteger inFlight) throws InterruptedException {
         long until = System.nanoTime() + spec.timeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
         while (inFlight.get() > 0 && System.nanoTime() < until) {
             if (Thread.interrupted()) throw new InterruptedException();
             LockSupport.parkNanos(1_000_000);
         }
+        return inFlight.get() == 0;
     }
 
     private static Thread daemon(Runnable r, String name) {

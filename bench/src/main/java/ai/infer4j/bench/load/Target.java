@@ -13,6 +13,15 @@ public interface Target extends AutoCloseable {
     /** Sends one input; the future completes when the answer (or failure) is in. */
     CompletableFuture<Outcome> send(String input);
 
+    /**
+     * Sends one input that the load's schedule meant to send at {@code intendedNanos} ({@code System.nanoTime()}
+     * scale; earlier than now when the client fell behind). A target that models a server in time (a test's fake)
+     * decides on this time, so a client stall does not change its answer; the others ignore it.
+     */
+    default CompletableFuture<Outcome> send(String input, long intendedNanos) {
+        return send(input);
+    }
+
     /** A short human description for reports, e.g. {@code http://127.0.0.1:8080/predictions/intent}. */
     String describe();
 

@@ -60,8 +60,12 @@ public final class IntervalRecorder {
         if (outcome == Outcome.OK) recorder.recordValue(Math.max(0, Math.min(MAX_MICROS, latencyNanos / 1_000)));
     }
 
-    /** Closes the interval ending at {@code nowNanos} and returns its row. */
+    /**
+     * Closes the interval ending at {@code nowNanos} and returns its row; a time before the last tick closes an
+     * empty interval at the last tick.
+     */
     public synchronized IntervalRow tick(long nowNanos) {
+        nowNanos = Math.max(nowNanos, lastTickNanos);
         Histogram h = recorder.getIntervalHistogram(recycle);
         long ok = outcomes[Outcome.OK.ordinal()].sumThenReset();
         Map<Outcome, Long> errors = new EnumMap<>(Outcome.class);

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code 1 / capacityRps}) plus a fixed extra latency, and a queue bounded to {@code MAX_QUEUE_NANOS} of work.
  * Below capacity the latency is flat; above it the queue fills and the excess is refused (503), as a real server
  * does. Refusals are counted, not timed, so the curve's edge does not move with the test machine's timer jitter.
+ * The queue runs on the load's intended send times, not on the clock: a client stalled by a busy machine that
+ * then sends a burst to catch up is not refused, so whether a rate fits depends only on the rate.
  */
 final class SyntheticTarget implements Target {
     private final long serviceNanos;
@@ -24,7 +26,7 @@ final class SyntheticTarget implements Target {
         return t;
     });
     private static final long MAX_QUEUE_NANOS = 20_000_000;
-    private long busyUntil;
+    private long busyUntil = System.nanoTime(); // nanoTime may be negative: never start from 0
 
     SyntheticTarget(String name, double capacityRps, double extraMillis) {
         this.name = name;
@@ -34,11 +36,15 @@ final class SyntheticTarget implements Target {
 
     @Override
     public CompletableFuture<Outcome> send(String input) {
+        return send(input, System.nanoTime());
+    }
+
+    @Override
+    public CompletableFuture<Outcome> send(String input, long intendedNanos) {
         long done;
         synchronized (this) {
-            long now = System.nanoTime();
-            if (busyUntil - now > MAX_QUEUE_NANOS) return CompletableFuture.completedFuture(Outcome.REFUSED);
-            busyUntil = Math.max(now, busyUntil) + serviceNanos;
+            if (busyUntil - intendedNanos > MAX_QUEUE_NANOS) return CompletableFuture.completedFuture(Outcome.REFUSED);
+            busyUntil = Math.max(intendedNanos, busyUntil) + serviceNanos;
             done = busyUntil + extraNanos;
         }
         CompletableFuture<Outcome> f = new CompletableFuture<>();

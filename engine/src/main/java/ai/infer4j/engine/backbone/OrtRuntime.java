@@ -26,7 +26,9 @@ import java.util.IdentityHashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.CRC32;
@@ -38,7 +40,8 @@ import java.util.zip.CRC32C;
  * saved once, so later session creations read the optimised graph instead of re-running the optimisers.
  *
  * <p>Both caches are keyed by content (the native libraries by their CRCs in the ONNX Runtime jar; an optimised
- * model by its source file's path, size and modification time and the ONNX Runtime version), written atomically,
+ * model by the CRC32C of its source file's bytes, remembered while the file's stat data stays the same, and the ONNX
+ * Runtime build), written atomically,
  * and skipped (with a debug line) when anything about them is unusual: the cache is a speed-up, never a new way
  * to fail.
  */
@@ -48,6 +51,8 @@ public final class OrtRuntime {
     /** Models larger than this are not cached (ONNX's 2 GiB protobuf limit; external data files stay as they are). */
     private static final long MAX_CACHED_MODEL = 1L << 30;
     private static final int UNUSED_DAYS = 30;
+    /** A remembered checksum is written only for files last changed this long before they were hashed. */
+    private static final long SETTLED_MILLIS = 2_000;
 
     private OrtRuntime() {
     }
@@ -155,16 +160,20 @@ public final class OrtRuntime {
 
     /**
      * Where the optimised copy of {@code model} lives, or null when this model is not cached. The key is the
-     * model's content (CRC32C over the whole file, hardware-accelerated: ~20 ms for 90 MB, so a re-extracted
-     * archive finds its entry) and the ONNX Runtime build.
+     * model's content (CRC32C over the whole file, so a re-extracted archive finds its entry) and the ONNX Runtime
+     * build. The CRC32C of an unchanged file is remembered (see {@link #contentCrc}).
      */
     static Path optimisedCopy(Path model, Path cacheDir) {
+        return optimisedCopy(model, cacheDir, SETTLED_MILLIS);
+    }
+
+    static Path optimisedCopy(Path model, Path cacheDir, long settledMillis) {
         try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size > MAX_CACHED_MODEL || hasExternalData(model.toRealPath())) return null;
-            CRC32C crc = new CRC32C();
-            crc.update(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
-            String key = size + "\n" + Long.toHexString(crc.getValue()) + "\n"
+            Path real = model.toRealPath();
+            if (size > MAX_CACHED_MODEL || hasExternalData(real)) return null;
+            long crc = contentCrc(real, ch, size, cacheDir.resolve("ort-optimised").resolve("crc"), settledMillis);
+            String key = size + "\n" + Long.toHexString(crc) + "\n"
                     + OrtEnvironment.class.getPackage().getImplementationVersion() + "\n" + jarIdentity() + "\nextended\nort-format";
             return cacheDir.resolve("ort-optimised").resolve(sha256(key).substring(0, 32) + ".ort");
         } catch (IOException | RuntimeException e) {
@@ -172,7 +181,70 @@ public final class OrtRuntime {
         }
     }
 
-    /** Entries not used for {@link #UNUSED_DAYS} days are deleted when a new one is written. */
+    /**
+     * CRC32C of the file's bytes (~30 ms of a start's CPU for the 90 MB built-in model, hashing before the JIT has
+     * warmed up). It is remembered in a note under {@code notes}, one per file path, holding the file's stamp: size,
+     * modification and status-change times (nanoseconds), device and inode. A note is used only when the file's stamp
+     * is the same now, as build tools and git trust a file's stat data. No write can leave the status-change time
+     * (ctime) as it was: the kernel sets it to the current time, and no call sets it back. A note is written only
+     * for a file whose last change was {@code settledMillis} or more before the hashing began, and that did not change
+     * while it was hashed: a later write then gets a later ctime even on file systems with coarse timestamps
+     * (so a write in the same clock tick as the one before cannot go unseen). Without POSIX attributes (Windows) every
+     * start hashes.
+     */
+    static long contentCrc(Path file, FileChannel ch, long size, Path notes, long settledMillis) throws IOException {
+        Stamp stamp = Stamp.of(file);
+        Path note = stamp == null ? null : notes.resolve(sha256(file.toString()).substring(0, 32) + ".crc");
+        if (note != null) {
+            Long known = stamp.readNote(note);
+            if (known != null) return known;
+        }
+        long began = System.currentTimeMillis();
+        CRC32C crc = new CRC32C();
+        crc.update(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
+        if (note != null && stamp.changedMillis() <= began - settledMillis && stamp.equals(Stamp.of(file))) {
+            try {
+                String text = stamp.text() + Long.toHexString(crc.getValue()) + "\n";
+                AtomicFiles.write(note, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException | RuntimeException e) {
+                log.debug("model checksum not remembered for {}: {}", file, e.toString());
+            }
+        }
+        return crc.getValue();
+    }
+
+    /** A file's stat data, as a note's first lines ({@code text}), and the later of its two change times. */
+    private record Stamp(String text, long changedMillis) {
+        /** The file's stamp, or null without the {@code unix} attribute view. */
+        static Stamp of(Path file) throws IOException {
+            Map<String, Object> a;
+            try {
+                a = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,dev,ino");
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                return null;
+            }
+            FileTime modified = (FileTime) a.get("lastModifiedTime"), changed = (FileTime) a.get("ctime");
+            String text = "infer4j-crc32c/1\n" + file + "\n" + a.get("size") + " " + modified.to(TimeUnit.NANOSECONDS) + " "
+                    + changed.to(TimeUnit.NANOSECONDS) + " " + a.get("dev") + " " + a.get("ino") + "\n";
+            return new Stamp(text, Math.max(modified.toMillis(), changed.toMillis()));
+        }
+
+        /** The CRC in {@code note} if it was written for this very stamp, else null. */
+        Long readNote(Path note) {
+            try {
+                String s = Files.readString(note, StandardCharsets.UTF_8);
+                if (!s.startsWith(text) || !s.endsWith("\n")) return null;
+                return Long.parseUnsignedLong(s.substring(text.length(), s.length() - 1), 16);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Entries not used for {@link #UNUSED_DAYS} days are deleted when a new one is written, and so are checksum notes
+     * written that long ago (a note still in use is written again at the next start).
+     */
     private static void pruneUnused(Path dir) {
         long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
         try (var files = Files.list(dir)) {
@@ -181,6 +253,14 @@ public final class OrtRuntime {
                     deleteQuietly(p);
         } catch (IOException e) {
             log.debug("optimised-model cache not pruned: {}", e.toString());
+        }
+        if (!Files.isDirectory(dir.resolve("crc"))) return;
+        try (var notes = Files.list(dir.resolve("crc"))) {
+            for (Path p : (Iterable<Path>) notes::iterator)
+                if (p.getFileName().toString().endsWith(".crc") && Files.getLastModifiedTime(p).toMillis() < cutoff)
+                    deleteQuietly(p);
+        } catch (IOException e) {
+            log.debug("checksum notes not pruned: {}", e.toString());
         }
     }
 

@@ -61,6 +61,43 @@ class OrtRuntimeTest {
     }
 
     @Test
+    void aRememberedChecksumIsUsedOnlyWhileTheFileIsUnchanged(@TempDir Path dir) throws Exception {
+        Path model = TinyModels.sentimentClassifier(dir.resolve("m"), 1f, 0f).resolve("model.onnx");
+        Path cache = dir.resolve("cache");
+        Path key = OrtRuntime.optimisedCopy(model, cache, 0);
+        Path notes = cache.resolve("ort-optimised").resolve("crc");
+        Path note;
+        try (var files = Files.list(notes)) {
+            note = files.findFirst().orElseThrow();
+        }
+        assertEquals(key, OrtRuntime.optimisedCopy(model, cache, 0), "the note gives the same key");
+
+        // a note whose stamp matches is trusted (no hashing): a planted checksum moves the key
+        String text = Files.readString(note);
+        String planted = text.substring(0, text.lastIndexOf('\n', text.length() - 2) + 1) + "123abc\n";
+        Files.writeString(note, planted);
+        assertNotEquals(key, OrtRuntime.optimisedCopy(model, cache, 0), "a matching stamp is trusted");
+
+        // the same number of bytes rewritten: a new ctime, so the planted note no longer applies
+        Thread.sleep(20);
+        byte[] bytes = Files.readAllBytes(model);
+        Files.write(model, bytes);
+        assertEquals(key, OrtRuntime.optimisedCopy(model, cache, 0), "same bytes again: hashed, same key");
+        bytes[bytes.length - 1] ^= 1;
+        Thread.sleep(20);
+        Files.write(model, bytes);
+        assertNotEquals(key, OrtRuntime.optimisedCopy(model, cache, 0), "other bytes of the same size: another key");
+    }
+
+    @Test
+    void noChecksumIsRememberedForAFileChangedJustNow(@TempDir Path dir) throws Exception {
+        Path model = TinyModels.sentimentClassifier(dir.resolve("m"), 1f, 0f).resolve("model.onnx");
+        assertNotNull(OrtRuntime.optimisedCopy(model, dir.resolve("cache")));
+        assertTrue(Files.notExists(dir.resolve("cache").resolve("ort-optimised").resolve("crc")),
+                "a file written in the last 2 s could change again within its timestamp's granularity");
+    }
+
+    @Test
     void nativeLibrariesAreUnpackedOnceIntoTheCache(@TempDir Path cache) throws Exception {
         Path dir = OrtRuntime.unpackNativeLibraries(cache);
         assertNotNull(dir, "ONNX Runtime's jar carries this platform's libraries");

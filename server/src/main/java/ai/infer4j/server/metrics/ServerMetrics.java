@@ -4,13 +4,24 @@ import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchScheduler;
 import ai.infer4j.engine.handler.HandlerListener;
 import ai.infer4j.monitor.LiveMonitor;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmNativeMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
+import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -61,8 +72,38 @@ public final class ServerMetrics {
         // JVM and process metrics (CPU, RSS, open files) read the platform MBeans: ~0.15 s of class loading, done on a
         // second thread started by startJvmMetrics() (the server: once its inference listener is up, so that this work
         // does not compete with the models' loading); registry() waits for it, so no scrape ever lacks them.
-        jvmMetrics = new Thread(() -> JvmMetrics.builder().register(registry), "infer4j-jvm-metrics");
+        jvmMetrics = new Thread(() -> registerJvmMetrics(registry), "infer4j-jvm-metrics");
         jvmMetrics.setDaemon(true);
+    }
+
+    /**
+     * What {@code JvmMetrics.builder().register(registry)} registers, except that the native-memory gauges are only
+     * asked for when native memory tracking is on. They come from the {@code DiagnosticCommand} MBean, and asking
+     * starts the whole platform MBean server (every platform MBean registered, every diagnostic command's help read):
+     * about half of this thread's CPU in a server start, only to learn that tracking is off (the JVM default), in which
+     * case those gauges register nothing. So the same metrics either way, without that cost in the default case.
+     */
+    static void registerJvmMetrics(PrometheusRegistry registry) {
+        JvmThreadsMetrics.builder().register(registry);
+        JvmBufferPoolMetrics.builder().register(registry);
+        JvmClassLoadingMetrics.builder().register(registry);
+        JvmCompilationMetrics.builder().register(registry);
+        JvmGarbageCollectorMetrics.builder().register(registry);
+        JvmMemoryPoolAllocationMetrics.builder().register(registry);
+        JvmMemoryMetrics.builder().register(registry);
+        if (nativeMemoryTracking()) JvmNativeMemoryMetrics.builder().register(registry);
+        JvmRuntimeInfoMetric.builder().register(registry);
+        ProcessMetrics.builder().register(registry);
+    }
+
+    /** Whether the JVM tracks native memory ({@code -XX:NativeMemoryTracking=summary|detail}); true when unknown. */
+    static boolean nativeMemoryTracking() {
+        try {
+            HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return hotSpot == null || !hotSpot.getVMOption("NativeMemoryTracking").getValue().equals("off");
+        } catch (RuntimeException e) { // not HotSpot, or no such option: let the gauges ask for themselves
+            return true;
+        }
     }
 
     /** Starts registering the JVM and process metrics on their own thread (once; {@link #registry()} waits for it). */

@@ -54,7 +54,7 @@ final class ArchiveCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "batching hint stored in the manifest (default: ${DEFAULT-VALUE})", defaultValue = "32")
     int batchSize;
 
-    @Option(names = "--max-batch-delay-ms", description = "batching hint stored in the manifest (default: ${DEFAULT-VALUE})", defaultValue = "2")
+    @Option(names = "--max-batch-delay-ms", description = "batching hint stored in the manifest (default: ${DEFAULT-VALUE})", defaultValue = "0")
     int maxBatchDelayMs;
 
     @Option(names = "--out", required = true, description = "NAME.mar, or a directory")

@@ -10,7 +10,9 @@ import java.util.function.Function;
  *
  * @param maxBatchSize   sequences per forward pass, at most
  * @param maxBatchTokens padded tokens (rows x longest) per forward pass, at most
- * @param maxDelay       how long a worker waits for more work after the first request of a batch arrives
+ * @param maxDelay       how long a worker thread ({@code Drain.THREADS}) waits for more work after the first request of a
+ *                       batch arrived, when more is already queued; 0 (the default): it takes what is queued and never
+ *                       waits. Event loops ({@code Drain.CALLERS}) never wait, whatever this says
  * @param queueCapacity  requests waiting, at most; beyond this new requests are refused at once
  */
 public record BatchPolicy(int maxBatchSize, int maxBatchTokens, Duration maxDelay, int queueCapacity) {
@@ -59,7 +61,11 @@ public record BatchPolicy(int maxBatchSize, int maxBatchTokens, Duration maxDela
                 + " ms, job_queue_size " + queueCapacity;
     }
 
+    /**
+     * Batches of up to 32 sequences and 8192 padded tokens, no wait for a fuller batch, 1024 queued. No wait since
+     * session 9: the 2 ms it was cost throughput wherever a few clients kept a worker busy and never won (docs/perf.md).
+     */
     public static BatchPolicy defaults() {
-        return new BatchPolicy(32, 8192, Duration.ofMillis(2), 1024);
+        return new BatchPolicy(32, 8192, Duration.ZERO, 1024);
     }
 }

@@ -548,8 +548,8 @@ public final class BatchScheduler implements AutoCloseable {
     }
 
     /**
-     * Adds queued jobs until the batch is full or {@code maxDelay} after the first job's arrival.
-     * Adaptive: when nothing else is queued the first job runs at once, so a lone request never pays
+     * Adds queued jobs until the batch is full or {@code maxDelay} after the first job's arrival (0 by default: what
+     * is queued now). Adaptive: when nothing else is queued the first job runs at once, so a lone request never pays
      * the delay; under load, work piles up during each forward pass and batches fill by themselves.
      */
     private void gather(List<Job> batch, Job first) throws InterruptedException {

@@ -36,7 +36,8 @@ final class ArchiveCommand implements Callable<Integer> {
     @Option(names = "--version", description = "model version (default: ${DEFAULT-VALUE})", defaultValue = "1")
     String version;
 
-    @Option(names = "--backbone", description = "'builtin' (referenced, not copied) or an export directory with model.onnx + tokenizer.json (default: builtin)")
+    @Option(names = "--backbone", description = "'builtin' or 'bge-small-en-v1.5' (built-in backbones: referenced, not copied) or an "
+            + "export directory with model.onnx + tokenizer.json (default: builtin)")
     String backbone = "builtin";
 
     @Option(names = "--head", description = "head JSON files, or builtin:NAME (e.g. builtin:duplicate); the first is the primary head")
@@ -71,7 +72,9 @@ final class ArchiveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        boolean builtin = backbone.equals("builtin");
+        boolean builtin = BackboneFiles.isBuiltin(backbone) && !Files.isDirectory(Path.of(backbone));
+        String builtinName = !builtin ? null : backbone.equals("builtin") ? BackboneFiles.BUILTIN
+                : backbone.startsWith("builtin:") ? backbone : "builtin:" + backbone;
         Map<String, Path> headFiles = new LinkedHashMap<>();
         boolean pairHead = false;
         for (String ref : heads) {
@@ -83,7 +86,7 @@ final class ArchiveCommand implements Callable<Integer> {
         String t = task != null ? task : pairHead ? "pair" : !heads.isEmpty() || !builtin && hasLogits() ? "classify" : "embed";
         Map<String, com.fasterxml.jackson.databind.JsonNode> extra = handlerOptions.isEmpty() ? Map.of()
                 : Map.of("handlerOptions", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(handlerOptions));
-        Manifest m = new Manifest(name, version, t, handler != null ? handler : t, builtin ? BackboneFiles.BUILTIN : "model.onnx",
+        Manifest m = new Manifest(name, version, t, handler != null ? handler : t, builtin ? builtinName : "model.onnx",
                 new ArrayList<>(headFiles.keySet()), engineFlags.maxLength,
                 Map.of("batchSize", batchSize, "maxBatchDelayMs", maxBatchDelayMs), extra);
         ModelArchive.write(m, builtin ? null : Path.of(backbone), headFiles, out);

@@ -70,7 +70,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--oos-label", description = "out-of-scope label (default: ${DEFAULT-VALUE})", defaultValue = "oos")
     String oosLabel;
 
-    @Option(names = "--backbone", description = "backbone: builtin or an export directory (default: builtin)")
+    @Option(names = "--backbone", description = "backbone: builtin (all-MiniLM-L6-v2), bge-small-en-v1.5 (built in, stronger, "
+            + "about 2x the encoder cost), or an export directory with model.onnx + tokenizer.json (default: builtin)")
     String backbone = "builtin";
 
     @Option(names = "--cv", description = "intent: k-fold selection on train+valid pooled (K >= 2), then a final fit on all rows; "
@@ -164,8 +165,7 @@ final class TrainCommand implements Callable<Integer> {
         if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
         var options = engineFlags.options();
         try (Engine engine = Engine.create(options)) {
-            Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
-                    : BackboneFiles.ofDirectory(Path.of(backbone)));
+            Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
                     linearGrid(), threads, cv, oosBudget, mlpGrid(), lexical, lexicalFeatures);
@@ -296,8 +296,7 @@ final class TrainCommand implements Callable<Integer> {
         RecordFormat format = fields == null ? new RecordFormat(RecordFormat.products().fields(), maxTokensPerSide)
                 : new RecordFormat(fields, maxTokensPerSide);
         try (Engine engine = Engine.create(options)) {
-            Backbone bb = engine.backbone(backbone.equals("builtin") ? BackboneFiles.builtin(options.cacheDir())
-                    : BackboneFiles.ofDirectory(Path.of(backbone)));
+            Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             PairHead branch = portable == null ? null : HeadFiles.readHead(portable) instanceof PairHead p ? p : null;
             if (portable != null && (branch == null || branch.idf() == null || branch.portable() != null))

@@ -103,7 +103,7 @@ public final class Engine implements AutoCloseable {
      * Loads a model from a reference: a built-in name ({@code intent}, {@code embed}), a model
      * archive ({@code .mar} or a directory with {@code MAR-INF/MANIFEST.json}), a Hugging Face style
      * export directory ({@code model.onnx} + {@code tokenizer.json}), or a head JSON file (on the
-     * embedded backbone). Everything is checked before the model is returned.
+     * built-in backbone it was trained on). Everything is checked before the model is returned.
      */
     public Model load(String ref) {
         if (ref == null || ref.isBlank()) ref = DEFAULT_MODEL;
@@ -136,9 +136,15 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** A model of one head (softmax or pair) on the embedded backbone, named after the head. */
+    /**
+     * A model of one head (softmax or pair) on a built-in backbone, named after the head: the one its training metadata
+     * names (e.g. {@code builtin:bge-small-en-v1.5}), else the default.
+     */
     private Model onBuiltinBackbone(Head head) {
-        Backbone bb = backbone(BackboneFiles.builtin(options.cacheDir()));
+        JsonNode training = head instanceof SoftmaxHead s ? s.training() : ((PairHead) head).training();
+        String trainedOn = training == null ? "" : training.path("backbone").asText("");
+        Backbone bb = backbone(trainedOn.startsWith("builtin:") ? BackboneFiles.builtin(trainedOn, options.cacheDir())
+                : BackboneFiles.builtin(options.cacheDir()));
         if (head instanceof PairHead p) return Model.biEncoder(p.name(), "1", bb, p, null);
         return Model.classifier(head.name(), "1", bb, List.of((SoftmaxHead) head), null);
     }
@@ -197,8 +203,7 @@ public final class Engine implements AutoCloseable {
 
     private Model loadArchive(Path dir) {
         Manifest m = ModelArchive.readManifest(dir);
-        BackboneFiles files = m.backbone().equals(BackboneFiles.BUILTIN) ? BackboneFiles.builtin(options.cacheDir())
-                : m.backbone().startsWith("builtin:") ? unknownBuiltin(m.backbone())
+        BackboneFiles files = m.backbone().startsWith("builtin:") ? BackboneFiles.builtin(m.backbone(), options.cacheDir())
                 : BackboneFiles.ofDirectory(dir);
         Backbone bb = backbone(files);
         if (m.task().equals("pair")) return loadPairArchive(m, dir, bb);
@@ -227,10 +232,6 @@ public final class Engine implements AutoCloseable {
         JsonNode threshold = m.extra().get("threshold");
         return Model.crossEncoder(m.modelName(), m.modelVersion(), bb, format,
                 threshold == null ? CrossEncoderPair.DEFAULT_THRESHOLD : threshold.asDouble(CrossEncoderPair.DEFAULT_THRESHOLD), m);
-    }
-
-    private static BackboneFiles unknownBuiltin(String name) {
-        throw new ModelLoadException("unknown built-in backbone '" + name + "'; known: " + BackboneFiles.BUILTIN);
     }
 
     private Model loadExport(Path dir) {

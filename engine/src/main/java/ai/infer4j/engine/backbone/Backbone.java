@@ -201,9 +201,10 @@ public final class Backbone implements AutoCloseable {
             try (OrtSession.Result out = session.run(inputs, Set.of(signature.output()))) {
                 OnnxTensor value = (OnnxTensor) out.get(0);
                 FloatBuffer fb = value.getFloatBuffer();
-                float[][] vectors = signature.kind() == OutputKind.TOKEN_EMBEDDINGS
-                        ? Pooling.meanPool(fb, batch, len, signature.width())
-                        : Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING);
+                float[][] vectors = signature.kind() != OutputKind.TOKEN_EMBEDDINGS
+                        ? Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING)
+                        : files.pooling() == PoolingMode.CLS ? Pooling.clsPool(fb, n, len, signature.width())
+                        : Pooling.meanPool(fb, batch, len, signature.width());
                 return new Forward(vectors, len, real);
             }
         } catch (OrtException e) {

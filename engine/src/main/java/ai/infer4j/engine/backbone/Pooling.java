@@ -29,6 +29,17 @@ final class Pooling {
         return out;
     }
 
+    /** The first token's state ([CLS]) of each row of {@code [n, len, dim]}, L2-normalised. */
+    static float[][] clsPool(FloatBuffer fb, int n, int len, int dim) {
+        float[][] out = new float[n][dim];
+        for (int i = 0; i < n; i++) {
+            fb.position(i * len * dim);
+            fb.get(out[i]);
+            normalize(out[i]);
+        }
+        return out;
+    }
+
     /** Splits {@code [n, dim]} into rows, optionally L2-normalised. */
     static float[][] rows(FloatBuffer fb, int n, int dim, boolean normalize) {
         float[][] out = new float[n][dim];

@@ -4,6 +4,7 @@ import ai.infer4j.engine.io.AtomicFiles;
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.backbone.PoolingMode;
 import ai.infer4j.engine.tokenize.Tokens;
 
 import java.io.DataInputStream;
@@ -66,7 +67,9 @@ public final class EmbeddingCache {
             int len = backbone.tokenizer().maxLength();
             // the intent cache key stays what it was; a shorter cut gets its own key
             String cut = maxTokens >= len ? "" : "cut " + maxTokens + "\n";
-            md.update((backbone.id() + "\n" + len + "\n" + cut).getBytes(StandardCharsets.UTF_8));
+            // mean pooling keeps the key it always had; another pooling of the same file gets its own
+            String pooling = backbone.files().pooling() == PoolingMode.MEAN ? "" : "pooling " + backbone.files().pooling() + "\n";
+            md.update((backbone.id() + "\n" + len + "\n" + cut + pooling).getBytes(StandardCharsets.UTF_8));
             for (String t : texts) {
                 md.update(t.getBytes(StandardCharsets.UTF_8));
                 md.update((byte) 0);

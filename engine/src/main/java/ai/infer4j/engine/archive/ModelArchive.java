@@ -184,6 +184,9 @@ public final class ModelArchive {
             files.put("model.onnx", backboneDir.resolve("model.onnx"));
             files.put("tokenizer.json", backboneDir.resolve("tokenizer.json"));
             if (Files.isRegularFile(backboneDir.resolve("config.json"))) files.put("config.json", backboneDir.resolve("config.json"));
+            // the sentence-transformers pooling choice travels with the model (a [CLS]-pooled model must not be mean-pooled)
+            Path pooling = backboneDir.resolve("1_Pooling").resolve("config.json");
+            if (Files.isRegularFile(pooling)) files.put("1_Pooling/config.json", pooling);
         }
         files.putAll(headFiles);
         for (var e : files.entrySet())

@@ -84,6 +84,8 @@ public final class Backbone implements AutoCloseable {
         }
         try {
             ModelSignature sig = ModelSignature.of(loaded.session());
+            if (files.pooling() == PoolingMode.CLS_MEAN && sig.kind() == OutputKind.TOKEN_EMBEDDINGS)
+                sig = new ModelSignature(sig.inputIds(), sig.attentionMask(), sig.tokenTypeIds(), sig.output(), sig.kind(), 2 * sig.width());
             TextTokenizer tok = join(tokenizer);
             log.info("loaded backbone {} ({} {}={}) in {} ms", files.id(), sig.kind(), sig.output(), sig.width(),
                     (System.nanoTime() - t0) / 1_000_000);
@@ -203,8 +205,11 @@ public final class Backbone implements AutoCloseable {
                 FloatBuffer fb = value.getFloatBuffer();
                 float[][] vectors = signature.kind() != OutputKind.TOKEN_EMBEDDINGS
                         ? Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING)
-                        : files.pooling() == PoolingMode.CLS ? Pooling.clsPool(fb, n, len, signature.width())
-                        : Pooling.meanPool(fb, batch, len, signature.width());
+                        : switch (files.pooling()) {
+                            case CLS -> Pooling.clsPool(fb, n, len, signature.width());
+                            case CLS_MEAN -> Pooling.clsMeanPool(fb, batch, len, signature.width() / 2);
+                            case MEAN -> Pooling.meanPool(fb, batch, len, signature.width());
+                        };
                 return new Forward(vectors, len, real);
             }
         } catch (OrtException e) {

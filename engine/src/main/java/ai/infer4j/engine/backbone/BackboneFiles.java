@@ -58,9 +58,15 @@ public record BackboneFiles(String id, Path model, Path tokenizer, Path config, 
         if (!Files.isRegularFile(poolingConfig)) return PoolingMode.MEAN;
         try {
             var node = new ObjectMapper().readTree(poolingConfig.toFile());
-            if (node.path("pooling_mode_cls_token").asBoolean(false)) return PoolingMode.CLS;
-            if (node.path("pooling_mode_mean_tokens").asBoolean(true)) return PoolingMode.MEAN;
-            throw new ModelLoadException(poolingConfig + " asks for a pooling infer4j does not do (it does mean and cls_token)");
+            boolean cls = node.path("pooling_mode_cls_token").asBoolean(false);
+            boolean mean = node.path("pooling_mode_mean_tokens").asBoolean(!cls);
+            for (String other : new String[] {"pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
+                    "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"})
+                if (node.path(other).asBoolean(false)) mean = cls = false;
+            if (cls && mean) return PoolingMode.CLS_MEAN;
+            if (cls) return PoolingMode.CLS;
+            if (mean) return PoolingMode.MEAN;
+            throw new ModelLoadException(poolingConfig + " asks for a pooling infer4j does not do (it does mean_tokens, cls_token, or both)");
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + poolingConfig + ": " + e.getMessage(), e);
         }

@@ -19,7 +19,7 @@ import java.util.Set;
  * @param tokenTypeIds  name of the segment id input, or null (RoBERTa, DistilBERT have none)
  * @param output        name of the output used
  * @param kind          what that output holds
- * @param width         hidden size (embeddings) or number of labels (logits)
+ * @param width         width of the vector per input: hidden size (embeddings; twice it for [cls, mean] pooling) or number of labels (logits)
  */
 public record ModelSignature(String inputIds, String attentionMask, String tokenTypeIds, String output,
                              OutputKind kind, int width) {

@@ -40,6 +40,21 @@ final class Pooling {
         return out;
     }
 
+    /** {@code [cls, mean]} of each row: each half L2-normalised, then both scaled by 1/sqrt(2) so the whole has unit length. */
+    static float[][] clsMeanPool(FloatBuffer fb, List<Tokens> batch, int len, int dim) {
+        int n = batch.size();
+        float[][] cls = clsPool(fb, n, len, dim);
+        float[][] mean = meanPool(fb, batch, len, dim);
+        float[][] out = new float[n][2 * dim];
+        float s = (float) Math.sqrt(0.5);
+        for (int i = 0; i < n; i++)
+            for (int d = 0; d < dim; d++) {
+                out[i][d] = cls[i][d] * s;
+                out[i][dim + d] = mean[i][d] * s;
+            }
+        return out;
+    }
+
     /** Splits {@code [n, dim]} into rows, optionally L2-normalised. */
     static float[][] rows(FloatBuffer fb, int n, int dim, boolean normalize) {
         float[][] out = new float[n][dim];

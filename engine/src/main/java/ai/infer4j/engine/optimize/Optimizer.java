@@ -10,6 +10,7 @@ import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.archive.Manifest;
 import ai.infer4j.engine.archive.ModelArchive;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.backbone.PoolingMode;
 import ai.infer4j.engine.optimize.OptimizeRequest.Precision;
 import ai.infer4j.engine.optimize.OptimizeRequest.Source;
 import ai.infer4j.engine.optimize.proto.Onnx.ModelProto;
@@ -284,6 +285,11 @@ public final class Optimizer {
         BackboneFiles files = base.backbone().files();
         Files.copy(files.tokenizer(), backboneDir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
         if (files.config() != null) Files.copy(files.config(), backboneDir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        if (files.pooling() == PoolingMode.CLS) {
+            Files.createDirectories(backboneDir.resolve("1_Pooling"));
+            Files.writeString(backboneDir.resolve("1_Pooling").resolve("config.json"),
+                    "{\"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": false}\n");
+        }
         a.heads = new LinkedHashMap<>(base.task() instanceof BiEncoderPair bi ? writePairHead(bi.head(), a.dir.resolve("heads"))
                 : writeHeads(base.heads(), a.dir.resolve("heads")));
         if (gate == null) return a;

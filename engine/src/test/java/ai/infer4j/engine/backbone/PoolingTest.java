@@ -37,6 +37,14 @@ class PoolingTest {
     }
 
     @Test
+    void clsMeanPoolingPutsBothHalvesSideBySideAtUnitLength() {
+        float[][] v = Pooling.clsMeanPool(FloatBuffer.wrap(STATES), List.of(tokens(3), tokens(2)), 3, 2);
+        float h = (float) Math.sqrt(0.5);
+        assertArrayEquals(new float[] {0.6f * h, 0.8f * h, (float) (4 / Math.sqrt(41)) * h, (float) (5 / Math.sqrt(41)) * h}, v[0], 1e-6f);
+        assertArrayEquals(new float[] {0f, -h, 0.5f, 0.5f}, v[1], 1e-6f);
+    }
+
+    @Test
     void aSentenceTransformersPoolingFileChoosesThePooling(@TempDir Path dir) throws Exception {
         Path cfg = dir.resolve("1_Pooling").resolve("config.json");
         assertEquals(PoolingMode.MEAN, BackboneFiles.poolingOf(cfg), "no file: mean");
@@ -45,9 +53,11 @@ class PoolingTest {
         assertEquals(PoolingMode.CLS, BackboneFiles.poolingOf(cfg));
         Files.writeString(cfg, "{\"pooling_mode_cls_token\": false, \"pooling_mode_mean_tokens\": true}");
         assertEquals(PoolingMode.MEAN, BackboneFiles.poolingOf(cfg));
+        Files.writeString(cfg, "{\"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": true}");
+        assertEquals(PoolingMode.CLS_MEAN, BackboneFiles.poolingOf(cfg));
         Files.writeString(cfg, "{\"pooling_mode_cls_token\": false, \"pooling_mode_mean_tokens\": false, \"pooling_mode_max_tokens\": true}");
         var e = assertThrows(ModelLoadException.class, () -> BackboneFiles.poolingOf(cfg));
-        assertEquals(cfg + " asks for a pooling infer4j does not do (it does mean and cls_token)", e.getMessage());
+        assertEquals(cfg + " asks for a pooling infer4j does not do (it does mean_tokens, cls_token, or both)", e.getMessage());
     }
 
     @Test

@@ -2,42 +2,44 @@ package ai.infer4j.bench.load;
 
 import ai.infer4j.bench.record.Outcome;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AttributeKey;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.ScheduledFuture;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +51,14 @@ import java.util.concurrent.TimeUnit;
  * an executor, and connections come from an explicit pool (one request per connection at a time, no
  * pipelining), so the number of sockets is exactly the number of requests in flight, which the load
  * generator bounds with {@code --max-in-flight}. Safe for concurrent callers; {@link #send} never blocks.
+ *
+ * <p>What a request costs the client, kept small because every cycle it spends is taken from the server on the
+ * same cores: each distinct input's whole request (request line, headers, body) is encoded once and then written
+ * as a read-only view of the same direct buffer; a send is one task on the event loop (pool, write and deadline
+ * in one); responses are decoded up to the status line and headers and their body is dropped unread (the load
+ * generator counts outcomes, it does not parse answers); deadlines are checked by one sweep every
+ * {@code timeout / 20} (at most 50 ms) rather than by a timer per request, so a late answer counts as
+ * {@link Outcome#TIMEOUT} between {@code timeout} and {@code timeout} plus one sweep after its send.
  */
 public final class HttpTarget implements Target {
     /** Request body format. */
@@ -65,7 +75,8 @@ public final class HttpTarget implements Target {
         }
     }
 
-    private static final AttributeKey<CompletableFuture<Outcome>> PENDING = AttributeKey.valueOf("infer4j-bench-pending");
+    /** Distinct inputs whose encoded request is kept; beyond it a request is encoded per send. */
+    static final int MAX_CACHED_REQUESTS = 65_536;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI uri;
@@ -74,9 +85,14 @@ public final class HttpTarget implements Target {
     private final String path;
     private final Api api;
     private final long timeoutNanos;
+    private final int maxIdle;
     private final EventLoopGroup group;
+    private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final BlockingQueue<Channel> idle;
+    private final Map<String, ByteBuf> encoded = new ConcurrentHashMap<>();
+    // event-loop thread only
+    private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+    private final Set<Connection> open = new LinkedHashSet<>();
 
     /**
      * @param uri            the full endpoint, e.g. {@code http://127.0.0.1:8080/predictions/intent}
@@ -93,42 +109,61 @@ public final class HttpTarget implements Target {
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         this.api = api;
         this.timeoutNanos = timeout.toNanos();
-        this.idle = new ArrayBlockingQueue<>(Math.max(1, maxIdle));
+        this.maxIdle = Math.max(1, maxIdle);
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("infer4j-bench-io", true), NioIoHandler.newFactory());
-        this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        this.loop = group.next();
+        this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(16 << 20), new ResponseHandler());
+                        ch.pipeline().addLast(new HttpResponseDecoder(), new Connection());
                     }
                 });
+        long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.MILLISECONDS.toNanos(50), timeoutNanos / 20));
+        loop.scheduleAtFixedRate(this::expire, sweep, sweep, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public CompletableFuture<Outcome> send(String input) {
         CompletableFuture<Outcome> f = new CompletableFuture<>();
-        byte[] body = body(input);
-        Channel ch = idle.poll();
-        while (ch != null && !ch.isActive()) ch = idle.poll();
-        if (ch != null) {
-            write(ch, body, f);
-        } else {
-            ChannelFuture cf = bootstrap.connect(host, port);
-            cf.addListener(c -> {
-                if (c.isSuccess()) write(cf.channel(), body, f);
-                else f.complete(Outcome.IO_ERROR);
-            });
-        }
+        ByteBuf request = request(input);
+        long deadline = System.nanoTime() + timeoutNanos;
+        if (loop.inEventLoop()) dispatch(request, deadline, f);
+        else loop.execute(() -> dispatch(request, deadline, f));
         return f;
+    }
+
+    /** The whole request for {@code input}: a retained view of its cached encoding, released by the write. */
+    ByteBuf request(String input) {
+        ByteBuf cached = encoded.get(input);
+        if (cached == null) {
+            byte[] bytes = encode(input);
+            if (encoded.size() >= MAX_CACHED_REQUESTS) return Unpooled.wrappedBuffer(bytes);
+            cached = encoded.computeIfAbsent(input, k -> Unpooled.directBuffer(bytes.length).writeBytes(bytes));
+        }
+        return cached.retainedDuplicate();
+    }
+
+    /** Request line, headers and body of one request, as they go on the wire. */
+    byte[] encode(String input) {
+        byte[] body = body(input);
+        String head = "POST " + path + " HTTP/1.1\r\n"
+                + "Host: " + host + ":" + port + "\r\n"
+                + "Content-Type: " + (api == Api.TORCHSERVE ? "text/plain; charset=utf-8" : "application/json") + "\r\n"
+                + "Content-Length: " + body.length + "\r\n"
+                + "Connection: keep-alive\r\n\r\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream(head.length() + body.length);
+        out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(body);
+        return out.toByteArray();
     }
 
     private byte[] body(String input) {
         if (api == Api.TORCHSERVE) return input.getBytes(StandardCharsets.UTF_8);
         ObjectNode root = JSON.createObjectNode();
-        ArrayNode inputs = root.putArray("inputs");
-        ObjectNode t = inputs.addObject();
+        ObjectNode t = root.putArray("inputs").addObject();
         t.put("name", "text");
         t.putArray("shape").add(1);
         t.put("datatype", "BYTES");
@@ -140,45 +175,103 @@ public final class HttpTarget implements Target {
         }
     }
 
-    private void write(Channel ch, byte[] body, CompletableFuture<Outcome> f) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, Unpooled.wrappedBuffer(body));
-        req.headers().set(HttpHeaderNames.HOST, host + ":" + port)
-                .set(HttpHeaderNames.CONTENT_TYPE, api == Api.TORCHSERVE ? "text/plain; charset=utf-8" : "application/json")
-                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        ch.attr(PENDING).set(f);
-        ScheduledFuture<?> timer = ch.eventLoop().schedule(() -> {
-            if (ch.attr(PENDING).compareAndSet(f, null)) {
-                f.complete(Outcome.TIMEOUT);
-                ch.close();
-            }
-        }, timeoutNanos, TimeUnit.NANOSECONDS);
-        f.whenComplete((o, e) -> timer.cancel(false));
-        ch.writeAndFlush(req).addListener(w -> {
-            if (!w.isSuccess() && ch.attr(PENDING).compareAndSet(f, null)) {
+    /**
+     * On the event loop: the longest-idle pooled connection if one is open, a new one otherwise. Oldest first, not
+     * last used first: a connection reused at once is still in delayed-ACK "ping-pong" mode, and against a server
+     * that writes headers and body in two segments without TCP_NODELAY (the JDK HttpServer) every answer then
+     * waits ~40 ms for the ACK.
+     */
+    private void dispatch(ByteBuf request, long deadline, CompletableFuture<Outcome> f) {
+        Connection c;
+        while ((c = idle.pollFirst()) != null && !c.channel.isActive()) { /* closed while idle: skip */ }
+        if (c != null) {
+            c.write(request, deadline, f);
+            return;
+        }
+        ChannelFuture cf = bootstrap.connect(host, port);
+        cf.addListener(done -> {
+            if (done.isSuccess()) {
+                cf.channel().pipeline().get(Connection.class).write(request, deadline, f);
+            } else {
+                request.release();
                 f.complete(Outcome.IO_ERROR);
-                ch.close();
             }
         });
     }
 
-    private final class ResponseHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse resp) {
-            CompletableFuture<Outcome> f = ctx.channel().attr(PENDING).getAndSet(null);
-            if (f == null) return;
-            // back to the pool before completing, so a closed-loop client's next request reuses this connection
-            if (HttpUtil.isKeepAlive(resp) && !group.isShuttingDown()) {
-                if (!idle.offer(ctx.channel())) ctx.close();
-            } else {
-                ctx.close();
+    /** On the event loop: ends every request past its deadline, closing its connection. */
+    private void expire() {
+        long now = System.nanoTime();
+        List<Connection> late = null;
+        for (Connection c : open) {
+            if (c.pending != null && now - c.deadline >= 0) {
+                if (late == null) late = new ArrayList<>();
+                late.add(c);
             }
-            f.complete(Outcome.ofStatus(resp.status().code()));
+        }
+        if (late != null) for (Connection c : late) c.finish(Outcome.TIMEOUT, false);
+    }
+
+    /** One keep-alive connection and the request on it (at most one: no pipelining). Event-loop thread only. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        private Channel channel;
+        private CompletableFuture<Outcome> pending;
+        private long deadline;
+        private int status;
+        private boolean keepAlive;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            open.add(this);
+            ctx.fireChannelActive();
+        }
+
+        void write(ByteBuf request, long deadline, CompletableFuture<Outcome> f) {
+            this.pending = f;
+            this.deadline = deadline;
+            this.status = 0;
+            channel.writeAndFlush(request, channel.voidPromise());
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (!(msg instanceof HttpObject o)) return;
+                if (o.decoderResult().isFailure()) {
+                    finish(Outcome.IO_ERROR, false);
+                    return;
+                }
+                if (msg instanceof HttpResponse r) {
+                    status = r.status().code();
+                    keepAlive = HttpUtil.isKeepAlive(r);
+                }
+                if (msg instanceof LastHttpContent && status >= 200) finish(Outcome.ofStatus(status), keepAlive);
+                else if (msg instanceof LastHttpContent) status = 0;  // an interim 1xx; the real answer follows
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        /** Ends the request on this connection; back to the pool before completing, so a closed-loop client's next request reuses it. */
+        void finish(Outcome outcome, boolean reuse) {
+            CompletableFuture<Outcome> f = pending;
+            pending = null;
+            if (reuse && channel.isActive() && !group.isShuttingDown() && idle.size() < maxIdle) idle.addLast(this);
+            else channel.close();
+            if (f != null) f.complete(outcome);
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            CompletableFuture<Outcome> f = ctx.channel().attr(PENDING).getAndSet(null);
+            open.remove(this);
+            idle.remove(this);
+            CompletableFuture<Outcome> f = pending;
+            pending = null;
             if (f != null) f.complete(Outcome.IO_ERROR);
             ctx.fireChannelInactive();
         }
@@ -196,8 +289,13 @@ public final class HttpTarget implements Target {
 
     @Override
     public void close() {
-        Channel ch;
-        while ((ch = idle.poll()) != null) ch.close();
+        if (group.isShuttingDown()) return;
+        loop.execute(() -> {
+            for (Connection c : List.copyOf(open)) c.channel.close();
+            idle.clear();
+        });
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        encoded.values().forEach(ByteBuf::release);  // the writes' views are released by now: the loop is shut down
+        encoded.clear();
     }
 }

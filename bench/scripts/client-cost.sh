@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The open-loop client's own CPU cost per request, and what the server makes of the CPU it leaves: one server,
+# driven in turn (alternated ROUNDS times) by `infer4j bench --rate R` from two builds of the client (A = BASE_JAR,
+# B = this build), at each rate of RATES. For every run it reads utime+stime of the client's and the server's
+# processes (/proc/PID/stat) over the measured window only (after the client's warm-up) and the run's
+# summary.json, and writes OUT/cost.tsv and OUT/cost.md: client CPU per request (us), server CPU per request,
+# served p50/p99, served fraction, and the B/A ratios per rate (medians over the rounds).
+# Optionally (WRK=1) the same server under `wrk -t1 -c4` for the same time, as a reference for a lean C client.
+#
+# Usage: BASE_JAR=/path/to/old/infer4j.jar bench/scripts/client-cost.sh [int8|fp32|echo] [OUT]
+#   int8/fp32: `infer4j serve` (this build) on the peers' model export, WORKERS=2 THREADS=1
+#   echo:      a Node.js server that answers every POST with a constant (the client's cost alone, no model)
+#   env: RATES="600 900" ROUNDS=2 WARM=6 DUR=8 (seconds) PORT=9400 CLIENT_JVM="-XX:+UseSerialGC -Xms256m -Xmx256m"
+# Run it under /work/bin/quiet (or on an otherwise idle machine): the load average is recorded before and after.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+P=${1:-int8}
+OUT=${2:-$root/out/client-cost-$P}
+: "${BASE_JAR:?set BASE_JAR to the other build infer4j.jar (with its lib/ beside it)}"
+JAR=${JAR:-$root/cli/target/infer4j.jar}
+RATES=${RATES:-"600 900"}; ROUNDS=${ROUNDS:-2}; WARM=${WARM:-6}; DUR=${DUR:-8}; PORT=${PORT:-9400}
+WORKERS=${WORKERS:-2}; THREADS=${THREADS:-1}
+CLIENT_JVM=${CLIENT_JVM:-"-XX:+UseSerialGC -Xms256m -Xmx256m"}
+PH=${PH:-$(cat "$root/../.peers_home" 2>/dev/null || "$root/../shared/peers/setup.sh")}
+Q=$PH/queries.txt
+mkdir -p "$OUT/runs"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+log() { echo "[client-cost] $*" >&2; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }   # utime+stime in clock ticks
+HZ=$(getconf CLK_TCK)
+echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.tsv"
+echo "cpu	$(lscpu | sed -n 's/Model name: *//p') ($(nproc) cores)" >> "$OUT/machine.tsv"
+
+case "$P" in
+  echo)
+    node -e "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>{s.writeHead(200,{'Content-Type':'application/json'});s.end('{\"ok\":true}')})}).listen($PORT,'127.0.0.1')" &
+    URL=http://127.0.0.1:$PORT/predictions/m ;;
+  int8|fp32)
+    java -Dai.djl.offline=true -jar "$JAR" serve --models m="$PH/models/$P" --workers "$WORKERS" --threads "$THREADS" \
+      --inference-address 127.0.0.1:$PORT --management-address 127.0.0.1:$((PORT+1)) --metrics-address 127.0.0.1:$((PORT+2)) \
+      > "$OUT/serve.log" 2>&1 &
+    URL=http://127.0.0.1:$PORT/predictions/m ;;
+  *) echo "usage: $0 [int8|fp32|echo] [OUT]" >&2; exit 2 ;;
+esac
+SPID=$!
+for _ in $(seq 1 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: text/plain' -d 'warm up' "$URL" && break; sleep 0.1; done
+# the server's JIT: 15 s of closed-loop load before anything is measured
+wrk -t1 -c4 -d15s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${URL%/predictions/m}" >/dev/null 2>&1 || true
+export QUERIES=$Q WPATH=/predictions/m
+
+run() { # name jar rate round
+  local name=$1 jar=$2 r=$3 round=$4 dir="$OUT/runs/$1-$3-$4"
+  rm -rf "$dir"
+  # shellcheck disable=SC2086
+  java $CLIENT_JVM -Dai.djl.offline=true -jar "$jar" bench --url "$URL" --api torchserve --data "$Q" --rate "$r" \
+    --warmup "${WARM}s" --duration "${DUR}s" --report "$dir" > "$dir.log" 2>&1 &
+  local cpid=$!
+  sleep $((WARM + 2))    # JVM start (~1 s) + warm-up, then 1 s into the measured window
+  local c0 s0 t0 c1 s1 t1
+  c0=$(ticks $cpid); s0=$(ticks $SPID); t0=$(date +%s.%N)
+  sleep $((DUR - 2))
+  c1=$(ticks $cpid); s1=$(ticks $SPID); t1=$(date +%s.%N)
+  wait $cpid || true
+  python3 - "$name" "$r" "$round" "$c0" "$c1" "$s0" "$s1" "$t0" "$t1" "$HZ" "$dir/summary.json" >> "$OUT/cost.tsv" <<'EOF'
+import json, sys
+name, r, rnd, c0, c1, s0, s1, t0, t1, hz, summ = sys.argv[1:]
+win = float(t1) - float(t0); n = float(r) * win
+d = json.load(open(summ)); e = sum(d['errors'].values())
+print("%s\t%s\t%s\t%.1f\t%.1f\t%.3f\t%.3f\t%.4f\t%d\t%.1f" % (name, r, rnd,
+    (int(c1) - int(c0)) / int(hz) / n * 1e6, (int(s1) - int(s0)) / int(hz) / n * 1e6,
+    d['p50Ms'], d['p99Ms'], d['ok'] / max(1, d['sent']), e, d['throughputRps']))
+EOF
+  log "$(tail -1 "$OUT/cost.tsv")"
+}
+
+echo -e "client\trate\tround\tclient_us_per_req\tserver_us_per_req\tp50_ms\tp99_ms\tserved\terrors\tok_rps" > "$OUT/cost.tsv"
+for round in $(seq 1 "$ROUNDS"); do
+  for r in $RATES; do
+    if [ $((round % 2)) = 1 ]; then run A "$BASE_JAR" "$r" "$round"; run B "$JAR" "$r" "$round";
+    else run B "$JAR" "$r" "$round"; run A "$BASE_JAR" "$r" "$round"; fi
+  done
+done
+if [ "${WRK:-0}" = 1 ]; then
+  s0=$(ticks $SPID)
+  line=$( { /usr/bin/time -f "wrk_cpu_s=%U+%S" wrk -t1 -c4 -d"${DUR}s" -s "$root/../shared/peers/node-embed/wrk-post.lua" "${URL%/predictions/m}"; } 2>&1 | grep -E 'RESULT|wrk_cpu' | tr '\n' ' ')
+  s1=$(ticks $SPID)
+  echo "wrk	$line server_ticks=$((s1 - s0))" >> "$OUT/wrk.tsv"; log "wrk: $line server_ticks=$((s1 - s0))"
+fi
+echo "load_after	$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.tsv"
+python3 - "$OUT" <<'EOF'
+import csv, statistics as st, sys
+out = sys.argv[1]
+rows = list(csv.DictReader(open(out + "/cost.tsv"), delimiter="\t"))
+m = {}
+for r in rows: m.setdefault((r["client"], r["rate"]), []).append(r)
+med = lambda rs, k: st.median(float(x[k]) for x in rs)
+lines = ["| rate | client A us/req | client B us/req | B/A | server us/req A, B | p99 A, B (ms) | served A, B |", "|---|---|---|---|---|---|---|"]
+for rate in sorted({r["rate"] for r in rows}, key=float):
+    a, b = m.get(("A", rate), []), m.get(("B", rate), [])
+    if not a or not b: continue
+    lines.append("| %s | %.0f | %.0f | %.2f | %.0f, %.0f | %.2f, %.2f | %.4f, %.4f |" % (rate, med(a, "client_us_per_req"), med(b, "client_us_per_req"),
+        med(b, "client_us_per_req") / max(1e-9, med(a, "client_us_per_req")), med(a, "server_us_per_req"), med(b, "server_us_per_req"),
+        med(a, "p99_ms"), med(b, "p99_ms"), med(a, "served"), med(b, "served")))
+open(out + "/cost.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+EOF

@@ -11,6 +11,7 @@
 #   int8/fp32: `infer4j serve` (this build) on the peers' model export, WORKERS=2 THREADS=1
 #   echo:      a Node.js server that answers every POST with a constant (the client's cost alone, no model)
 #   env: RATES="600 900" ROUNDS=2 WARM=6 DUR=8 (seconds) PORT=9400 CLIENT_JVM="-XX:+UseSerialGC -Xms256m -Xmx256m"
+#        CLIENT_JVM_A, CLIENT_JVM_B: the two clients' JVM flags when they differ (then BASE_JAR may be this build)
 # Run it under /work/bin/quiet (or on an otherwise idle machine): the load average is recorded before and after.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +22,7 @@ JAR=${JAR:-$root/cli/target/infer4j.jar}
 RATES=${RATES:-"600 900"}; ROUNDS=${ROUNDS:-2}; WARM=${WARM:-6}; DUR=${DUR:-8}; PORT=${PORT:-9400}
 WORKERS=${WORKERS:-2}; THREADS=${THREADS:-1}
 CLIENT_JVM=${CLIENT_JVM:-"-XX:+UseSerialGC -Xms256m -Xmx256m"}
+CLIENT_JVM_A=${CLIENT_JVM_A:-$CLIENT_JVM}; CLIENT_JVM_B=${CLIENT_JVM_B:-$CLIENT_JVM}
 PH=${PH:-$(cat "$root/../.peers_home" 2>/dev/null || "$root/../shared/peers/setup.sh")}
 Q=$PH/queries.txt
 mkdir -p "$OUT/runs"
@@ -49,10 +51,11 @@ wrk -t1 -c4 -d15s -s "$root/../shared/peers/node-embed/wrk-post.lua" "${URL%/pre
 export QUERIES=$Q WPATH=/predictions/m
 
 run() { # name jar rate round
-  local name=$1 jar=$2 r=$3 round=$4 dir="$OUT/runs/$1-$3-$4"
+  local name=$1 jar=$2 r=$3 round=$4 dir="$OUT/runs/$1-$3-$4" jvm=$CLIENT_JVM_A
+  [ "$name" = B ] && jvm=$CLIENT_JVM_B
   rm -rf "$dir"
   # shellcheck disable=SC2086
-  java $CLIENT_JVM -Dai.djl.offline=true -jar "$jar" bench --url "$URL" --api torchserve --data "$Q" --rate "$r" \
+  java $jvm -Dai.djl.offline=true -jar "$jar" bench --url "$URL" --api torchserve --data "$Q" --rate "$r" \
     --warmup "${WARM}s" --duration "${DUR}s" --report "$dir" > "$dir.log" 2>&1 &
   local cpid=$!
   sleep $((WARM + 2))    # JVM start (~1 s) + warm-up, then 1 s into the measured window

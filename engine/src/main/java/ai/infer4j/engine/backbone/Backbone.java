@@ -6,10 +6,12 @@ import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.backbone.ModelSignature.OutputKind;
 import ai.infer4j.engine.tokenize.TextTokenizer;
 import ai.infer4j.engine.tokenize.Tokens;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,7 @@ public final class Backbone implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Backbone.class);
 
     private static final ThreadLocal<LongBuffer[]> INPUT_BUFFERS = ThreadLocal.withInitial(() -> new LongBuffer[3]);
+    private static final ThreadLocal<FloatBuffer[]> OUTPUT_BUFFER = ThreadLocal.withInitial(() -> new FloatBuffer[1]);
 
     private final BackboneFiles files;
     private final OrtEnvironment env;
@@ -46,6 +49,8 @@ public final class Backbone implements AutoCloseable {
     private final OrtSession session;
     private final ModelSignature signature;
     private final TextTokenizer tokenizer;
+    /** The output is float32, so ONNX Runtime can write it straight into a reusable direct buffer ({@link #forward}). */
+    private final boolean floatOutput;
     private final LongAdder forwardPasses = new LongAdder();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -57,6 +62,15 @@ public final class Backbone implements AutoCloseable {
         this.session = loaded.session();
         this.signature = signature;
         this.tokenizer = tokenizer;
+        this.floatOutput = isFloat(session, signature.output());
+    }
+
+    private static boolean isFloat(OrtSession session, String output) {
+        try {
+            return session.getOutputInfo().get(output).getInfo() instanceof TensorInfo t && t.type == OnnxJavaType.FLOAT;
+        } catch (OrtException e) {
+            return false;
+        }
     }
 
     /**
@@ -200,22 +214,50 @@ public final class Backbone implements AutoCloseable {
             inputs.put(signature.inputIds(), tIds);
             inputs.put(signature.attentionMask(), tMask);
             if (tTypes != null) inputs.put(signature.tokenTypeIds(), tTypes);
-            try (OrtSession.Result out = session.run(inputs, Set.of(signature.output()))) {
-                OnnxTensor value = (OnnxTensor) out.get(0);
-                FloatBuffer fb = value.getFloatBuffer();
-                float[][] vectors = signature.kind() != OutputKind.TOKEN_EMBEDDINGS
-                        ? Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING)
-                        : switch (files.pooling()) {
-                            case CLS -> Pooling.clsPool(fb, n, len, signature.width());
-                            case CLS_MEAN -> Pooling.clsMeanPool(fb, batch, len, signature.width() / 2);
-                            case MEAN -> Pooling.meanPool(fb, batch, len, signature.width());
-                        };
-                return new Forward(vectors, len, real);
+            boolean tokens = signature.kind() == OutputKind.TOKEN_EMBEDDINGS;
+            if (!floatOutput) {
+                try (OrtSession.Result out = session.run(inputs, Set.of(signature.output()))) {
+                    return pool(((OnnxTensor) out.get(0)).getFloatBuffer(), batch, len, real);
+                }
+            }
+            // ONNX Runtime writes the output into this thread's direct buffer: no copy of [n, len, hidden] floats onto
+            // the heap per pass (a quarter of a serving JVM's allocation with an embedding model)
+            int hidden = tokens && files.pooling() == PoolingMode.CLS_MEAN ? signature.width() / 2 : signature.width();
+            long[] outShape = tokens ? new long[] {n, len, hidden} : new long[] {n, hidden};
+            FloatBuffer ob = outputBuffer((tokens ? n * len : n) * hidden);
+            try (OnnxTensor pinned = OnnxTensor.createTensor(env, ob, outShape);
+                 OrtSession.Result ignored = session.run(inputs, Map.of(signature.output(), pinned))) {
+                return pool(ob, batch, len, real);
             }
         } catch (OrtException e) {
             throw new ModelExecutionException("forward pass failed on backbone " + id() + " (batch " + n + " x " + len
                     + " tokens): " + e.getMessage(), e);
         }
+    }
+
+    private Forward pool(FloatBuffer fb, List<Tokens> batch, int len, long real) {
+        int n = batch.size();
+        float[][] vectors = signature.kind() != OutputKind.TOKEN_EMBEDDINGS
+                ? Pooling.rows(fb, n, signature.width(), signature.kind() == OutputKind.SENTENCE_EMBEDDING)
+                : switch (files.pooling()) {
+                    case CLS -> Pooling.clsPool(fb, n, len, signature.width());
+                    case CLS_MEAN -> Pooling.clsMeanPool(fb, batch, len, signature.width() / 2);
+                    case MEAN -> Pooling.meanPool(fb, batch, len, signature.width());
+                };
+        return new Forward(vectors, len, real);
+    }
+
+    /** This thread's reusable direct output buffer, holding exactly {@code floats} (safe: see {@link #direct}). */
+    private static FloatBuffer outputBuffer(int floats) {
+        FloatBuffer[] bufs = OUTPUT_BUFFER.get();
+        FloatBuffer b = bufs[0];
+        if (b == null || b.capacity() < floats) {
+            b = ByteBuffer.allocateDirect(Math.max(floats, 1 << 16) * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            bufs[0] = b;
+        }
+        b.clear();
+        b.limit(floats);
+        return b.slice();
     }
 
     /**

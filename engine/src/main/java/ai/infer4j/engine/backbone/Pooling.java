@@ -3,6 +3,7 @@ package ai.infer4j.engine.backbone;
 import ai.infer4j.engine.tokenize.Tokens;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.List;
 
 /** Turns raw model output into one vector per input. */
@@ -15,9 +16,10 @@ final class Pooling {
         int n = batch.size();
         float[][] out = new float[n][dim];
         float[] row = new float[dim];
+        double[] sum = new double[dim];
         for (int i = 0; i < n; i++) {
             int real = batch.get(i).length();
-            double[] sum = new double[dim];
+            Arrays.fill(sum, 0);
             for (int t = 0; t < real; t++) {
                 fb.position((i * len + t) * dim);
                 fb.get(row);

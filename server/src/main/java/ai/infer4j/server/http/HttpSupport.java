@@ -1,12 +1,15 @@
 package ai.infer4j.server.http;
 
 import ai.infer4j.engine.error.InferenceException;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -18,6 +21,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,23 +32,37 @@ public final class HttpSupport {
     private static final Logger log = LoggerFactory.getLogger(HttpSupport.class);
     private static final AtomicLong INCIDENTS = new AtomicLong();
 
-    /** Shared JSON mapper; nesting deeper than 64 levels is refused (a cheap guard against hostile bodies). */
+    /**
+     * Shared JSON mapper; nesting deeper than 64 levels is refused (a cheap guard against hostile bodies). Floats are
+     * written with Jackson's fast (Schubfach) writer: the shortest text that reads back as the same float.
+     */
     public static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build());
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build());
 
     private HttpSupport() {
     }
 
+    /** A JSON response, written straight into a pooled buffer (released by Netty once sent, or by whoever drops it). */
     public static FullHttpResponse json(HttpResponseStatus status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
+        ByteBuf content = ByteBufAllocator.DEFAULT.buffer(512);
+        try (OutputStream out = new ByteBufOutputStream(content)) {
+            JSON.writeValue(out, body);
+        } catch (IOException | RuntimeException e) {
+            content.release();
             throw new IllegalStateException("cannot serialise response", e);
         }
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         return r;
+    }
+
+    /**
+     * A float vector as one JSON node: Jackson's array serializer writes it number by number, where an {@code ArrayNode}
+     * would hold one node per float (an embedding's 384 nodes were a fifth of a serving JVM's allocation).
+     */
+    public static JsonNode floats(float[] v) {
+        return JSON.getNodeFactory().pojoNode(v);
     }
 
     public static FullHttpResponse error(int status, String type, String message) {

@@ -82,8 +82,7 @@ public final class InferenceRoutes {
     static ObjectNode answer(Answer x) {
         ObjectNode o = HttpSupport.JSON.createObjectNode();
         if (x instanceof Answer.Embedded e) {
-            ArrayNode arr = o.putArray("embedding");
-            for (float v : e.vector()) arr.add(v);
+            o.set("embedding", HttpSupport.floats(e.vector()));
         } else if (x instanceof Answer.Matched m) {
             o.put("label", m.prediction().label());
             o.put("score", m.score().score());

@@ -99,9 +99,11 @@ final class OpenInferenceV2 {
         int n = answers.size();
         if (answers.get(0) instanceof Answer.Embedded first) {
             ObjectNode e = outputs.addObject().put("name", "embedding").put("datatype", "FP32");
-            e.putArray("shape").add(n).add(first.vector().length);
-            ArrayNode data = e.putArray("data");
-            for (Answer a : answers) for (float v : a.vector()) data.add(v);
+            int dim = first.vector().length;
+            e.putArray("shape").add(n).add(dim);
+            float[] data = new float[n * dim];
+            for (int i = 0; i < n; i++) System.arraycopy(answers.get(i).vector(), 0, data, i * dim, dim);
+            e.set("data", HttpSupport.floats(data));
             return o;
         }
         ObjectNode labels = outputs.addObject().put("name", "label").put("datatype", "BYTES");

@@ -97,7 +97,7 @@ final class TeiRoutes {
         checkDimensions(root.get("dimensions"), c.model());
         svc.predict(x, c.name(), null, Request.ofTexts(texts), answers -> {
             ArrayNode out = HttpSupport.JSON.createArrayNode();
-            for (Answer a : answers) vector(out.addArray(), a.vector());
+            for (Answer a : answers) out.add(HttpSupport.floats(a.vector()));
             return out;
         });
     }
@@ -121,7 +121,7 @@ final class TeiRoutes {
                 Answer a = answers.get(i);
                 ObjectNode e = data.addObject().put("object", "embedding").put("index", i);
                 if (format.equals("base64")) e.put("embedding", base64(a.vector()));
-                else vector(e.putArray("embedding"), a.vector());
+                else e.set("embedding", HttpSupport.floats(a.vector()));
                 tokens += a.tokens() == null ? 0 : a.tokens().length();
             }
             o.put("model", name);
@@ -324,10 +324,6 @@ final class TeiRoutes {
 
     private static boolean isPair(JsonNode n) {
         return n != null && n.isArray() && n.size() == 2 && n.get(0).isTextual() && n.get(1).isTextual();
-    }
-
-    private static void vector(ArrayNode arr, float[] v) {
-        for (float f : v) arr.add(f);
     }
 
     private static String base64(float[] v) {

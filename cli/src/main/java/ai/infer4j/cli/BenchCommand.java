@@ -13,6 +13,7 @@ import ai.infer4j.bench.record.IntervalRow;
 import ai.infer4j.bench.record.RunSummary;
 import ai.infer4j.bench.record.SteadyState;
 import ai.infer4j.engine.batch.BatchPolicy;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +44,8 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--in-process", required = true, description = "run the engine in this process, no HTTP")
         boolean inProcess;
     }
+
+    private static final String EPOLL_WAIT_THRESHOLD = "io.netty.channel.epoll.epollWaitThreshold";
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")  // optional so that 'bench compare' parses; checked in call()
     TargetChoice target;
@@ -87,6 +90,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "10s", description = "per request (default ${DEFAULT-VALUE})")
     String timeout;
 
+    @Option(names = "--client-io", defaultValue = "auto", description = "--url client's I/O: epoll (sends paced on its own I/O loop), "
+            + "nio (a pacing thread hands each send to the loop) or auto: epoll where it loads (default ${DEFAULT-VALUE})")
+    String clientIo;
+
     @Option(names = "--report", description = "directory for intervals.csv, latency.hlog, summary.json, index.html")
     Path report;
 
@@ -114,6 +121,7 @@ final class BenchCommand implements Callable<Integer> {
                 RunResult r = Bench.run(t, inputs, spec, dir, row -> progress(row, sent));
                 System.err.println();
                 print(r.summary());
+                if (spec.mode() == LoadSpec.Mode.OPEN) printLateness(r.sendLateMicros(), t);
                 if (dir != null) System.out.println("report: " + dir.resolve("index.html"));
             }
         }
@@ -122,8 +130,12 @@ final class BenchCommand implements Callable<Integer> {
 
     private Target open(Duration to, List<String> texts) {
         if (target.url != null) {
+            // this process is a client: its epoll loop waits on a timerfd armed to the microsecond (Netty's default
+            // below 10 ms is epoll_pwait2, whose timeout gets the thread's 50 us timer slack: sends left ~90 us late
+            // at the median instead of ~35, docs/perf.md session 10); before the first epoll class loads
+            if (System.getProperty(EPOLL_WAIT_THRESHOLD) == null) System.setProperty(EPOLL_WAIT_THRESHOLD, "0");
             HttpTarget.Api a = api != null ? HttpTarget.Api.parse(api) : HttpTarget.Api.guess(target.url);
-            return new HttpTarget(target.url, a, to, Math.min(maxInFlight, 4096));
+            return new HttpTarget(target.url, a, to, Math.min(maxInFlight, 4096), HttpTarget.Transport.parse(clientIo));
         }
         int n = batching.threads != null ? batching.threads : Runtime.getRuntime().availableProcessors();
         InProcessTarget t = new InProcessTarget(model, batching.workers, n, batching.policy(BatchPolicy.defaults()), to);
@@ -153,6 +165,14 @@ final class BenchCommand implements Callable<Integer> {
         if (s.steady()) System.out.printf(Locale.ROOT, "%-14s reached after %.1f s%n", "steady state", s.steadyAtS());
         else System.out.printf("warning: never reached steady state (%d consecutive intervals within %d%%); run longer or lower the load%n",
                 SteadyState.WINDOWS, (int) (SteadyState.TOLERANCE * 100));
+    }
+
+    /** How late the measured sends left against the schedule: the client's own error, already inside the latencies. */
+    private static void printLateness(Histogram late, Target t) {
+        if (late.getTotalCount() == 0) return;
+        String pacer = t.pacer() != null ? "paced on the client's I/O loop" : "paced by a client thread";
+        System.out.printf(Locale.ROOT, "%-14s p50 %d  p99 %d  p99.9 %d  max %d us after the intended time (%s)%n", "send lateness",
+                late.getValueAtPercentile(50), late.getValueAtPercentile(99), late.getValueAtPercentile(99.9), late.getMaxValue(), pacer);
     }
 
     /** {@code bench compare a/ b/}: two runs side by side. */

@@ -15,6 +15,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -40,6 +43,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +63,13 @@ import java.util.concurrent.TimeUnit;
  * generator counts outcomes, it does not parse answers); deadlines are checked by one sweep every
  * {@code timeout / 20} (at most 50 ms) rather than by a timer per request, so a late answer counts as
  * {@link Outcome#TIMEOUT} between {@code timeout} and {@code timeout} plus one sweep after its send.
+ *
+ * <p>On Linux the loop is Netty's native epoll transport, and it is also where the open loop paces its sends
+ * ({@link #pacer()}): its timers wake within tens of microseconds, so a send costs the loop one wake-up and no
+ * other thread is involved. (Most precise with {@code -Dio.netty.channel.epoll.epollWaitThreshold=0}, a timerfd
+ * armed per wait, which {@code infer4j bench} sets; Netty's default for waits under 10 ms, {@code epoll_pwait2},
+ * adds the thread's timer slack of ~50 us.) On NIO (no native transport, or {@link Transport#NIO}) the
+ * selector's timeouts are whole milliseconds, so the load generator paces on its own thread as before.
  */
 public final class HttpTarget implements Target {
     /** Request body format. */
@@ -75,6 +86,22 @@ public final class HttpTarget implements Target {
         }
     }
 
+    /** The event loop's I/O: Netty's native epoll, or the JDK selector (NIO). */
+    public enum Transport {
+        /** epoll where Netty's native library loads (Linux x86_64, aarch64), NIO elsewhere. */
+        AUTO,
+        EPOLL,
+        NIO;
+
+        public static Transport parse(String s) {
+            try {
+                return valueOf(s.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the client's I/O must be auto, epoll or nio, got '" + s + "'", e);
+            }
+        }
+    }
+
     /** Distinct inputs whose encoded request is kept; beyond it a request is encoded per send. */
     static final int MAX_CACHED_REQUESTS = 65_536;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,6 +113,7 @@ public final class HttpTarget implements Target {
     private final Api api;
     private final long timeoutNanos;
     private final int maxIdle;
+    private final boolean epoll;
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -100,6 +128,13 @@ public final class HttpTarget implements Target {
      * @param maxIdle        keep-alive connections kept open between requests
      */
     public HttpTarget(URI uri, Api api, Duration timeout, int maxIdle) {
+        this(uri, api, timeout, maxIdle, Transport.AUTO);
+    }
+
+    /**
+     * @param transport {@link Transport#EPOLL} fails when the native transport cannot load here
+     */
+    public HttpTarget(URI uri, Api api, Duration timeout, int maxIdle, Transport transport) {
         if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null)
             throw new IllegalArgumentException("--url must be http://host:port/path, got '" + uri + "'");
         this.uri = uri;
@@ -110,9 +145,13 @@ public final class HttpTarget implements Target {
         this.api = api;
         this.timeoutNanos = timeout.toNanos();
         this.maxIdle = Math.max(1, maxIdle);
-        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("infer4j-bench-io", true), NioIoHandler.newFactory());
+        if (transport == Transport.EPOLL && !Epoll.isAvailable())
+            throw new IllegalArgumentException("the epoll transport is not available here (" + Epoll.unavailabilityCause() + "); use nio or auto");
+        this.epoll = transport != Transport.NIO && Epoll.isAvailable();
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("infer4j-bench-io", true),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         this.loop = group.next();
-        this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        this.bootstrap = new Bootstrap().group(loop).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -133,6 +172,17 @@ public final class HttpTarget implements Target {
         if (loop.inEventLoop()) dispatch(request, deadline, f);
         else loop.execute(() -> dispatch(request, deadline, f));
         return f;
+    }
+
+    /** The event loop on epoll (sub-millisecond timers, sends without a hand-off); null on NIO. */
+    @Override
+    public ScheduledExecutorService pacer() {
+        return epoll ? loop : null;
+    }
+
+    /** Whether the loop runs on Netty's native epoll transport (else NIO). */
+    public boolean epoll() {
+        return epoll;
     }
 
     /** The whole request for {@code input}: a retained view of its cached encoding, released by the write. */

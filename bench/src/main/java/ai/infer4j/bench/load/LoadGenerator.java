@@ -4,6 +4,7 @@ import ai.infer4j.bench.record.IntervalRecorder;
 import ai.infer4j.bench.record.IntervalRow;
 import ai.infer4j.bench.record.Outcome;
 import ai.infer4j.bench.record.RunSummary;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 
 import java.util.concurrent.ArrayBlockingQueue;
@@ -27,7 +28,12 @@ import java.util.function.Consumer;
  * the next request when the last is answered, latency from the actual send (the classic benchmark, which hides
  * stalls: a stalled client simply stops sending).
  *
- * <p>Open-loop requests are sent from the thread that calls {@link #run}; closed-loop ones from one named thread
+ * <p>Open-loop requests are paced on the target's own I/O loop when it offers one ({@link Target#pacer()}: an HTTP
+ * client on epoll, whose timers are sub-millisecond), so a send costs that loop one wake-up and no hand-off;
+ * otherwise on the thread that calls {@link #run}, which parks until a send is due and spins its last 60 us. Either
+ * way a request that could not leave on time (a stalled loop, a descheduled thread) leaves as soon as the pacer runs
+ * again and still counts from its intended time; how late each measured send left is recorded
+ * ({@link RunResult#sendLateMicros()}). Closed-loop requests are sent from one named thread
  * ({@code infer4j-bench-sender}), so inputs are drawn by one thread at a time. {@link #run} blocks until the run
  * is over and every outstanding request has ended or timed out.
  *
@@ -37,6 +43,8 @@ import java.util.function.Consumer;
  */
 public final class LoadGenerator {
     private static final long SPIN_NANOS = 60_000;
+    private static final long OVER = Long.MIN_VALUE;
+    private static final long MAX_LATE_MICROS = 3_600_000_000L;
 
     private final Target target;
     private final Inputs inputs;
@@ -67,10 +75,17 @@ public final class LoadGenerator {
                 measureStart + intervalNanos - System.nanoTime(), intervalNanos, TimeUnit.NANOSECONDS);
         AtomicInteger inFlight = new AtomicInteger();
         AtomicLong lastAnswer = new AtomicLong(measureStart);
+        Histogram lateMicros = new Histogram(MAX_LATE_MICROS, 3);
         long stop;
         try {
-            long lastSend = spec.mode() == LoadSpec.Mode.OPEN ? openLoop(rec, inFlight, lastAnswer, t0, measureStart, end)
-                    : closedLoop(rec, inFlight, lastAnswer, measureStart, end);
+            long lastSend;
+            if (spec.mode() == LoadSpec.Mode.OPEN) {
+                Schedule schedule = new Schedule(rec, inFlight, lastAnswer, lateMicros, t0, measureStart, end);
+                ScheduledExecutorService pacer = target.pacer();
+                lastSend = pacer != null ? openLoopOn(pacer, schedule) : openLoop(schedule);
+            } else {
+                lastSend = closedLoop(rec, inFlight, lastAnswer, measureStart, end);
+            }
             stop = drain(inFlight) ? Math.max(lastSend, lastAnswer.get()) : System.nanoTime();
         } finally {
             ticker.shutdownNow();
@@ -83,28 +98,56 @@ public final class LoadGenerator {
         String mode = spec.mode() == LoadSpec.Mode.OPEN ? "open" : "closed";
         RunSummary s = RunSummary.of(target.describe(), mode, spec.mode() == LoadSpec.Mode.OPEN ? spec.ratePerSecond() : 0,
                 spec.mode() == LoadSpec.Mode.CLOSED ? spec.concurrency() : 0, rows, total);
-        return new RunResult(spec, rows, total, s);
+        return new RunResult(spec, rows, total, s, lateMicros);
     }
 
-    /** @return when it stopped sending */
-    private long openLoop(IntervalRecorder rec, AtomicInteger inFlight, AtomicLong lastAnswer, long t0, long measureStart, long end)
-            throws InterruptedException {
-        double period = 1e9 / spec.ratePerSecond();
-        long measuredSent = 0;
-        for (long i = 0; ; i++) {
+    /**
+     * The open loop's schedule: request {@code i} is due at {@code t0 + i / rate}. Used by one thread at a time
+     * (the pacing thread, or the target's loop when it paces), so its counters are plain fields.
+     */
+    private final class Schedule {
+        private final IntervalRecorder rec;
+        private final AtomicInteger inFlight;
+        private final AtomicLong lastAnswer;
+        private final Histogram lateMicros;
+        private final long t0;
+        private final long measureStart;
+        private final long end;
+        private final double period = 1e9 / spec.ratePerSecond();
+        private long i;
+        private long measuredSent;
+
+        Schedule(IntervalRecorder rec, AtomicInteger inFlight, AtomicLong lastAnswer, Histogram lateMicros, long t0, long measureStart, long end) {
+            this.rec = rec;
+            this.inFlight = inFlight;
+            this.lastAnswer = lastAnswer;
+            this.lateMicros = lateMicros;
+            this.t0 = t0;
+            this.measureStart = measureStart;
+            this.end = end;
+        }
+
+        /** When the next request is due, or {@link #OVER} when the run sends no more. */
+        long next() {
             long intended = t0 + (long) (i * period);
-            if (intended >= end) break;
+            if (intended >= end) return OVER;
+            if (intended >= measureStart && spec.maxRequests() > 0 && measuredSent >= spec.maxRequests()) return OVER;
+            return intended;
+        }
+
+        /** Sends the request due at {@code intended} (from {@link #next}) now, or drops it at the in-flight cap. */
+        void fire(long intended) {
+            i++;
             boolean measured = intended >= measureStart;
-            if (measured && spec.maxRequests() > 0 && measuredSent >= spec.maxRequests()) break;
-            waitUntil(intended);
             if (inFlight.get() >= spec.maxInFlight()) {
                 if (measured) rec.record(Outcome.DROPPED, 0);
-                continue;
+                return;
             }
             inFlight.incrementAndGet();
             if (measured) {
                 rec.sent();
                 measuredSent++;
+                lateMicros.recordValue(Math.max(0, Math.min(MAX_LATE_MICROS, (System.nanoTime() - intended) / 1_000)));
             }
             target.send(inputs.next(), intended).whenComplete((o, e) -> {
                 long done = System.nanoTime();
@@ -115,7 +158,36 @@ public final class LoadGenerator {
                 inFlight.decrementAndGet();
             });
         }
+    }
+
+    /** Paces on the calling thread: parks until a send is due, spins its last stretch. @return when it stopped sending */
+    private static long openLoop(Schedule s) throws InterruptedException {
+        for (long intended; (intended = s.next()) != OVER; ) {
+            waitUntil(intended);
+            s.fire(intended);
+        }
         return System.nanoTime();
+    }
+
+    /**
+     * Paces on the target's executor: one self-rescheduling task sends everything due, then schedules itself for the
+     * next due time. The calling thread only waits. @return when it stopped sending
+     */
+    private static long openLoopOn(ScheduledExecutorService pacer, Schedule s) throws InterruptedException {
+        Tick tick = new Tick(pacer, s);
+        try {
+            pacer.execute(tick);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("the target is closed: its I/O loop takes no more sends", e);
+        }
+        try {
+            tick.over.await();
+        } catch (InterruptedException e) {
+            tick.cancelled = true;
+            throw e;
+        }
+        if (tick.failure != null) throw new IllegalStateException("the open loop's pacing failed: " + tick.failure, tick.failure);
+        return tick.stoppedAt;
     }
 
     private static void waitUntil(long deadline) throws InterruptedException {
@@ -126,6 +198,39 @@ public final class LoadGenerator {
             if (left > SPIN_NANOS) LockSupport.parkNanos(left - SPIN_NANOS);
             else Thread.onSpinWait();
             left = deadline - System.nanoTime();
+        }
+    }
+
+    /** The pacing task of {@link #openLoopOn}. */
+    private static final class Tick implements Runnable {
+        private final ScheduledExecutorService pacer;
+        private final Schedule s;
+        final CountDownLatch over = new CountDownLatch(1);
+        volatile boolean cancelled;
+        volatile long stoppedAt;
+        volatile Throwable failure;
+
+        Tick(ScheduledExecutorService pacer, Schedule s) {
+            this.pacer = pacer;
+            this.s = s;
+        }
+
+        @Override
+        public void run() {
+            try {
+                long now = System.nanoTime();
+                for (long intended; !cancelled && (intended = s.next()) != OVER; ) {
+                    if (intended > now && intended > (now = System.nanoTime())) {
+                        pacer.schedule(this, intended - now, TimeUnit.NANOSECONDS);
+                        return;
+                    }
+                    s.fire(intended);
+                }
+                stoppedAt = System.nanoTime();
+            } catch (Throwable t) {  // a closed executor or a broken target: the waiting thread reports it
+                failure = t;
+            }
+            over.countDown();
         }
     }
 

@@ -2,6 +2,7 @@ package ai.infer4j.bench.load;
 
 import ai.infer4j.bench.record.Outcome;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Something the load generator sends requests to: an HTTP endpoint, the engine in-process, or a synthetic
@@ -20,6 +21,18 @@ public interface Target extends AutoCloseable {
      */
     default CompletableFuture<Outcome> send(String input, long intendedNanos) {
         return send(input);
+    }
+
+    /**
+     * Where the open loop should pace its sends, or null for the load generator's own pacing thread. A target that
+     * returns an executor promises that its timers are precise to well under a millisecond and that {@link #send}
+     * called on it costs no hand-off to another thread (an HTTP client's own I/O loop on a native transport): the
+     * load generator then schedules each due send on it, so a request costs one thread wake-up instead of two.
+     * Requests are still sent in schedule order, late ones as soon as the executor runs again, and their latency
+     * counted from the intended time.
+     */
+    default ScheduledExecutorService pacer() {
+        return null;
     }
 
     /** A short human description for reports, e.g. {@code http://127.0.0.1:8080/predictions/intent}. */

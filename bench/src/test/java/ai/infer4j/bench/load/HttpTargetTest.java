@@ -1,9 +1,12 @@
 package ai.infer4j.bench.load;
 
+import ai.infer4j.bench.Bench;
 import ai.infer4j.bench.record.Outcome;
+import ai.infer4j.bench.record.RunSummary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.netty.channel.epoll.Epoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -147,6 +150,22 @@ class HttpTargetTest {
                 var first = t.send("one");
                 assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(Outcome.TIMEOUT);
                 assertThat(await(t, "two")).isEqualTo(Outcome.IO_ERROR);
+            }
+        }
+    }
+
+    @Test
+    void openLoopRunsOnEpollPacedOnItsLoopAndOnNioPacedByAThread() throws Exception {
+        List<HttpTarget.Transport> transports = Epoll.isAvailable() ? List.of(HttpTarget.Transport.NIO, HttpTarget.Transport.EPOLL)
+                : List.of(HttpTarget.Transport.NIO);
+        for (HttpTarget.Transport transport : transports) {
+            try (HttpTarget t = new HttpTarget(uri("/status/200"), HttpTarget.Api.TORCHSERVE, Duration.ofSeconds(10), 16, transport)) {
+                assertThat(t.epoll()).isEqualTo(transport == HttpTarget.Transport.EPOLL);
+                assertThat(t.pacer() != null).as("paced on the loop").isEqualTo(transport == HttpTarget.Transport.EPOLL);
+                LoadSpec spec = LoadSpec.open(200, Duration.ZERO, Duration.ofMillis(300)).withInterval(Duration.ofMillis(100));
+                RunSummary s = Bench.run(t, Inputs.cycled(List.of("a", "b")), spec, null, r -> { }).summary();
+                assertThat(s.sent()).as(transport.name()).isEqualTo(60);
+                assertThat(s.ok()).as(transport.name()).isEqualTo(60);
             }
         }
     }

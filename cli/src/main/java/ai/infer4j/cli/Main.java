@@ -20,7 +20,7 @@ public final class Main implements Runnable {
      * The subcommands, in help order. Only the one invoked is built: picocli reads every option of every command it
      * is given by reflection (~0.2 s for all of them, and its classes cannot go into the class-data-sharing archive),
      * time a starting server does not need to spend. A holder class, so that a plain {@code serve} (read by
-     * {@link ServeArgs}, without picocli) does not even link these twelve constructor references.
+     * {@link ServeArgs}, without picocli) does not even link these thirteen constructor references.
      */
     private static final class Subcommands {
         static final Map<String, Supplier<Object>> ALL = new LinkedHashMap<>();
@@ -29,6 +29,7 @@ public final class Main implements Runnable {
             ALL.put("serve", ServeCommand::new);
             ALL.put("predict", PredictCommand::new);
             ALL.put("train", TrainCommand::new);
+            ALL.put("finetune", FinetuneCommand::new);
             ALL.put("eval", EvalCommand::new);
             ALL.put("archive", ArchiveCommand::new);
             ALL.put("optimize", OptimizeCommand::new);

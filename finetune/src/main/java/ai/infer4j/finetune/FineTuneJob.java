@@ -1,0 +1,97 @@
+package ai.infer4j.finetune;
+
+import ai.djl.ndarray.NDManager;
+import ai.infer4j.engine.Progress;
+import ai.infer4j.engine.archive.ModelArchive;
+import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.data.LabeledText;
+import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.SoftmaxHead;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code infer4j finetune}: fine-tunes the top layers of a backbone with a classifier on an intent data set and writes
+ * two things, the fine-tuned backbone as an export directory ({@link FineTunedExport}) and the classifier as an intent
+ * head JSON on that backbone's pooled output. {@code archive --backbone DIR --head HEAD} makes them one archive.
+ *
+ * @param backbone  a built-in name or an export directory, as {@link BackboneFiles#resolve} reads it
+ * @param validFile scored after every epoch (not trained on); may be null
+ */
+public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
+                          String headName, Path cacheDir) {
+    public FineTuneJob {
+        Objects.requireNonNull(backbone, "backbone");
+        Objects.requireNonNull(trainFile, "trainFile");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(outDir, "outDir");
+        Objects.requireNonNull(headFile, "headFile");
+        Objects.requireNonNull(headName, "headName");
+        Objects.requireNonNull(cacheDir, "cacheDir");
+    }
+
+    /** What a run scored: the valid accuracy after each epoch (empty without valid data) and the mean training loss. */
+    public record Summary(List<Double> validAccuracy, List<Double> trainLoss, String modelSha256, SoftmaxHead head) { }
+
+    public Summary run(Progress progress) {
+        BackboneFiles files = BackboneFiles.resolve(backbone, cacheDir);
+        List<LabeledText> train = DataFiles.readLabeled(trainFile);
+        List<LabeledText> valid = validFile == null ? List.of() : DataFiles.readLabeled(validFile);
+        BertWeights weights = BertWeights.read(files.model());
+        try (NDManager m = NDManager.newBaseManager()) {
+            FineTuner.Result r = FineTuner.train(weights, files.tokenizer(), files.pooling(), train, valid, options, m, progress);
+            FineTunedExport.write(weights, r.bert(), files.tokenizer(), files.pooling(), outDir);
+            String sha = ModelArchive.sha256(outDir.resolve("model.onnx"));
+            SoftmaxHead head = new SoftmaxHead(headName, r.labels(), r.classifier(), r.bias(), null, 0.0,
+                    metadata(files, train.size(), valid.size(), r, sha));
+            HeadFiles.write(head, headFile);
+            return new Summary(r.validAccuracy(), r.trainLoss(), sha, head);
+        }
+    }
+
+    private ObjectNode metadata(BackboneFiles files, int trainRows, int validRows, FineTuner.Result r, String sha) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        FineTuneOptions o = options;
+        m.put("task", "intent");
+        m.put("trainer", "fine-tuned: top " + o.layers() + " encoder layers + linear classifier on the L2-normalised pooled output "
+                + "(scale " + o.scale() + "), AdamW, label smoothing, PyTorch on CPU");
+        m.put("backbone", "finetuned:" + outDir.getFileName());
+        m.put("baseBackbone", files.id().startsWith("builtin:") ? files.id() : Path.of(files.id()).getFileName().toString());
+        m.put("modelSha256", sha);
+        m.put("seed", o.seed());
+        ObjectNode opts = m.putObject("finetune");
+        opts.put("layers", o.layers());
+        opts.put("epochs", o.epochs());
+        opts.put("batchSize", o.batchSize());
+        opts.put("learningRate", o.learningRate());
+        opts.put("headLearningRate", o.headLearningRate());
+        opts.put("weightDecay", o.weightDecay());
+        opts.put("warmupFraction", o.warmupFraction());
+        opts.put("dropout", o.dropout());
+        opts.put("labelSmoothing", o.labelSmoothing());
+        opts.put("maxLength", o.maxLength());
+        ObjectNode data = m.putObject("data");
+        data.set("train", fileInfo(json, trainFile, trainRows));
+        if (validFile != null) data.set("valid", fileInfo(json, validFile, validRows));
+        ArrayNode acc = m.putArray("validAccuracyByEpoch");
+        for (double a : r.validAccuracy()) acc.add(Math.round(a * 10000) / 10000.0);
+        ArrayNode loss = m.putArray("trainLossByEpoch");
+        for (double l : r.trainLoss()) loss.add(Math.round(l * 10000) / 10000.0);
+        return m;
+    }
+
+    private static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
+        ObjectNode f = json.createObjectNode();
+        f.put("file", file.getFileName().toString());
+        f.put("sha256", ModelArchive.sha256(file));
+        f.put("rows", rows);
+        return f;
+    }
+}

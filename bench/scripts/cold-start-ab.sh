@@ -6,9 +6,10 @@
 # with JAVA=PATH run that java instead (e.g. 'DIR|JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -XX:AOTCache=F'),
 # without the build's CDS archive (an archive belongs to the JDK that dumped it).
 # Usage: bench/scripts/cold-start-ab.sh N DIR_A DIR_B [DIR_C ...]     Run it inside /work/bin/quiet (or any quiet machine).
+#   env: PORT=18970 (the first of four ports the servers bind)
 set -euo pipefail
 N=$1; shift
-port=18970
+port=${PORT:-18970}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "cold-start-ab: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for b in "$@"; do

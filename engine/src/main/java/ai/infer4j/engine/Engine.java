@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,9 +169,14 @@ public final class Engine implements AutoCloseable {
     /** A built-in head; with a cache directory, through its binary copy there (see {@link HeadFiles#readHead(byte[], String, Path)}). */
     private static Head readBuiltinHead(String name, Path cacheDir) {
         String res = String.format(HEAD_RESOURCE, name);
+        if (cacheDir != null) {
+            URL url = Engine.class.getClassLoader().getResource(res);
+            if (url == null) throw new ModelLoadException("the built-in '" + name + "' head is missing from this build (" + res + ")");
+            return HeadFiles.readHead(url, res, cacheDir);
+        }
         try (InputStream in = Engine.class.getClassLoader().getResourceAsStream(res)) {
             if (in == null) throw new ModelLoadException("the built-in '" + name + "' head is missing from this build (" + res + ")");
-            return cacheDir == null ? HeadFiles.readHead(in, res) : HeadFiles.readHead(in.readAllBytes(), res, cacheDir);
+            return HeadFiles.readHead(in, res);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read built-in head " + res + ": " + e.getMessage(), e);
         }

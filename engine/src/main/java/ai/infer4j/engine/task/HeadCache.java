@@ -1,11 +1,13 @@
 package ai.infer4j.engine.task;
 
 import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.io.FileStamp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import ai.infer4j.engine.error.ModelLoadException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,12 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.HexFormat;
 import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * Binary copies of head JSON files in the engine cache ({@code CACHE/heads}), so that a start does not parse ~1.4 MB
@@ -48,7 +55,110 @@ final class HeadCache {
     private static final int UNUSED_DAYS = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Kind of the notes that name the format-3 copy of a head file (or jar entry) while its stamp is unchanged. */
+    static final String NOTE_KIND = "infer4j-head-note/1";
+
     private HeadCache() {
+    }
+
+    /**
+     * The head in {@code file} (with {@code entry}: that entry of the zip/jar {@code file}, e.g. a built-in head in the
+     * engine jar), without reading its JSON when a note under {@code cacheDir/heads/notes} says which head it holds:
+     * a note maps the file's {@link FileStamp} (size, both change times, device, inode) and the entry to the SHA-256 of
+     * the JSON, and {@code cacheDir/heads/SHA256.v3.bin} holds that head as built ({@link BuiltHeadCopy}, softmax heads
+     * only). A changed file has another stamp, so its note is not used: its JSON is read and checked through
+     * {@link #read(byte[], String, Path)} as before. A note (and the copy) is written only when the file had been left
+     * alone {@code settledMillis} before its bytes were read and its stamp did not change while they were read (see
+     * {@link FileStamp}); the copy is named by the SHA-256 of the very bytes read, so no checksum collision can pick the
+     * wrong copy either.
+     */
+    static Head read(Path file, String entry, String source, Path cacheDir, long settledMillis) {
+        Path heads = cacheDir.resolve("heads");
+        FileStamp stamp = null;
+        Path note = null;
+        String kind = NOTE_KIND + "\n" + (entry == null ? "" : entry);
+        try {
+            stamp = FileStamp.of(file);
+            note = notePath(file, entry, cacheDir);
+        } catch (IOException | RuntimeException e) {
+            log.debug("head {} has no stamp ({}); reading its JSON", source, e.toString());
+        }
+        if (stamp != null) {
+            String sha = stamp.readNote(note, kind);
+            if (sha != null) {
+                Head head = readBuilt(heads.resolve(sha + ".v3.bin"), sha, source);
+                if (head != null) {
+                    touch(note);
+                    return head;
+                }
+            }
+        }
+        long began = System.currentTimeMillis();
+        byte[] json = bytes(file, entry, source);
+        Head head = read(json, source, cacheDir);
+        try {
+            if (stamp != null && head instanceof SoftmaxHead s && stamp.settledBefore(began, settledMillis)
+                    && stamp.equals(FileStamp.of(file))) {
+                byte[] sha = sha256(json);
+                Path copy = heads.resolve(hex(sha) + ".v3.bin");
+                if (readBuilt(copy, hex(sha), source) == null) {
+                    byte[] built = BuiltHeadCopy.write(s, sha);
+                    AtomicFiles.write(copy, out -> out.write(built));
+                }
+                stamp.writeNote(note, kind, hex(sha));
+                pruneUnused(heads);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("head {} not remembered: {}", source, e.toString());
+        }
+        return head;
+    }
+
+    /** Where the note about {@code file} (and {@code entry}, or null) lives. */
+    static Path notePath(Path file, String entry, Path cacheDir) {
+        String id = file + "!/" + (entry == null ? "" : entry);
+        return cacheDir.resolve("heads").resolve("notes").resolve(hex(sha256(id.getBytes(StandardCharsets.UTF_8))).substring(0, 32) + ".note");
+    }
+
+    /** The head in a format-3 copy built from the JSON whose SHA-256 is {@code sha}, or null (missing, other, bad). */
+    private static Head readBuilt(Path copy, String sha, String source) {
+        if (!Files.isRegularFile(copy)) return null;
+        try {
+            Head head = BuiltHeadCopy.read(Files.readAllBytes(copy), HexFormat.of().parseHex(sha));
+            if (head != null) touch(copy);
+            return head;
+        } catch (IOException | RuntimeException e) {
+            log.warn("head cache {} unreadable ({}); reading {}", copy, e.toString(), source);
+            deleteQuietly(copy);
+            return null;
+        }
+    }
+
+    private static byte[] bytes(Path file, String entry, String source) {
+        try {
+            if (entry == null) return Files.readAllBytes(file);
+            try (ZipFile zip = new ZipFile(file.toFile())) {
+                ZipEntry e = zip.getEntry(entry);
+                if (e == null) throw new ModelLoadException("head " + source + " is missing from " + file);
+                try (var in = zip.getInputStream(e)) {
+                    return in.readAllBytes();
+                }
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read head " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("no SHA-256 in this JDK", e);
+        }
+    }
+
+    static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
     }
 
     /** The head in {@code json}, read from its binary copy under {@code cacheDir} (written on first use). */
@@ -196,13 +306,19 @@ final class HeadCache {
         return node;
     }
 
+    /** Copies not read, and notes not written, for {@link #UNUSED_DAYS} days are deleted (a note in use is rewritten after a change). */
     private static void pruneUnused(Path dir) {
         long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
-        try (var files = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator)
-                if (p.getFileName().toString().endsWith(".bin") && Files.getLastModifiedTime(p).toMillis() < cutoff) deleteQuietly(p);
-        } catch (IOException e) {
-            log.debug("head cache not pruned: {}", e.toString());
+        for (Path d : List.of(dir, dir.resolve("notes"))) {
+            if (!Files.isDirectory(d)) continue;
+            try (var files = Files.list(d)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    String n = p.getFileName().toString();
+                    if ((n.endsWith(".bin") || n.endsWith(".note")) && Files.getLastModifiedTime(p).toMillis() < cutoff) deleteQuietly(p);
+                }
+            } catch (IOException e) {
+                log.debug("head cache not pruned: {}", e.toString());
+            }
         }
     }
 

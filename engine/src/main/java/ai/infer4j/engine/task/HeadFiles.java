@@ -1,6 +1,7 @@
 package ai.infer4j.engine.task;
 
 import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.io.FileStamp;
 import ai.infer4j.engine.error.ModelLoadException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,15 +78,38 @@ public final class HeadFiles {
         return softmax(readHead(file, cacheDir), file.toString());
     }
 
-    /** Reads a head of any type through its binary copy under {@code cacheDir} (see {@link #readHead(byte[], String, Path)}). */
+    /**
+     * Reads a head of any type through its copies under {@code cacheDir}: while the file is unchanged (its stat data),
+     * the head as built, without reading the JSON; else as {@link #readHead(byte[], String, Path)}.
+     */
     public static Head readHead(Path file, Path cacheDir) {
-        byte[] json;
+        return HeadCache.read(file, null, file.toString(), cacheDir, FileStamp.SETTLED_MILLIS);
+    }
+
+    /**
+     * Reads a head shipped as a class-path resource ({@code resource}, from {@link ClassLoader#getResource}) through its
+     * copies under {@code cacheDir}: for a resource in a jar or a plain file, while that file is unchanged, the head as
+     * built without reading the JSON (see {@link #readHead(Path, Path)}); any other resource through
+     * {@link #readHead(byte[], String, Path)}.
+     */
+    public static Head readHead(URL resource, String source, Path cacheDir) {
         try {
-            json = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot read head " + file + ": " + e.getMessage(), e);
+            if (resource.getProtocol().equals("file")) return readHead(Path.of(resource.toURI()), cacheDir);
+            if (resource.getProtocol().equals("jar")) {
+                String spec = resource.getPath(); // file:/path/to/x.jar!/entry
+                int bang = spec.indexOf("!/");
+                if (bang > 0 && spec.startsWith("file:") && spec.indexOf("!/", bang + 2) < 0)
+                    return HeadCache.read(Path.of(new URI(spec.substring(0, bang))), spec.substring(bang + 2), source, cacheDir,
+                            FileStamp.SETTLED_MILLIS);
+            }
+        } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            // not a local file: read it through the URL below
         }
-        return readHead(json, file.toString(), cacheDir);
+        try (InputStream in = resource.openStream()) {
+            return readHead(in.readAllBytes(), source, cacheDir);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read head " + source + ": " + e.getMessage(), e);
+        }
     }
 
     /**

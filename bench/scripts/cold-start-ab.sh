@@ -34,7 +34,7 @@ once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms" to the first good a
       http://127.0.0.1:$port/predictions/intent 2>/dev/null)" = 200 ]; do
     if ! kill -0 $pid 2>/dev/null; then
       wait $pid 2>/dev/null || true
-      # a port of this run held for a moment by something else (seen a few times on a shared machine): not timed, retried
+      # a port still held (e.g. by a server of another run that is still stopping): this start is not timed but retried
       if grep -q "Address already in use" "$tmp/serve.log" && [ "${2:-0}" -lt 3 ]; then
         echo "serve could not bind (attempt $(( ${2:-0} + 1 ))): $(ss -tan 2>/dev/null | grep -E ":($port|$((port+1))|$((port+2))|$((port+3))) " | head -3 | tr -s ' ' | tr '\n' ';')" >&2
         sleep 1; once "$1" $(( ${2:-0} + 1 )); return
@@ -45,8 +45,8 @@ once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms" to the first good a
   done
   local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   cpu=$(awk '{print ($14+$15)*1000/100}' /proc/$pid/stat)   # user+system CPU of the process so far (clock ticks of 10 ms)
-  echo "$ms $cpu"
   kill $pid; wait $pid 2>/dev/null || true
+  echo "$ms $cpu"   # only now: the caller starts the next server as soon as it reads this line
 }
 
 mkdir -p "$tmp/home"

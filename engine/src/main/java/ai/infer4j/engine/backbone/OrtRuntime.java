@@ -1,6 +1,7 @@
 package ai.infer4j.engine.backbone;
 
 import ai.infer4j.engine.io.AtomicFiles;
+import ai.infer4j.engine.io.FileStamp;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -26,9 +27,7 @@ import java.util.IdentityHashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.CRC32;
@@ -52,7 +51,9 @@ public final class OrtRuntime {
     private static final long MAX_CACHED_MODEL = 1L << 30;
     private static final int UNUSED_DAYS = 30;
     /** A remembered checksum is written only for files last changed this long before they were hashed. */
-    private static final long SETTLED_MILLIS = 2_000;
+    private static final long SETTLED_MILLIS = FileStamp.SETTLED_MILLIS;
+    /** Kind of the notes that remember a model file's CRC32C (see {@link #contentCrc}). */
+    private static final String CRC_NOTE = "infer4j-crc32c/1";
 
     private OrtRuntime() {
     }
@@ -193,52 +194,29 @@ public final class OrtRuntime {
      * start hashes.
      */
     static long contentCrc(Path file, FileChannel ch, long size, Path notes, long settledMillis) throws IOException {
-        Stamp stamp = Stamp.of(file);
+        FileStamp stamp = FileStamp.of(file);
         Path note = stamp == null ? null : notes.resolve(sha256(file.toString()).substring(0, 32) + ".crc");
         if (note != null) {
-            Long known = stamp.readNote(note);
-            if (known != null) return known;
+            String known = stamp.readNote(note, CRC_NOTE);
+            if (known != null) {
+                try {
+                    return Long.parseUnsignedLong(known, 16);
+                } catch (NumberFormatException e) {
+                    // not a note of ours: hash, and write it again
+                }
+            }
         }
         long began = System.currentTimeMillis();
         CRC32C crc = new CRC32C();
         crc.update(ch.map(FileChannel.MapMode.READ_ONLY, 0, size));
-        if (note != null && stamp.changedMillis() <= began - settledMillis && stamp.equals(Stamp.of(file))) {
+        if (note != null && stamp.settledBefore(began, settledMillis) && stamp.equals(FileStamp.of(file))) {
             try {
-                String text = stamp.text() + Long.toHexString(crc.getValue()) + "\n";
-                AtomicFiles.write(note, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+                stamp.writeNote(note, CRC_NOTE, Long.toHexString(crc.getValue()));
             } catch (IOException | RuntimeException e) {
                 log.debug("model checksum not remembered for {}: {}", file, e.toString());
             }
         }
         return crc.getValue();
-    }
-
-    /** A file's stat data, as a note's first lines ({@code text}), and the later of its two change times. */
-    private record Stamp(String text, long changedMillis) {
-        /** The file's stamp, or null without the {@code unix} attribute view. */
-        static Stamp of(Path file) throws IOException {
-            Map<String, Object> a;
-            try {
-                a = Files.readAttributes(file, "unix:size,lastModifiedTime,ctime,dev,ino");
-            } catch (UnsupportedOperationException | IllegalArgumentException e) {
-                return null;
-            }
-            FileTime modified = (FileTime) a.get("lastModifiedTime"), changed = (FileTime) a.get("ctime");
-            String text = "infer4j-crc32c/1\n" + file + "\n" + a.get("size") + " " + modified.to(TimeUnit.NANOSECONDS) + " "
-                    + changed.to(TimeUnit.NANOSECONDS) + " " + a.get("dev") + " " + a.get("ino") + "\n";
-            return new Stamp(text, Math.max(modified.toMillis(), changed.toMillis()));
-        }
-
-        /** The CRC in {@code note} if it was written for this very stamp, else null. */
-        Long readNote(Path note) {
-            try {
-                String s = Files.readString(note, StandardCharsets.UTF_8);
-                if (!s.startsWith(text) || !s.endsWith("\n")) return null;
-                return Long.parseUnsignedLong(s.substring(text.length(), s.length() - 1), 16);
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
     }
 
     /**

@@ -57,6 +57,7 @@ final class HeadCache {
 
     /** Kind of the notes that name the format-3 copy of a head file (or jar entry) while its stamp is unchanged. */
     static final String NOTE_KIND = "infer4j-head-note/1";
+    private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private HeadCache() {
     }
@@ -85,7 +86,7 @@ final class HeadCache {
         }
         if (stamp != null) {
             String sha = stamp.readNote(note, kind);
-            if (sha != null) {
+            if (sha != null && SHA256_HEX.matcher(sha).matches()) {
                 Head head = readBuilt(heads.resolve(sha + ".v3.bin"), sha, source);
                 if (head != null) {
                     touch(note);
@@ -306,7 +307,7 @@ final class HeadCache {
         return node;
     }
 
-    /** Copies not read, and notes not written, for {@link #UNUSED_DAYS} days are deleted (a note in use is rewritten after a change). */
+    /** Copies and notes not used for {@link #UNUSED_DAYS} days are deleted (both are touched when used). */
     private static void pruneUnused(Path dir) {
         long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
         for (Path d : List.of(dir, dir.resolve("notes"))) {

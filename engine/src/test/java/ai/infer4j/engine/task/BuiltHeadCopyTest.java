@@ -118,6 +118,9 @@ class BuiltHeadCopyTest {
         Files.write(cache.resolve("heads").resolve(HeadCache.hex(otherSha) + ".v3.bin"), BuiltHeadCopy.write(other, otherSha));
         FileStamp.of(file).writeNote(note, HeadCache.NOTE_KIND + "\n", HeadCache.hex(otherSha));
         assertArrayEquals(written(parsed(otherJson), "other.json"), written(HeadCache.read(file, null, "head", cache, 0), "planted.json"));
+        // a note naming anything but a SHA-256 is ignored (never a path outside the cache)
+        FileStamp.of(file).writeNote(note, HeadCache.NOTE_KIND + "\n", "../../" + HeadCache.hex(otherSha));
+        assertArrayEquals(json, written(HeadCache.read(file, null, "head", cache, 0), "odd-note.json"));
         FileStamp.of(file).writeNote(note, HeadCache.NOTE_KIND + "\n", sha); // back to the truth
 
         // a rewrite of the same size (same inode) is read from its JSON, never from the note of the old bytes

@@ -114,7 +114,7 @@ public final class Engine implements AutoCloseable {
             throw new ModelNotFoundException("no model '" + ref + "': not a built-in model " + BUILTIN_MODELS + " and no such file or directory");
         if (ModelArchive.isArchive(path)) return withHandler(loadArchive(ModelArchive.open(path, options.cacheDir())), ref);
         if (Files.isDirectory(path)) return loadExport(path);
-        if (ref.endsWith(".json")) return onBuiltinBackbone(HeadFiles.readHead(path, options.cacheDir()));
+        if (ref.endsWith(".json")) return onBuiltinBackbone(requireBuiltinBackbone(HeadFiles.readHead(path, options.cacheDir()), ref));
         throw new ModelLoadException("cannot load '" + ref + "': expected a .mar archive, an archive or export directory, or a head .json");
     }
 
@@ -142,12 +142,52 @@ public final class Engine implements AutoCloseable {
      * names (e.g. {@code builtin:bge-small-en-v1.5}), else the default.
      */
     private Model onBuiltinBackbone(Head head) {
-        JsonNode training = head instanceof SoftmaxHead s ? s.training() : ((PairHead) head).training();
-        String trainedOn = training == null ? "" : training.path("backbone").asText("");
+        String trainedOn = trainedOn(head);
         Backbone bb = backbone(trainedOn.startsWith("builtin:") ? BackboneFiles.builtin(trainedOn, options.cacheDir())
                 : BackboneFiles.builtin(options.cacheDir()));
         if (head instanceof PairHead p) return Model.biEncoder(p.name(), "1", bb, p, null);
         return Model.classifier(head.name(), "1", bb, List.of((SoftmaxHead) head), null);
+    }
+
+    /** The backbone a head's training metadata names ({@code training.backbone}), or "" when it names none. */
+    private static String trainedOn(Head head) {
+        JsonNode training = head instanceof SoftmaxHead s ? s.training() : ((PairHead) head).training();
+        return training == null ? "" : training.path("backbone").asText("");
+    }
+
+    /**
+     * {@code head}, unless it was trained on an export directory ({@code train --backbone DIR} records the path of its
+     * model): a head file alone names only built-in backbones, and on another backbone of the same width it would give
+     * wrong answers without any error. Such a head is served from an archive that carries its backbone.
+     */
+    private static Head requireBuiltinBackbone(Head head, String ref) {
+        String trainedOn = trainedOn(head);
+        if (trainedOn.isEmpty() || trainedOn.startsWith("builtin:")) return head;
+        String dir = exportDir(trainedOn);
+        throw new ModelLoadException("head '" + head.name() + "' (" + ref + ") was trained on the backbone " + trainedOn
+                + ", not a built-in one; a head file runs only on the built-in backbone it names. Archive it with its "
+                + "backbone and load the archive instead: infer4j archive --name " + head.name() + " --backbone " + dir
+                + " --head " + ref + " --out " + head.name() + ".mar");
+    }
+
+    /** The export directory a recorded backbone was read from ({@code train} records {@code DIR/model.onnx}), else "DIR". */
+    private static String exportDir(String trainedOn) {
+        if (!trainedOn.endsWith("model.onnx")) return "DIR"; // e.g. finetune's "finetuned:NAME"
+        Path parent = Path.of(trainedOn).getParent();
+        return parent == null ? "DIR" : parent.toString();
+    }
+
+    /**
+     * {@code head}, unless its training metadata names another backbone than {@code backbone}, the built-in backbone of
+     * {@code archive} (e.g. a head trained on bge-small-en-v1.5, archived without {@code --backbone}).
+     */
+    private static <H extends Head> H requireTrainedOn(H head, String backbone, Manifest archive) {
+        String trainedOn = trainedOn(head);
+        if (trainedOn.isEmpty() || trainedOn.equals(backbone)) return head;
+        String fix = trainedOn.startsWith("builtin:") ? trainedOn.substring("builtin:".length()) : exportDir(trainedOn);
+        throw new ModelLoadException("archive '" + archive.modelName() + "': head '" + head.name() + "' was trained on the backbone "
+                + trainedOn + ", but the archive runs it on " + backbone + " (wrong answers); rebuild the archive with "
+                + "infer4j archive --backbone " + fix + " and the same heads");
     }
 
     /** A softmax head shipped inside the engine jar, e.g. the default {@code intent} head. */
@@ -214,7 +254,11 @@ public final class Engine implements AutoCloseable {
         Backbone bb = backbone(files);
         if (m.task().equals("pair")) return loadPairArchive(m, dir, bb);
         List<SoftmaxHead> heads = new ArrayList<>();
-        for (String h : m.heads()) heads.add(HeadFiles.read(dir.resolve(h), options.cacheDir()));
+        boolean builtin = m.backbone().startsWith("builtin:");
+        for (String h : m.heads()) {
+            SoftmaxHead head = HeadFiles.read(dir.resolve(h), options.cacheDir());
+            heads.add(builtin ? requireTrainedOn(head, m.backbone(), m) : head);
+        }
         if (m.task().equals("embed")) return Model.embedder(m.modelName(), m.modelVersion(), bb, m);
         return heads.isEmpty() ? Model.logitsClassifier(m.modelName(), m.modelVersion(), bb, configLabels(files), m)
                 : Model.classifier(m.modelName(), m.modelVersion(), bb, heads, m);
@@ -226,7 +270,8 @@ public final class Engine implements AutoCloseable {
             Head h = HeadFiles.readHead(dir.resolve(m.heads().get(0)), options.cacheDir());
             if (!(h instanceof PairHead p))
                 throw new ModelLoadException("pair archive '" + m.modelName() + "': head " + m.heads().get(0) + " is not a pair head");
-            return Model.biEncoder(m.modelName(), m.modelVersion(), bb, p, m);
+            return Model.biEncoder(m.modelName(), m.modelVersion(), bb,
+                    m.backbone().startsWith("builtin:") ? requireTrainedOn(p, m.backbone(), m) : p, m);
         }
         RecordFormat format = RecordFormat.products();
         JsonNode rec = m.extra().get("record");

@@ -297,7 +297,10 @@ class BatchSchedulerTest {
             public void batch(int size, int paddedLength, double paddingRatio, long modelNanos) {
                 String thread = Thread.currentThread().getName();
                 batches.add(thread + ":" + size);
-                if (thread.equals("loop-b")) bRan.countDown();
+                // counted only once the four are submitted: loop-b's first request (below) must not open the latch
+                if (thread.equals("loop-b")) {
+                    if (holdA.get()) bRan.countDown();
+                }
                 // loop-a's pass ends only once loop-b has run its share: on a loaded machine loop-b may wake later than
                 // loop-a's pass takes, and loop-a, coming back for what is left, would take the share itself
                 else if (holdA.get()) await(bRan);

@@ -8,6 +8,7 @@ import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledText;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.SoftmaxHead;
+import ai.infer4j.engine.train.IntentTrainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -78,20 +79,12 @@ public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineT
         opts.put("labelSmoothing", o.labelSmoothing());
         opts.put("maxLength", o.maxLength());
         ObjectNode data = m.putObject("data");
-        data.set("train", fileInfo(json, trainFile, trainRows));
-        if (validFile != null) data.set("valid", fileInfo(json, validFile, validRows));
+        data.set("train", IntentTrainer.fileInfo(json, trainFile, trainRows));
+        if (validFile != null) data.set("valid", IntentTrainer.fileInfo(json, validFile, validRows));
         ArrayNode acc = m.putArray("validAccuracyByEpoch");
         for (double a : r.validAccuracy()) acc.add(Math.round(a * 10000) / 10000.0);
         ArrayNode loss = m.putArray("trainLossByEpoch");
         for (double l : r.trainLoss()) loss.add(Math.round(l * 10000) / 10000.0);
         return m;
-    }
-
-    private static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
-        ObjectNode f = json.createObjectNode();
-        f.put("file", file.getFileName().toString());
-        f.put("sha256", ModelArchive.sha256(file));
-        f.put("rows", rows);
-        return f;
     }
 }

@@ -230,7 +230,8 @@ public final class IntentTrainer {
         return m;
     }
 
-    private static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
+    /** Training metadata for one data file: its name (not its machine path), SHA-256 and row count. */
+    public static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
         ObjectNode f = json.createObjectNode();
         f.put("file", file.getFileName().toString());
         f.put("sha256", ModelArchive.sha256(file));

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -34,17 +33,8 @@ class BuiltHeadCopyTest {
     @TempDir
     Path dir;
 
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = BuiltHeadCopyTest.class.getClassLoader().getResourceAsStream("ai/infer4j/engine/heads/" + name + ".json")) {
-            return in.readAllBytes();
-        }
-    }
-
     private byte[] written(Head head, String file) throws IOException {
-        Path out = dir.resolve(file);
-        if (head instanceof PairHead p) HeadFiles.write(p, out);
-        else HeadFiles.write((SoftmaxHead) head, out);
-        return Files.readAllBytes(out);
+        return HeadBytes.written(head, dir.resolve(file));
     }
 
     private static Head parsed(byte[] json) {
@@ -75,7 +65,7 @@ class BuiltHeadCopyTest {
 
     @Test
     void builtCopiesGiveTheSameHeadsByteForByte() throws IOException {
-        byte[] json = resource("intent");
+        byte[] json = HeadBytes.builtIn("intent");
         SoftmaxHead head = (SoftmaxHead) parsed(json);
         byte[] sha = HeadCache.sha256(json);
         byte[] copy = BuiltHeadCopy.write(head, sha);
@@ -98,7 +88,7 @@ class BuiltHeadCopyTest {
 
     @Test
     void aHeadFileIsReadFromItsNoteUntilTheFileChanges() throws IOException {
-        byte[] json = resource("intent");
+        byte[] json = HeadBytes.builtIn("intent");
         Path file = dir.resolve("head.json");
         Path cache = dir.resolve("cache");
         Files.write(file, json);
@@ -137,7 +127,7 @@ class BuiltHeadCopyTest {
 
     @Test
     void aBuiltinHeadInAJarIsReadFromItsNoteUntilTheJarChanges() throws Exception {
-        byte[] json = resource("intent");
+        byte[] json = HeadBytes.builtIn("intent");
         byte[] otherJson = sameSizeOther(json);
         Path jar = dir.resolve("engine.jar");
         Path cache = dir.resolve("cache");
@@ -165,7 +155,7 @@ class BuiltHeadCopyTest {
 
     @Test
     void pairHeadsAndUnreadableCopiesStillReadTheJson() throws IOException {
-        byte[] json = resource("duplicate");
+        byte[] json = HeadBytes.builtIn("duplicate");
         Path file = dir.resolve("duplicate.json");
         Path cache = dir.resolve("cache");
         Files.write(file, json);
@@ -175,7 +165,7 @@ class BuiltHeadCopyTest {
         assertArrayEquals(written(parsed(json), "p1.json"), written(head, "p2.json"));
         assertFalse(Files.exists(HeadCache.notePath(file, null, cache)), "pair heads have no built copy");
 
-        byte[] intent = resource("intent");
+        byte[] intent = HeadBytes.builtIn("intent");
         Path f2 = dir.resolve("intent.json");
         Files.write(f2, intent);
         sleepPastClockTick();

@@ -26,24 +26,14 @@ class HeadCacheTest {
     @TempDir
     Path dir;
 
-    private static byte[] resource(String name) throws IOException {
-        try (InputStream in = HeadCacheTest.class.getClassLoader().getResourceAsStream("ai/infer4j/engine/heads/" + name + ".json")) {
-            return in.readAllBytes();
-        }
-    }
-
-    /** The head as HeadFiles writes it: the bytes that say two heads are the same head. */
     private byte[] written(Head head, String file) throws IOException {
-        Path out = dir.resolve(file);
-        if (head instanceof PairHead p) HeadFiles.write(p, out);
-        else HeadFiles.write((SoftmaxHead) head, out);
-        return Files.readAllBytes(out);
+        return HeadBytes.written(head, dir.resolve(file));
     }
 
     @Test
     void builtinHeadsReadFromTheirCopyAreTheJsonsHeadsByteForByte() throws IOException {
         for (String name : List.of("intent", "duplicate")) {
-            byte[] json = resource(name);
+            byte[] json = HeadBytes.builtIn(name);
             Path cache = dir.resolve("cache-" + name);
             Head parsed = HeadFiles.readHead(new java.io.ByteArrayInputStream(json), name);
             Head first = HeadFiles.readHead(json, name, cache); // parses, writes the copy
@@ -61,7 +51,7 @@ class HeadCacheTest {
     @Test
     void packThenUnpackGivesTheSameTreeAndKeepsTrainingAsJson() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        byte[] text = resource("intent");
+        byte[] text = HeadBytes.builtIn("intent");
         JsonNode root = json.readTree(text);
         assertTrue(root.path("training").isObject());
         byte[] packed = HeadCache.pack(root, text);
@@ -82,7 +72,7 @@ class HeadCacheTest {
 
     @Test
     void aCorruptCopyIsDeletedAndTheJsonParsedAndCachedAgain() throws IOException {
-        byte[] json = resource("intent");
+        byte[] json = HeadBytes.builtIn("intent");
         Head good = HeadFiles.readHead(json, "intent", dir);
         Path copy = HeadCache.copyPath(json, dir);
         byte[] bytes = Files.readAllBytes(copy);
@@ -97,7 +87,7 @@ class HeadCacheTest {
     @Test
     void aChangedHeadGetsItsOwnCopyAndABadHeadNone() throws IOException {
         ObjectMapper mapper = new ObjectMapper();
-        byte[] json = resource("intent");
+        byte[] json = HeadBytes.builtIn("intent");
         ObjectNode changed = (ObjectNode) mapper.readTree(json);
         changed.put("oosThreshold", 0.25);
         byte[] other = mapper.writeValueAsBytes(changed);
@@ -116,7 +106,7 @@ class HeadCacheTest {
     @Test
     void twoHeadsOfTheSameSizeAndCrc32AreNeverTakenForEachOther() throws IOException {
         ObjectMapper mapper = new ObjectMapper();
-        ObjectNode tree = (ObjectNode) mapper.readTree(resource("intent"));
+        ObjectNode tree = (ObjectNode) mapper.readTree(HeadBytes.builtIn("intent"));
         String pad = " ".repeat(64);
         byte[] a = ("{" + pad + " ".repeat(8) + mapper.writeValueAsString(tree).substring(1)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         double threshold = tree.get("oosThreshold").doubleValue();

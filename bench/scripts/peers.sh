@@ -8,6 +8,8 @@
 #
 # Usage: bench/scripts/peers.sh [fp32|int8] [OUT]        (needs wrk: apt-get install wrk; node/npm for the peer)
 #   env: ROUNDS=1 DUR=8 WARM=20 (seconds of wrk warm-up per server: the JITs of both runtimes) CONC="1 4 16 64" RATES="..." SLO_MS=(10 int8, 25 fp32) MODEL_DIR=(the peers' export)
+#        OPEN_DUR=$DUR OPEN_WARM=2 (seconds measured / not counted per open-loop rung: a p99 over 6 s at 500/s rests on
+#        30 requests, so one stall moves it; longer rungs, e.g. OPEN_DUR=15, give steadier per-round knees)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
 #        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
@@ -22,7 +24,7 @@ PH=$("$root/../shared/peers/setup.sh")
 MODEL_DIR=${MODEL_DIR:-$PH/models/$P}
 INFER4J_MODEL=${INFER4J_MODEL:-$MODEL_DIR}
 Q=$PH/queries.txt
-ROUNDS=${ROUNDS:-1}; DUR=${DUR:-8}; CONC=${CONC:-"1 4 16 64"}
+ROUNDS=${ROUNDS:-1}; DUR=${DUR:-8}; CONC=${CONC:-"1 4 16 64"}; OPEN_DUR=${OPEN_DUR:-$DUR}; OPEN_WARM=${OPEN_WARM:-2}
 WORKERS=${WORKERS:-2}; THREADS=${THREADS:-1}
 if [ "$P" = int8 ]; then SLO_MS=${SLO_MS:-10}; RATES=${RATES:-"200 300 400 500 600 700 800 900"};
 else SLO_MS=${SLO_MS:-25}; RATES=${RATES:-"100 150 200 250 300 350 400"}; fi
@@ -58,8 +60,8 @@ measure() { # system url
   # the open-loop ladder runs in ONE client JVM (warm JIT and connections from the first measured rate on); its first
   # rung (${CLIENT_WARM_RATE}/s, not reported) warms the client itself
   rm -rf "$OUT/$sys-open"
-  $CLIENT bench --url "$url" --api torchserve --data "$Q" --rate "$CLIENT_WARM_RATE,$(echo $RATES | tr ' ' ,)" --warmup 2s \
-    --duration "${DUR}s" --report "$OUT/$sys-open" >/dev/null 2>&1 || true
+  $CLIENT bench --url "$url" --api torchserve --data "$Q" --rate "$CLIENT_WARM_RATE,$(echo $RATES | tr ' ' ,)" --warmup "${OPEN_WARM}s" \
+    --duration "${OPEN_DUR}s" --report "$OUT/$sys-open" >/dev/null 2>&1 || true
   for r in $RATES; do
     local s; s=$(python3 -c "import json,sys; d=json.load(open('$OUT/$sys-open/rate-$r/summary.json')); e=sum(d['errors'].values()); n=d['ok']+e; print('rps=%.1f p50=%.2fms p99=%.2fms ok=%d errors=%d served=%.4f' % (d['throughputRps'], d['p50Ms'], d['p99Ms'], d['ok'], e, d['ok']/max(1,d['sent'])))" 2>/dev/null || echo "rps=0 p50=999999ms p99=999999ms ok=0 errors=0 served=0")  # no report: counts as failing the SLO
     log "$sys open r=$r: $s"

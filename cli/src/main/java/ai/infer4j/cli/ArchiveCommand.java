@@ -1,7 +1,6 @@
 package ai.infer4j.cli;
 
 import ai.infer4j.engine.Engine;
-import ai.infer4j.engine.Model;
 import ai.infer4j.engine.error.ModelLoadException;
 import ai.infer4j.engine.task.Classifier;
 import ai.infer4j.engine.archive.Manifest;
@@ -13,17 +12,22 @@ import ai.infer4j.engine.task.PairHead;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /** Builds a model archive and checks that it loads. */
 @Command(name = "archive", mixinStandardHelpOptions = true,
@@ -89,13 +93,75 @@ final class ArchiveCommand implements Callable<Integer> {
         Manifest m = new Manifest(name, version, t, handler != null ? handler : t, builtin ? builtinName : "model.onnx",
                 new ArrayList<>(headFiles.keySet()), engineFlags.maxLength,
                 Map.of("batchSize", batchSize, "maxBatchDelayMs", maxBatchDelayMs), extra);
-        ModelArchive.write(m, builtin ? null : Path.of(backbone), headFiles, out);
-        try (var handlers = handlerFlags.load(); Engine engine = Engine.create(engineFlags.options(), handlers)) {
-            Model loaded = engine.load(out.toString());
+        Path target = out.toAbsolutePath().normalize();
+        if (Files.isDirectory(target) && !ModelArchive.isArchive(target) && !isEmptyDirectory(target))
+            throw new ParameterException(spec.commandLine(), "--out " + out + " is a directory that holds other files, not an "
+                    + "archive: give a new directory, an archive directory to replace, or NAME.mar");
+        // written and checked beside the target, moved into place only once it loads: a failed build leaves no bad
+        // archive behind, and an archive already at --out stays as it was
+        Path staged = beside(target, ".check-" + ProcessHandle.current().pid());
+        try {
+            ModelArchive.write(m, builtin ? null : Path.of(backbone), headFiles, staged);
+            String loaded;
+            try (var handlers = handlerFlags.load(); Engine engine = Engine.create(engineFlags.options(), handlers)) {
+                loaded = engine.load(staged.toString()).toString();
+            }
+            replace(staged, target);
             spec.commandLine().getOut().printf("wrote %s (%s, %d bytes)%n", out, loaded,
-                    Files.isRegularFile(out) ? out.toFile().length() : 0);
+                    Files.isRegularFile(target) ? Files.size(target) : 0);
+        } finally {
+            deleteTree(staged);
         }
         return 0;
+    }
+
+    /**
+     * A hidden sibling of {@code target} named with {@code tag}, keeping its {@code .mar}/{@code .zip} suffix (the
+     * suffix is what makes a file an archive).
+     */
+    static Path beside(Path target, String tag) {
+        String name = target.getFileName().toString();
+        int dot = name.endsWith(".mar") || name.endsWith(".zip") ? name.length() - 4 : name.length();
+        return target.resolveSibling("." + name.substring(0, dot) + tag + name.substring(dot));
+    }
+
+    /**
+     * Moves the checked archive over the target. A file is renamed over the old one atomically; a directory cannot
+     * be, so the old directory is renamed aside first, the new one into place, and only then the old one deleted.
+     */
+    private static void replace(Path staged, Path target) throws IOException {
+        if (Files.isRegularFile(staged)) {
+            if (Files.isDirectory(target)) throw new IOException("cannot write " + target + ": it is a directory");
+            Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        if (!Files.exists(target)) {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        if (!Files.isDirectory(target)) throw new IOException("cannot write the archive directory " + target + ": a file is there");
+        Path old = beside(target, ".old-" + ProcessHandle.current().pid());
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the old archive back
+            throw e;
+        }
+        deleteTree(old);
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
     }
 
     /** A head file, or a built-in head ({@code builtin:NAME}) written to a temporary file. */

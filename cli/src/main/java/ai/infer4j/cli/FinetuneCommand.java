@@ -19,22 +19,26 @@ import java.util.concurrent.Callable;
         description = {"Fine-tune the top encoder layers of a BERT backbone with a classifier (PyTorch on the CPU, offline).",
                 "Writes --out DIR (model.onnx with the new weights, tokenizer.json, 1_Pooling/config.json: an export directory "
                         + "served by ONNX Runtime like any other) and --head HEAD (the classifier as an intent head on DIR).",
-                "Then: infer4j archive --name NAME --backbone DIR --head HEAD --out NAME.mar"})
+                "Then: infer4j archive --name NAME --backbone DIR --head HEAD --out NAME.mar",
+                "--cv K --cv-dir D: K-fold cross-validation on --train and --valid pooled (the folds of train --cv); --fold F runs "
+                        + "one fold and writes D/fold-F-of-K.json; without --fold the missing folds run, the per-epoch held-out "
+                        + "accuracy is reported (mean +- std over folds) and, with --out and --head, the recipe is trained on all rows."})
 final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--backbone", description = "builtin (all-MiniLM-L6-v2), bge-small-en-v1.5, or an export directory of a BERT "
             + "model (default: ${DEFAULT-VALUE})", defaultValue = "bge-small-en-v1.5")
     String backbone;
 
-    @Option(names = "--train", required = true, description = "JSON lines {\"text\", \"label\"} to train on")
-    Path train;
+    @Option(names = "--train", required = true, split = ",", description = "JSON lines {\"text\", \"label\"} to train on "
+            + "(several files, comma-separated, are pooled: train,valid for a final fit on both)")
+    List<Path> train;
 
     @Option(names = "--valid", description = "JSON lines scored after every epoch (not trained on)")
     Path valid;
 
-    @Option(names = "--out", required = true, description = "directory to write the fine-tuned backbone to")
+    @Option(names = "--out", description = "directory to write the fine-tuned backbone to")
     Path out;
 
-    @Option(names = "--head", required = true, description = "intent head JSON to write (the fine-tuned classifier)")
+    @Option(names = "--head", description = "intent head JSON to write (the fine-tuned classifier)")
     Path head;
 
     @Option(names = "--name", description = "head name (default: ${DEFAULT-VALUE})", defaultValue = "intent")
@@ -65,6 +69,20 @@ final class FinetuneCommand implements Callable<Integer> {
             defaultValue = "2")
     int threads;
 
+    @Option(names = "--cv", description = "K-fold cross-validation on --train and --valid pooled (K >= 2; 0: one fit) "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "0")
+    int cv;
+
+    @Option(names = "--fold", description = "with --cv: run only this fold (1..K) and write its result to --cv-dir")
+    Integer fold;
+
+    @Option(names = "--cv-dir", description = "with --cv: directory of the per-fold result files (fold-F-of-K.json)")
+    Path cvDir;
+
+    @Option(names = "--cv-seed", description = "with --cv: seed of the fold split (default: ${DEFAULT-VALUE}, as train --cv)",
+            defaultValue = "42")
+    long cvSeed;
+
     @Option(names = "--cache-dir", description = "where built-in backbones are extracted (default: ~/.cache/infer4j)")
     Path cacheDir;
 
@@ -82,20 +100,8 @@ final class FinetuneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }
-        // read by DJL's PyTorch engine when it starts (below, on first use)
-        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Path cache = cacheDir != null ? cacheDir : EngineOptions.defaults().cacheDir();
-        long t0 = System.nanoTime();
-        FineTuneJob.Summary s = new FineTuneJob(backbone, train, valid, o, out, head, name, cache).run(new ProgressBar(System.err));
-        PrintWriter w = spec.commandLine().getOut();
-        w.printf("wrote %s (fine-tuned backbone, model.onnx sha256 %s) and %s (%d labels) in %.1f s%n", out, s.modelSha256(), head,
-                s.head().labels().size(), (System.nanoTime() - t0) / 1e9);
-        List<Double> acc = s.validAccuracy();
-        for (int e = 0; e < s.trainLoss().size(); e++)
-            w.printf("epoch %d: train loss %.4f%s%n", e + 1, s.trainLoss().get(e), acc.isEmpty() ? "" : String.format("  valid accuracy %.4f", acc.get(e)));
-        w.printf("next: infer4j archive --name %s --backbone %s --head %s --out %s.mar%n", name, out, head, name);
-        w.flush();
-        return 0;
+        return new FineTuneRunner(backbone, train, valid, o, out, head, name, cache, cv, fold, cvDir, cvSeed)
+                .run(spec.commandLine().getOut());
     }
 }

@@ -15,6 +15,7 @@ import ai.infer4j.engine.train.IntentTrainer;
 import ai.infer4j.engine.train.MlpTrainer;
 import ai.infer4j.engine.train.PairTrainer;
 import ai.infer4j.engine.train.TreeBooster;
+import ai.infer4j.finetune.FineTuneOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -146,6 +147,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", split = ",", description = "intent, linear head: epoch counts of the grid (default: 5,10,20)")
     List<Integer> epochs;
 
+    @Option(names = "--fine-tune-layers", description = "intent: instead of a head on the frozen backbone, fine-tune the backbone's "
+            + "top K encoder layers with a linear classifier (as finetune does, its default recipe; --epochs one value, default 5) "
+            + "and write the backbone to --fine-tune-out; with --cv the folds of train+valid (--fold, --cv-dir) and a final fit on all rows")
+    Integer fineTuneLayers;
+
+    @Option(names = "--fine-tune-out", description = "with --fine-tune-layers: directory to write the fine-tuned backbone to")
+    Path fineTuneOut;
+
+    @Option(names = "--fold", description = "with --fine-tune-layers and --cv: run only this fold (1..K), write its result to --cv-dir")
+    Integer fold;
+
+    @Option(names = "--cv-dir", description = "with --fine-tune-layers and --cv: directory of the per-fold result files")
+    Path cvDir;
+
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
     Integer gridThreads;
 
@@ -163,6 +178,8 @@ final class TrainCommand implements Callable<Integer> {
         if (valid == null || valid.isEmpty()) throw new BadInputException("--valid is required");
         if (task.equals("pair")) return trainPair();
         if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
+        if (fineTuneLayers != null) return fineTune();
+        if (fineTuneOut != null || fold != null || cvDir != null) throw new BadInputException("--fine-tune-out, --fold and --cv-dir need --fine-tune-layers");
         var options = engineFlags.options();
         try (Engine engine = Engine.create(options)) {
             Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
@@ -186,6 +203,28 @@ final class TrainCommand implements Callable<Integer> {
             w.flush();
         }
         return 0;
+    }
+
+    /**
+     * {@code --fine-tune-layers K}: the {@code finetune} command's recipe (its defaults; top K layers, --epochs, --seed for
+     * the shuffles and the folds as {@code train --cv}), written as a backbone directory and a head on it.
+     */
+    private int fineTune() {
+        if (!head.equals("linear") || lexical || mlpHidden != null || mlpMembers != null || mlpEpochs != null || learningRates != null || l2s != null)
+            throw new BadInputException("--fine-tune-layers trains its own linear classifier: drop --head, --lexical, --mlp-*, --learning-rates, --l2s");
+        if (epochs != null && epochs.size() != 1) throw new BadInputException("--fine-tune-layers takes one --epochs value, got " + epochs);
+        boolean onlyFold = cv >= 2 && fold != null;
+        if (!onlyFold && fineTuneOut == null) throw new BadInputException("--fine-tune-layers needs --fine-tune-out DIR for the fine-tuned backbone");
+        FineTuneOptions d = FineTuneOptions.defaults();
+        FineTuneOptions o;
+        try {
+            o = d.withLayers(fineTuneLayers).withEpochs(epochs != null ? epochs.get(0) : d.epochs()).withSeed(seed);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
+        var options = engineFlags.options();
+        return new FineTuneRunner(backbone, train, valid.get(0), o, onlyFold ? null : fineTuneOut, onlyFold ? null : out,
+                name != null ? name : task, options.cacheDir(), cv, fold, cvDir, seed).run(spec.commandLine().getOut());
     }
 
     /** The linear head's grid: the defaults with the --learning-rates / --l2s / --epochs overrides. */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -23,13 +24,16 @@ import java.util.Objects;
  * head JSON on that backbone's pooled output. {@code archive --backbone DIR --head HEAD} makes them one archive.
  *
  * @param backbone  a built-in name or an export directory, as {@link BackboneFiles#resolve} reads it
+ * @param trainFiles trained on, pooled in order (train + valid for a final fit after {@code --cv})
  * @param validFile scored after every epoch (not trained on); may be null
+ * @param cv        the cross-validation summary kept in the head's metadata ({@link FineTuneCv.Summary#toJson}); may be null
  */
-public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
-                          String headName, Path cacheDir) {
+public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
+                          String headName, Path cacheDir, ObjectNode cv) {
     public FineTuneJob {
         Objects.requireNonNull(backbone, "backbone");
-        Objects.requireNonNull(trainFile, "trainFile");
+        trainFiles = List.copyOf(trainFiles);
+        if (trainFiles.isEmpty()) throw new IllegalArgumentException("no training file");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(outDir, "outDir");
         Objects.requireNonNull(headFile, "headFile");
@@ -37,12 +41,24 @@ public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineT
         Objects.requireNonNull(cacheDir, "cacheDir");
     }
 
+    /** One training file, no cross-validation summary. */
+    public FineTuneJob(String backbone, Path trainFile, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
+                       String headName, Path cacheDir) {
+        this(backbone, List.of(trainFile), validFile, options, outDir, headFile, headName, cacheDir, null);
+    }
+
     /** What a run scored: the valid accuracy after each epoch (empty without valid data) and the mean training loss. */
     public record Summary(List<Double> validAccuracy, List<Double> trainLoss, String modelSha256, SoftmaxHead head) { }
 
     public Summary run(Progress progress) {
         BackboneFiles files = BackboneFiles.resolve(backbone, cacheDir);
-        List<LabeledText> train = DataFiles.readLabeled(trainFile);
+        List<LabeledText> train = new ArrayList<>();
+        List<Integer> trainRows = new ArrayList<>();
+        for (Path f : trainFiles) {
+            List<LabeledText> rows = DataFiles.readLabeled(f);
+            trainRows.add(rows.size());
+            train.addAll(rows);
+        }
         List<LabeledText> valid = validFile == null ? List.of() : DataFiles.readLabeled(validFile);
         BertWeights weights = BertWeights.read(files.model());
         try (NDManager m = NDManager.newBaseManager()) {
@@ -50,13 +66,13 @@ public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineT
             FineTunedExport.write(weights, r.bert(), files.tokenizer(), files.pooling(), outDir);
             String sha = ModelArchive.sha256(outDir.resolve("model.onnx"));
             SoftmaxHead head = new SoftmaxHead(headName, r.labels(), r.classifier(), r.bias(), null, 0.0,
-                    metadata(files, train.size(), valid.size(), r, sha));
+                    metadata(files, trainRows, valid.size(), r, sha));
             HeadFiles.write(head, headFile);
             return new Summary(r.validAccuracy(), r.trainLoss(), sha, head);
         }
     }
 
-    private ObjectNode metadata(BackboneFiles files, int trainRows, int validRows, FineTuner.Result r, String sha) {
+    private ObjectNode metadata(BackboneFiles files, List<Integer> trainRows, int validRows, FineTuner.Result r, String sha) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode m = json.createObjectNode();
         FineTuneOptions o = options;
@@ -79,12 +95,18 @@ public record FineTuneJob(String backbone, Path trainFile, Path validFile, FineT
         opts.put("labelSmoothing", o.labelSmoothing());
         opts.put("maxLength", o.maxLength());
         ObjectNode data = m.putObject("data");
-        data.set("train", IntentTrainer.fileInfo(json, trainFile, trainRows));
+        if (trainFiles.size() == 1) {
+            data.set("train", IntentTrainer.fileInfo(json, trainFiles.get(0), trainRows.get(0)));
+        } else {
+            ArrayNode t = data.putArray("train");
+            for (int i = 0; i < trainFiles.size(); i++) t.add(IntentTrainer.fileInfo(json, trainFiles.get(i), trainRows.get(i)));
+        }
         if (validFile != null) data.set("valid", IntentTrainer.fileInfo(json, validFile, validRows));
         ArrayNode acc = m.putArray("validAccuracyByEpoch");
         for (double a : r.validAccuracy()) acc.add(Math.round(a * 10000) / 10000.0);
         ArrayNode loss = m.putArray("trainLossByEpoch");
         for (double l : r.trainLoss()) loss.add(Math.round(l * 10000) / 10000.0);
+        if (cv != null) m.set("cv", cv);
         return m;
     }
 }

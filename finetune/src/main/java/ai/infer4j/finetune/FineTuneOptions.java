@@ -1,5 +1,7 @@
 package ai.infer4j.finetune;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * How to fine-tune: the top {@code layers} encoder layers and a linear classifier on the backbone's pooled, L2-normalised
  * output (times {@code scale}) train together with AdamW (learning rate {@code learningRate} for the encoder,
@@ -24,6 +26,23 @@ public record FineTuneOptions(int layers, int epochs, int batchSize, double lear
         if (!(scale > 0)) throw new IllegalArgumentException("scale must be > 0, got " + scale);
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         if (maxLength < 8) throw new IllegalArgumentException("maxLength must be >= 8, got " + maxLength);
+    }
+
+    /** Every field, for result files and metadata. */
+    public void put(ObjectNode o) {
+        o.put("layers", layers);
+        o.put("epochs", epochs);
+        o.put("batchSize", batchSize);
+        o.put("learningRate", learningRate);
+        o.put("headLearningRate", headLearningRate);
+        o.put("weightDecay", weightDecay);
+        o.put("warmupFraction", warmupFraction);
+        o.put("dropout", dropout);
+        o.put("labelSmoothing", labelSmoothing);
+        o.put("scale", scale);
+        o.put("seed", seed);
+        o.put("maxLength", maxLength);
+        o.put("threads", threads);
     }
 
     /** The recipe the README documents (top 2 layers, 5 epochs, encoder step 2e-4). */

@@ -230,6 +230,14 @@ public final class IntentTrainer {
         return m;
     }
 
+    /**
+     * The fold (0 .. k-1) of each of {@code n} pooled rows (train rows first, then valid) that {@code train --cv k} uses
+     * with seed {@code seed}; {@code finetune --cv} uses the same so both are scored on the same held-out rows.
+     */
+    public static int[] cvFolds(int n, int k, long seed) {
+        return IntentCrossValidation.folds(n, k, seed);
+    }
+
     /** Training metadata for one data file: its name (not its machine path), SHA-256 and row count. */
     public static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
         ObjectNode f = json.createObjectNode();

@@ -11,7 +11,8 @@
 #        OPEN_DUR=$DUR OPEN_WARM=2 (seconds measured / not counted per open-loop rung: a p99 over 6 s at 500/s rests on
 #        30 requests, so one stall moves it; longer rungs, e.g. OPEN_DUR=15, give steadier per-round knees)
 #        INFER4J_MODEL=... serve another model with infer4j (e.g. its own INT8 archive), WORKERS=2 THREADS=1
-#        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"
+#        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"; BASE_OPTS=JVM options
+#        for it (e.g. a system property that switches an experiment on, with BASE_JAR=this build's jar)
 #        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
 #   With ROUNDS > 1 each rung's median over the rounds makes the table; peers.md also lists every round's own ratios
 #   (the spread is the honest error bar on this machine). The ceiling's batch-1 latency is measured before every round.
@@ -69,9 +70,10 @@ measure() { # system url
   done
 }
 
-run_infer4j() { # [name jar workers threads]: another build (BASE_JAR, the build before a change) or setting, under another name
-  local name=${1:-infer4j} jar=${2:-$JAR} w=${3:-$WORKERS} t=${4:-$THREADS}
-  java -Dai.djl.offline=true -jar "$jar" serve --models m="$INFER4J_MODEL" --workers "$w" --threads "$t" \
+run_infer4j() { # [name jar workers threads jvm-opts]: another build (BASE_JAR, the build before a change) or setting, under another name
+  local name=${1:-infer4j} jar=${2:-$JAR} w=${3:-$WORKERS} t=${4:-$THREADS} opts=${5:-}
+  # shellcheck disable=SC2086
+  java $opts -Dai.djl.offline=true -jar "$jar" serve --models m="$INFER4J_MODEL" --workers "$w" --threads "$t" \
     --inference-address 127.0.0.1:$IPORT --management-address 127.0.0.1:$((IPORT+1)) --metrics-address 127.0.0.1:$((IPORT+2)) \
     > "$OUT/$name-serve.log" 2>&1 &
   local pid=$!
@@ -101,7 +103,7 @@ for round in $(seq 1 "$ROUNDS"); do
   ROUND=$round
   log "round $round: ceiling batch-1 latency"; ceiling_latency "lat-before-$round"
   log "round $round: infer4j"; run_infer4j
-  if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR"; fi
+  if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR" "$WORKERS" "$THREADS" "${BASE_OPTS:-}"; fi
   if [ -n "${ALT_THREADS:-}${ALT_WORKERS:-}" ]; then
     log "round $round: infer4j-alt (workers ${ALT_WORKERS:-$WORKERS} x threads ${ALT_THREADS:-$THREADS})"
     run_infer4j infer4j-alt "$JAR" "${ALT_WORKERS:-$WORKERS}" "${ALT_THREADS:-$THREADS}"

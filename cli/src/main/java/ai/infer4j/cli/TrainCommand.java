@@ -152,6 +152,10 @@ final class TrainCommand implements Callable<Integer> {
             + "and write the backbone to --fine-tune-out; with --cv the folds of train+valid (--fold, --cv-dir) and a final fit on all rows")
     Integer fineTuneLayers;
 
+    @Option(names = "--fine-tune-lr", description = "with --fine-tune-layers: peak AdamW steps of the encoder layers and of the "
+            + "classifier, ENCODER,HEAD (default: finetune's, 2e-4,3e-3)", split = ",")
+    List<Double> fineTuneLr;
+
     @Option(names = "--fine-tune-out", description = "with --fine-tune-layers: directory to write the fine-tuned backbone to")
     Path fineTuneOut;
 
@@ -179,7 +183,8 @@ final class TrainCommand implements Callable<Integer> {
         if (task.equals("pair")) return trainPair();
         if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
         if (fineTuneLayers != null) return fineTune();
-        if (fineTuneOut != null || fold != null || cvDir != null) throw new BadInputException("--fine-tune-out, --fold and --cv-dir need --fine-tune-layers");
+        if (fineTuneOut != null || fold != null || cvDir != null || fineTuneLr != null)
+            throw new BadInputException("--fine-tune-out, --fine-tune-lr, --fold and --cv-dir need --fine-tune-layers");
         var options = engineFlags.options();
         try (Engine engine = Engine.create(options)) {
             Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
@@ -218,7 +223,10 @@ final class TrainCommand implements Callable<Integer> {
         FineTuneOptions d = FineTuneOptions.defaults();
         FineTuneOptions o;
         try {
+            if (fineTuneLr != null && fineTuneLr.size() != 2)
+                throw new BadInputException("--fine-tune-lr takes two values, ENCODER,HEAD, got " + fineTuneLr);
             o = d.withLayers(fineTuneLayers).withEpochs(epochs != null ? epochs.get(0) : d.epochs()).withSeed(seed);
+            if (fineTuneLr != null) o = o.withLearningRates(fineTuneLr.get(0), fineTuneLr.get(1));
         } catch (IllegalArgumentException e) {
             throw new BadInputException(e.getMessage());
         }

@@ -108,11 +108,13 @@ public final class Main implements Runnable {
 
     /**
      * Process-wide settings, set once here: DJL's tokenizers stay offline and untracked,
-     * slf4j-simple logs to stderr at WARN unless INFER4J_LOG_LEVEL says otherwise, and Netty's JFR events are off.
+     * slf4j-simple (named as the provider) logs to stderr at WARN unless INFER4J_LOG_LEVEL says otherwise, and Netty's JFR events are off.
      */
     static void configureProcess() {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
+        // the binding we ship, named: slf4j then skips its ServiceLoader scan of every jar's META-INF/services
+        setIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel",
                 System.getenv().getOrDefault("INFER4J_LOG_LEVEL", "warn"));

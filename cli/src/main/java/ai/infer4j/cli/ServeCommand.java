@@ -4,6 +4,7 @@ import ai.infer4j.engine.backbone.OrtRuntime;
 import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.server.InferenceServer;
 import ai.infer4j.server.config.ServerConfig;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,6 +98,12 @@ final class ServeCommand implements Callable<Integer> {
         }, "infer4j-runtime-preload");
         t.setDaemon(true);
         t.start();
+        // slf4j's start (its provider, its date format's calendar and locale data) on a third thread: before, the
+        // runtime thread did it before loading the library (OrtRuntime's logger), and the session waited for both.
+        // Threads that ask for a logger meanwhile get slf4j's substitute loggers, which delegate once it is up.
+        Thread logging = new Thread(LoggerFactory::getILoggerFactory, "infer4j-logging-preload");
+        logging.setDaemon(true);
+        logging.start();
     }
 
     /** The flags given, as the config.properties keys they override (so both are read by the same code). */

@@ -45,7 +45,14 @@ import java.util.zip.CRC32C;
  * to fail.
  */
 public final class OrtRuntime {
-    private static final Logger log = LoggerFactory.getLogger(OrtRuntime.class);
+    /**
+     * The logger, created on first use: {@link #environment} runs on the server's early thread, and creating a logger
+     * there would start slf4j (its provider lookup and date format, ~0.1 s of a cold start) before ONNX Runtime's
+     * native library loads, making the model's session wait for both (docs/perf.md, cold start, session 11).
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(OrtRuntime.class);
+    }
     private static final String NATIVE_PATH = "onnxruntime.native.path";
     /** Models larger than this are not cached (ONNX's 2 GiB protobuf limit; external data files stay as they are). */
     private static final long MAX_CACHED_MODEL = 1L << 30;
@@ -130,7 +137,7 @@ public final class OrtRuntime {
                 touch(cached);
                 return new Loaded(s, mapped);
             } catch (OrtException | IOException | RuntimeException e) {
-                log.warn("optimised-model cache {} unreadable ({}); using {}", cached, e.getMessage(), model);
+                Log.LOG.warn("optimised-model cache {} unreadable ({}); using {}", cached, e.getMessage(), model);
                 deleteQuietly(cached);
                 return Loaded.of(env.createSession(model.toString(), options)); // the bytes-only entries do not apply to a file
             }
@@ -149,11 +156,11 @@ public final class OrtRuntime {
             so.setOptimizedModelFilePath(tmp.toString());
             try (OrtSession ignored = env.createSession(model.toString(), so)) {
                 Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                log.debug("saved optimised graph of {} to {}", model, cached);
+                Log.LOG.debug("saved optimised graph of {} to {}", model, cached);
             }
             pruneUnused(cached.getParent());
         } catch (OrtException | IOException | RuntimeException e) {
-            log.debug("optimised-model cache not written for {}: {}", model, e.toString());
+            Log.LOG.debug("optimised-model cache not written for {}: {}", model, e.toString());
         } finally {
             deleteQuietly(tmp);
         }
@@ -213,7 +220,7 @@ public final class OrtRuntime {
             try {
                 stamp.writeNote(note, CRC_NOTE, Long.toHexString(crc.getValue()));
             } catch (IOException | RuntimeException e) {
-                log.debug("model checksum not remembered for {}: {}", file, e.toString());
+                Log.LOG.debug("model checksum not remembered for {}: {}", file, e.toString());
             }
         }
         return crc.getValue();
@@ -230,7 +237,7 @@ public final class OrtRuntime {
                 if (p.getFileName().toString().endsWith(".ort") && Files.getLastModifiedTime(p).toMillis() < cutoff)
                     deleteQuietly(p);
         } catch (IOException e) {
-            log.debug("optimised-model cache not pruned: {}", e.toString());
+            Log.LOG.debug("optimised-model cache not pruned: {}", e.toString());
         }
         if (!Files.isDirectory(dir.resolve("crc"))) return;
         try (var notes = Files.list(dir.resolve("crc"))) {
@@ -238,7 +245,7 @@ public final class OrtRuntime {
                 if (p.getFileName().toString().endsWith(".crc") && Files.getLastModifiedTime(p).toMillis() < cutoff)
                     deleteQuietly(p);
         } catch (IOException e) {
-            log.debug("checksum notes not pruned: {}", e.toString());
+            Log.LOG.debug("checksum notes not pruned: {}", e.toString());
         }
     }
 
@@ -295,7 +302,7 @@ public final class OrtRuntime {
                 return dir;
             }
         } catch (IOException | URISyntaxException | RuntimeException e) {
-            log.debug("ONNX Runtime native libraries not cached ({}); ONNX Runtime unpacks them itself", e.toString());
+            Log.LOG.debug("ONNX Runtime native libraries not cached ({}); ONNX Runtime unpacks them itself", e.toString());
             return null;
         }
     }

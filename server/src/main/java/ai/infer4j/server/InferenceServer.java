@@ -161,7 +161,7 @@ public final class InferenceServer implements AutoCloseable {
         byte[] token = config.security().authTokenFile() == null ? null : AuthHandler.readToken(config.security().authTokenFile());
         inference = HttpListener.bind("inference", config.listeners().inference(), boss, io, config.limits().maxRequestSizeBytes(), config.limits().idleTimeout(), token,
                 () -> new RouteHandler(inferenceRoutes, service));
-        metrics.startJvmMetrics(); // not while the models load: the start is CPU-bound, and these wait for no answer
+        metrics.startJvmMetrics(); // not while the models load (CPU-bound start); registered 1 s later or at the first scrape
         management = HttpListener.bind("management", config.listeners().management(), boss, io, 1 << 20, config.limits().idleTimeout(), token,
                 () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
         if (config.listeners().grpc() != null) {
@@ -174,7 +174,7 @@ public final class InferenceServer implements AutoCloseable {
             grpc = b.build().start();
         }
         InetSocketAddress m = config.listeners().metrics();
-        metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.registry()).buildAndStart();
+        metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.exportedRegistry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
         log.info("management API http://{}:{}", management.address().getHostString(), management.port());
         log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());

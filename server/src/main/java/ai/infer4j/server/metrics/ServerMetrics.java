@@ -20,10 +20,16 @@ import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
 import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import java.lang.management.ManagementFactory;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The server's Prometheus metrics: requests, latencies (queue, model, end to end), batch size,
@@ -32,8 +38,43 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ServerMetrics {
     private static final double[] LATENCY_BUCKETS = {0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03,
             0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    /**
+     * How long after {@link #startJvmMetrics} the JVM metrics are registered unless a scrape asks first: a new server's
+     * first requests then do not share the cores with that work (~5% of a start's CPU).
+     */
+    static final Duration JVM_METRICS_DELAY = Duration.ofSeconds(1);
 
-    private final PrometheusRegistry registry = new PrometheusRegistry();
+    /**
+     * Every scrape waits for the JVM metrics first (see {@link #startJvmMetrics}), so the exporter can be given the
+     * registry before they are registered and no scrape ever lacks them.
+     */
+    private final PrometheusRegistry registry = new PrometheusRegistry() {
+        @Override
+        public MetricSnapshots scrape() {
+            awaitJvmMetrics();
+            return super.scrape();
+        }
+
+        @Override
+        public MetricSnapshots scrape(PrometheusScrapeRequest request) {
+            awaitJvmMetrics();
+            return super.scrape(request);
+        }
+
+        @Override
+        public MetricSnapshots scrape(Predicate<String> includedNames) {
+            awaitJvmMetrics();
+            return super.scrape(includedNames);
+        }
+
+        @Override
+        public MetricSnapshots scrape(Predicate<String> includedNames, PrometheusScrapeRequest request) {
+            awaitJvmMetrics();
+            return super.scrape(includedNames, request);
+        }
+    };
+    /** Counted down when the JVM metrics should be registered now: a scrape asks for them, or the delay is over. */
+    private final CountDownLatch jvmMetricsNow = new CountDownLatch(1);
     private final Map<String, BatchScheduler> schedulers = new ConcurrentHashMap<>();
     private final Counter requests;
     private final Histogram endToEnd;
@@ -47,6 +88,11 @@ public final class ServerMetrics {
     private final Thread jvmMetrics;
 
     public ServerMetrics() {
+        this(JVM_METRICS_DELAY);
+    }
+
+    /** With another delay before the JVM metrics are registered unasked (tests). */
+    ServerMetrics(Duration jvmMetricsDelay) {
         requests = Counter.builder().name("infer4j_requests").help("Inference requests answered, by model, version and HTTP status")
                 .labelNames("model", "version", "status").register(registry);
         endToEnd = Histogram.builder().name("infer4j_request_latency_seconds").help("End-to-end latency from request read to response written")
@@ -71,8 +117,16 @@ public final class ServerMetrics {
                 .callback(cb -> schedulers.forEach((name, s) -> cb.call(s.workers(), name))).register(registry);
         // JVM and process metrics (CPU, RSS, open files) read the platform MBeans: ~0.15 s of class loading, done on a
         // second thread started by startJvmMetrics() (the server: once its inference listener is up, so that this work
-        // does not compete with the models' loading); registry() waits for it, so no scrape ever lacks them.
-        jvmMetrics = new Thread(() -> registerJvmMetrics(registry), "infer4j-jvm-metrics");
+        // does not compete with the models' loading), which waits JVM_METRICS_DELAY first unless a scrape asks sooner
+        // (so it does not compete with a new server's first requests either); every scrape waits for it.
+        jvmMetrics = new Thread(() -> {
+            try {
+                jvmMetricsNow.await(jvmMetricsDelay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // register them at once
+            }
+            registerJvmMetrics(registry);
+        }, "infer4j-jvm-metrics");
         jvmMetrics.setDaemon(true);
     }
 
@@ -106,9 +160,24 @@ public final class ServerMetrics {
         }
     }
 
-    /** Starts registering the JVM and process metrics on their own thread (once; {@link #registry()} waits for it). */
+    /**
+     * Starts the thread that registers the JVM and process metrics (once): it registers them {@link #JVM_METRICS_DELAY}
+     * later, or at once when a scrape (or {@link #registry()}) asks for them; scrapes wait for them.
+     */
     public synchronized void startJvmMetrics() {
         if (jvmMetrics.getState() == Thread.State.NEW) jvmMetrics.start();
+    }
+
+    /** Registers the JVM metrics now (if not done yet) and waits until they are. */
+    private void awaitJvmMetrics() {
+        if (jvmMetrics.getState() == Thread.State.TERMINATED) return;
+        jvmMetricsNow.countDown();
+        startJvmMetrics();
+        try {
+            jvmMetrics.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Exposes capture counts ({@code infer4j_capture_dropped_total}, {@code infer4j_capture_written_total}) and {@code infer4j_drift_score{model,signal}}. */
@@ -124,12 +193,15 @@ public final class ServerMetrics {
 
     /** The registry, with the JVM metrics registered. */
     public PrometheusRegistry registry() {
-        startJvmMetrics();
-        try {
-            jvmMetrics.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitJvmMetrics();
+        return registry;
+    }
+
+    /**
+     * The registry for an exporter, without waiting: its scrapes wait for the JVM metrics themselves. The server hands
+     * this to its metrics listener, so that binding it does not wait for (or hurry) the JVM metrics.
+     */
+    public PrometheusRegistry exportedRegistry() {
         return registry;
     }
 

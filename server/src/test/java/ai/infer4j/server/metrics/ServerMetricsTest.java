@@ -5,10 +5,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class ServerMetricsTest {
     private static Set<String> names(PrometheusRegistry registry) {
@@ -24,6 +26,17 @@ class ServerMetricsTest {
         JvmMetrics.builder().register(library);
         assertThat(names(ours)).contains("process_cpu_seconds", "jvm_memory_used_bytes", "jvm_threads_current")
                 .isEqualTo(names(library));
+    }
+
+    @Test
+    void aScrapeOfTheExportedRegistryRegistersTheJvmMetricsAtOnce() {
+        Duration hour = Duration.ofHours(1); // a scrape that waited out the delay would hang the test
+        ServerMetrics started = new ServerMetrics(hour), notStarted = new ServerMetrics(hour);
+        started.startJvmMetrics(); // its thread now waits the delay before registering them unasked
+        assertTimeoutPreemptively(Duration.ofMinutes(1), () -> {
+            assertThat(names(started.exportedRegistry())).contains("process_cpu_seconds", "jvm_threads_current", "infer4j_requests");
+            assertThat(names(notStarted.exportedRegistry())).contains("process_cpu_seconds", "jvm_threads_current");
+        });
     }
 
     @Test

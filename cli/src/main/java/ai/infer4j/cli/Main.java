@@ -115,6 +115,7 @@ public final class Main implements Runnable {
         System.setProperty("OPT_OUT_TRACKING", "true");
         // the binding we ship, named: slf4j then skips its ServiceLoader scan of every jar's META-INF/services
         setIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+        setIfAbsent("slf4j.internal.verbosity", "WARN"); // else a named provider prints an "SLF4J(I): Attempting to load" line
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel",
                 System.getenv().getOrDefault("INFER4J_LOG_LEVEL", "warn"));

@@ -51,9 +51,11 @@ public final class Main implements Runnable {
         configureProcess();
         String first = args.length > 0 ? args[0] : "";
         if (first.equals("serve")) {
-            ServeCommand.preloadRuntime(args);
             ServeCommand serve = ServeArgs.parse(args); // null: help, a mistake or an unusual form, for picocli below
-            if (serve != null) return execute(serve, args);
+            if (serve != null) {
+                ServeCommand.preloadRuntime(serve.config); // the --config that was read, not a scan of its own
+                return execute(serve, args);
+            }
         }
         CommandLine cl = new CommandLine(new Main());
         if (Subcommands.ALL.containsKey(first)) {

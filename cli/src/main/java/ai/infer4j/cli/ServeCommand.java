@@ -77,20 +77,15 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts loading ONNX Runtime's native library (~22 MB, ~0.1 s of a start) on a daemon thread before the command
-     * line is parsed, so that it overlaps picocli and the server's construction instead of following them. It uses the
-     * cache directory the server will use (the {@code --config} file's {@code cache_dir}, else the engine's default);
-     * the server's own call then finds the environment ready. Any failure is left for the server to meet and report.
+     * Starts loading ONNX Runtime's native library (~22 MB, ~0.1 s of a start) on a daemon thread, so that it overlaps
+     * the server's construction instead of following it. It uses the cache directory the server will use (the
+     * {@code config} file's {@code cache_dir}, read on that thread, else the engine's default); the server's own call
+     * then finds the environment ready. Any failure is left for the server to meet and report.
      */
-    static void preloadRuntime(String[] args) {
+    static void preloadRuntime(Path config) {
         Thread t = new Thread(() -> {
             try {
-                Path file = null;
-                for (int i = 1; i < args.length; i++) {
-                    if (args[i].equals("--config") && i + 1 < args.length) file = Path.of(args[i + 1]);
-                    else if (args[i].startsWith("--config=")) file = Path.of(args[i].substring("--config=".length()));
-                }
-                Path configured = file == null ? null : ServerConfig.load(file).models().cacheDir();
+                Path configured = config == null ? null : ServerConfig.load(config).models().cacheDir();
                 OrtRuntime.environment(configured != null ? configured : EngineOptions.defaults().cacheDir());
             } catch (RuntimeException | Error e) {
                 // the server loads it again and reports what is wrong

@@ -80,10 +80,14 @@ public final class FineTuneCv {
         }
     }
 
-    /** The rows of the files, in order (train first, then valid). */
-    public static List<LabeledText> pool(List<Path> files) {
+    /** The rows of the files, in order (train first, then valid), as one list; adds each file's row count to {@code counts}. */
+    public static List<LabeledText> pool(List<Path> files, List<Integer> counts) {
         List<LabeledText> rows = new ArrayList<>();
-        for (Path f : files) rows.addAll(DataFiles.readLabeled(f));
+        for (Path f : files) {
+            List<LabeledText> r = DataFiles.readLabeled(f);
+            counts.add(r.size());
+            rows.addAll(r);
+        }
         return rows;
     }
 
@@ -117,12 +121,7 @@ public final class FineTuneCv {
         if (folds < 2) throw new BadInputException("--cv must be >= 2, got " + folds);
         if (fold < 1 || fold > folds) throw new BadInputException("--fold must be in 1.." + folds + ", got " + fold);
         List<Integer> counts = new ArrayList<>();
-        List<LabeledText> rows = new ArrayList<>();
-        for (Path f : files) {
-            List<LabeledText> r = DataFiles.readLabeled(f);
-            counts.add(r.size());
-            rows.addAll(r);
-        }
+        List<LabeledText> rows = pool(files, counts);
         if (rows.size() < 2 * folds) throw new BadInputException("--cv " + folds + " needs at least " + 2 * folds + " rows, got " + rows.size());
         int[] fold0 = IntentTrainer.cvFolds(rows.size(), folds, foldSeed);
         List<LabeledText> fit = new ArrayList<>(), held = new ArrayList<>();

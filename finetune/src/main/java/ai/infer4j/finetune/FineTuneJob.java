@@ -52,13 +52,8 @@ public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile
 
     public Summary run(Progress progress) {
         BackboneFiles files = BackboneFiles.resolve(backbone, cacheDir);
-        List<LabeledText> train = new ArrayList<>();
         List<Integer> trainRows = new ArrayList<>();
-        for (Path f : trainFiles) {
-            List<LabeledText> rows = DataFiles.readLabeled(f);
-            trainRows.add(rows.size());
-            train.addAll(rows);
-        }
+        List<LabeledText> train = FineTuneCv.pool(trainFiles, trainRows);
         List<LabeledText> valid = validFile == null ? List.of() : DataFiles.readLabeled(validFile);
         BertWeights weights = BertWeights.read(files.model());
         try (NDManager m = NDManager.newBaseManager()) {

@@ -122,7 +122,7 @@ def main():
         sat = 1000.0 * a.cores * b / (mean * batch_factor(b, b, ms, a.p50))
         print(f"batched (greedy, up to {b} per pass, batch-{b} pass p50 {ms:g} ms): saturation {sat:.0f} req/s")
         print("rate\tfraction_of_batched_saturation\tbatched_p99_ms")
-        for r in rates + [round(0.8 * sat)]:
+        for r in rates:
             print(f"{r:g}\t{r / sat:.2f}\t{p99_batched(r, a.cores, b, ms, a.p50, a.p90, a.p99, a.n):.1f}")
         print(f"p99 at 0.8x of the batched saturation ({0.8 * sat:.0f} req/s): "
               f"{p99_batched(0.8 * sat, a.cores, b, ms, a.p50, a.p90, a.p99, a.n):.1f} ms")

@@ -215,9 +215,11 @@ final class TrainCommand implements Callable<Integer> {
      * the shuffles and the folds as {@code train --cv}), written as a backbone directory and a head on it.
      */
     private int fineTune() {
-        if (!head.equals("linear") || lexical || mlpHidden != null || mlpMembers != null || mlpEpochs != null || learningRates != null || l2s != null)
-            throw new BadInputException("--fine-tune-layers trains its own linear classifier: drop --head, --lexical, --mlp-*, --learning-rates, --l2s");
+        if (!head.equals("linear") || mlpHidden != null || mlpMembers != null || mlpEpochs != null || learningRates != null || l2s != null)
+            throw new BadInputException("--fine-tune-layers trains its own linear classifier: drop --head, --mlp-*, --learning-rates, --l2s");
         if (epochs != null && epochs.size() != 1) throw new BadInputException("--fine-tune-layers takes one --epochs value, got " + epochs);
+        if (lexicalFeatures < 0) throw new BadInputException("--lexical-features must be >= 0 (0: all), got " + lexicalFeatures);
+        if (lexicalFeatures > 0 && !lexical) throw new BadInputException("--lexical-features needs --lexical");
         boolean onlyFold = cv >= 2 && fold != null;
         if (!onlyFold && fineTuneOut == null) throw new BadInputException("--fine-tune-layers needs --fine-tune-out DIR for the fine-tuned backbone");
         FineTuneOptions d = FineTuneOptions.defaults();
@@ -232,7 +234,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         var options = engineFlags.options();
         return new FineTuneRunner(backbone, train, valid.get(0), o, onlyFold ? null : fineTuneOut, onlyFold ? null : out,
-                name != null ? name : task, options.cacheDir(), cv, fold, cvDir, seed).run(spec.commandLine().getOut());
+                name != null ? name : task, options.cacheDir(), cv, fold, cvDir, seed, lexical ? lexicalFeatures : null)
+                .run(spec.commandLine().getOut());
     }
 
     /** The linear head's grid: the defaults with the --learning-rates / --l2s / --epochs overrides. */

@@ -80,5 +80,34 @@ class FineTuneCommandTest {
                 "--out", dir.resolve("h.json").toString(), "--fine-tune-layers", "2", "--head", "mlp", "--fine-tune-out", dir.toString());
         assertThat(mlp.code()).isEqualTo(2);
         assertThat(mlp.err()).contains("drop --head");
+        CliTest.Run lexNoCv = CliTest.run("finetune", "--train", t.toString(), "--out", dir.toString(), "--head",
+                dir.resolve("h.json").toString(), "--lexical");
+        assertThat(lexNoCv.code()).isEqualTo(2);
+        assertThat(lexNoCv.err()).contains("selected by cross-validation").doesNotContain("Exception");
+        CliTest.Run featuresAlone = CliTest.run("finetune", "--train", t.toString(), "--valid", t.toString(), "--cv", "2",
+                "--cv-dir", dir.toString(), "--lexical-features", "100");
+        assertThat(featuresAlone.code()).isEqualTo(2);
+        assertThat(featuresAlone.err()).contains("--lexical-features needs --lexical");
+    }
+
+    @Test
+    void aLexicalLayerIsChosenByTheFoldsAndKeptInTheHead(@TempDir Path dir) throws IOException {
+        Path train = dir.resolve("train.jsonl");
+        List<String> rows = new ArrayList<>();
+        for (String[] row : DATA)
+            for (int i = 1; i < row.length; i++) rows.add("{\"text\": \"" + row[i] + "\", \"label\": \"" + row[0] + "\"}");
+        Files.write(train, rows);
+        CliTest.Run r = CliTest.run("train", "--task", "intent", "--cache-dir", cache(), "--train", train.toString(), "--valid",
+                train.toString(), "--fine-tune-layers", "1", "--epochs", "1", "--cv", "2", "--cv-dir", dir.resolve("cv").toString(),
+                "--lexical", "--fine-tune-out", dir.resolve("bb").toString(), "--out", dir.resolve("head.json").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("+ lexical layer x 0.25: held-out accuracy").contains("+ lexical layer x 1.0: ")
+                .contains("lexical scale selected: ");
+        assertThat(dir.resolve("cv").resolve("fold-1-of-2-logits.json")).exists();
+        JsonNode head = new ObjectMapper().readTree(dir.resolve("head.json").toFile());
+        double scale = head.at("/training/cv/lexical/selectedScale").asDouble();
+        assertThat(head.at("/training/cv/lexical/heldAccuracyMeanByScale")).hasSize(4);
+        // a scale of 0 leaves the layer out; any other is kept with the head
+        assertThat(head.at("/lexical").isMissingNode()).isEqualTo(scale == 0);
     }
 }

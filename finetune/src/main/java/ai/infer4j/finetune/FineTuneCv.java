@@ -7,6 +7,7 @@ import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledText;
 import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.LexicalTrainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -16,11 +17,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * k-fold cross-validation of a fine-tuning recipe on the data files pooled (train rows first, then valid): the folds of
@@ -35,13 +43,22 @@ public final class FineTuneCv {
     private FineTuneCv() {
     }
 
+    /** Scales of the lexical layer's logits tried with {@code --lexical}: those of {@code train --cv --lexical}. */
+    public static final List<Double> LEXICAL_SCALES = Arrays.stream(IntentTrainer.lexicalScales()).boxed().toList();
+
     /**
      * One fold's result: held-out accuracy and mean training loss after each epoch. {@code fold} counts from 1;
      * {@code setup} is what must match across the folds of one cross-validation (backbone, data files, recipe, folds).
+     * With a lexical layer, {@code heldAccuracyByLexicalScale} is the final model's held-out accuracy with the lexical
+     * logits added at each of {@link #LEXICAL_SCALES} (empty without one). {@code logits} (not read back from a file) are
+     * the held-out rows' logits, written beside the result for analysis.
      */
     public record FoldResult(int folds, int fold, JsonNode setup, int fitRows, int heldRows, List<Double> heldAccuracy,
-                             List<Double> trainLoss) {
+                             List<Double> trainLoss, List<Double> heldAccuracyByLexicalScale, HeldLogits logits) {
         public FoldResult {
+            heldAccuracyByLexicalScale = List.copyOf(heldAccuracyByLexicalScale);
+            if (!heldAccuracyByLexicalScale.isEmpty() && heldAccuracyByLexicalScale.size() != LEXICAL_SCALES.size())
+                throw new IllegalArgumentException("one held-out accuracy per lexical scale " + LEXICAL_SCALES + ", got " + heldAccuracyByLexicalScale);
             if (folds < 2) throw new IllegalArgumentException("folds must be >= 2, got " + folds);
             if (fold < 1 || fold > folds) throw new IllegalArgumentException("fold must be in 1.." + folds + ", got " + fold);
             Objects.requireNonNull(setup, "setup");
@@ -52,13 +69,27 @@ public final class FineTuneCv {
         }
     }
 
-    /** Per-epoch held-out accuracy over the folds (mean, population standard deviation as {@code train --cv}), and the folds. */
-    public record Summary(int folds, JsonNode setup, List<FoldResult> results, double[] mean, double[] std) {
+    /**
+     * The held-out rows of a fold (indices into the pooled rows), the fine-tuned model's logits of each and, with a
+     * lexical layer, its unscaled logits.
+     */
+    public record HeldLogits(int[] rows, List<String> labels, float[][] fineTuned, double[][] lexical) { }
+
+    /**
+     * Per-epoch held-out accuracy over the folds (mean, population standard deviation as {@code train --cv}), and the
+     * folds; with a lexical layer, the final epoch's held-out accuracy per lexical scale ({@code lexicalMean},
+     * {@code lexicalStd}, aligned with {@link #LEXICAL_SCALES}; empty without one).
+     */
+    public record Summary(int folds, JsonNode setup, List<FoldResult> results, double[] mean, double[] std, double[] lexicalMean,
+                          double[] lexicalStd) {
         /** The epoch (from 1) with the best mean held-out accuracy; ties: the earlier epoch. */
         public int bestEpoch() {
-            int best = 0;
-            for (int e = 1; e < mean.length; e++) if (mean[e] > mean[best]) best = e;
-            return best + 1;
+            return argmax(mean) + 1;
+        }
+
+        /** The lexical scale with the best mean held-out accuracy (ties: the smaller scale); 0 without a lexical layer. */
+        public double lexicalScale() {
+            return lexicalMean.length == 0 ? 0 : LEXICAL_SCALES.get(argmax(lexicalMean));
         }
 
         /** As head metadata: folds, rows, per-epoch mean and std, final-epoch accuracy per fold. */
@@ -76,8 +107,31 @@ public final class FineTuneCv {
             }
             ArrayNode per = o.putArray("heldAccuracyPerFold");
             for (FoldResult r : results) per.add(round(r.heldAccuracy().get(r.heldAccuracy().size() - 1)));
+            if (lexicalMean.length > 0) {
+                ObjectNode l = o.putObject("lexical");
+                l.put("maxFeatures", setup.get("lexicalFeatures").asInt());
+                l.put("rule", "held-out logits = fine-tuned logits + lexicalScale * lexical logits (softmax regression on the "
+                        + "TF-IDF vector, trained on the same folds); the scale with the best mean is kept (0: no lexical layer)");
+                ArrayNode sc = l.putArray("scales"), lm = l.putArray("heldAccuracyMeanByScale"), ls = l.putArray("heldAccuracyStdByScale");
+                for (int i = 0; i < lexicalMean.length; i++) {
+                    sc.add(LEXICAL_SCALES.get(i));
+                    lm.add(round(lexicalMean[i]));
+                    ls.add(round(lexicalStd[i]));
+                }
+                l.put("selectedScale", lexicalScale());
+                ArrayNode pf = l.putArray("heldAccuracyPerFold");
+                int best = argmax(lexicalMean);
+                for (FoldResult r : results) pf.add(round(r.heldAccuracyByLexicalScale().get(best)));
+            }
             return o;
         }
+    }
+
+    /** Index of the largest value (ties: the first). */
+    private static int argmax(double[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
     }
 
     /** The rows of the files, in order (train first, then valid), as one list; adds each file's row count to {@code counts}. */
@@ -96,8 +150,17 @@ public final class FineTuneCv {
         return dir.resolve("fold-" + fold + "-of-" + folds + ".json");
     }
 
-    /** What every fold of one cross-validation shares: backbone, data files (name, SHA-256, rows), fold seed, recipe. */
-    public static ObjectNode setup(String backbone, List<Path> files, List<Integer> rows, int folds, long foldSeed, FineTuneOptions o) {
+    /** The held-out logits written beside a fold's result file (for analysis; the summary does not read them). */
+    public static Path logitsFile(Path dir, int folds, int fold) {
+        return dir.resolve("fold-" + fold + "-of-" + folds + "-logits.json");
+    }
+
+    /**
+     * What every fold of one cross-validation shares: backbone, data files (name, SHA-256, rows), fold seed, recipe and,
+     * when a lexical layer is tried, its feature count ({@code lexicalFeatures} null: none; 0: every feature).
+     */
+    public static ObjectNode setup(String backbone, List<Path> files, List<Integer> rows, int folds, long foldSeed, FineTuneOptions o,
+                                   Integer lexicalFeatures) {
         ObjectNode s = JSON.createObjectNode();
         s.put("backbone", backbone.contains("/") || backbone.contains("\\") ? Path.of(backbone).getFileName().toString() : backbone);
         ArrayNode data = s.putArray("data");
@@ -105,6 +168,7 @@ public final class FineTuneCv {
         s.put("folds", folds);
         s.put("foldSeed", foldSeed);
         o.put(s.putObject("recipe"));
+        if (lexicalFeatures != null) s.put("lexicalFeatures", lexicalFeatures);
         try {
             return (ObjectNode) JSON.readTree(JSON.writeValueAsString(s)); // as read back from a file: equal node types
         } catch (IOException e) {
@@ -113,11 +177,12 @@ public final class FineTuneCv {
     }
 
     /**
-     * Fine-tunes on every pooled row outside fold {@code fold} (from 1) and scores the fold's rows after every epoch.
-     * Nothing is exported: the result is the per-epoch accuracy.
+     * Fine-tunes on every pooled row outside fold {@code fold} (from 1) and scores the fold's rows after every epoch;
+     * with {@code lexicalFeatures} (not null) also trains a lexical layer on the same rows and scores the final model
+     * with its logits added at each of {@link #LEXICAL_SCALES}. Nothing is exported: the result is the accuracy.
      */
     public static FoldResult runFold(BackboneFiles backbone, String backboneName, List<Path> files, int folds, int fold, long foldSeed,
-                                     FineTuneOptions o, Progress progress) {
+                                     FineTuneOptions o, Integer lexicalFeatures, Progress progress) {
         if (folds < 2) throw new BadInputException("--cv must be >= 2, got " + folds);
         if (fold < 1 || fold > folds) throw new BadInputException("--fold must be in 1.." + folds + ", got " + fold);
         List<Integer> counts = new ArrayList<>();
@@ -125,7 +190,11 @@ public final class FineTuneCv {
         if (rows.size() < 2 * folds) throw new BadInputException("--cv " + folds + " needs at least " + 2 * folds + " rows, got " + rows.size());
         int[] fold0 = IntentTrainer.cvFolds(rows.size(), folds, foldSeed);
         List<LabeledText> fit = new ArrayList<>(), held = new ArrayList<>();
-        for (int i = 0; i < rows.size(); i++) (fold0[i] == fold - 1 ? held : fit).add(rows.get(i));
+        List<Integer> heldIndex = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            (fold0[i] == fold - 1 ? held : fit).add(rows.get(i));
+            if (fold0[i] == fold - 1) heldIndex.add(i);
+        }
         Set<String> fitLabels = new HashSet<>();
         for (LabeledText t : fit) fitLabels.add(t.label());
         for (LabeledText t : held)
@@ -135,11 +204,47 @@ public final class FineTuneCv {
         BertWeights weights = BertWeights.read(backbone.model());
         try (NDManager m = NDManager.newBaseManager()) {
             FineTuner.Result r = FineTuner.train(weights, backbone.tokenizer(), backbone.pooling(), fit, held, o, m, progress);
-            return new FoldResult(folds, fold, setup(backboneName, files, counts, folds, foldSeed, o), fit.size(), held.size(),
-                    r.validAccuracy(), r.trainLoss());
+            List<Double> byScale = new ArrayList<>();
+            double[][] lex = null;
+            if (lexicalFeatures != null) {
+                LexicalTrainer.Fitted l = lexical(fit, r.labels(), o.seed(), lexicalFeatures, "fold " + fold + " lexical", progress);
+                lex = LexicalTrainer.logits(l, held.stream().map(LabeledText::text).toList());
+                int[] y = labelIndex(held, r.labels());
+                for (double scale : LEXICAL_SCALES) byScale.add(FineTuner.accuracy(sum(r.validLogits(), lex, scale), y));
+            }
+            return new FoldResult(folds, fold, setup(backboneName, files, counts, folds, foldSeed, o, lexicalFeatures), fit.size(),
+                    held.size(), r.validAccuracy(), r.trainLoss(), byScale,
+                    new HeldLogits(heldIndex.stream().mapToInt(Integer::intValue).toArray(), r.labels(), r.validLogits(), lex));
         }
     }
 
+    /** A lexical layer trained on {@code rows} (labels indexed as in {@code labels}), as {@code train --lexical} trains one. */
+    static LexicalTrainer.Fitted lexical(List<LabeledText> rows, List<String> labels, long seed, int features, String stage, Progress progress) {
+        AtomicInteger epoch = new AtomicInteger();
+        return LexicalTrainer.train(rows.stream().map(LabeledText::text).toList(), labelIndex(rows, labels), labels.size(), seed, features,
+                () -> progress.update(stage, epoch.incrementAndGet(), LexicalTrainer.EPOCHS));
+    }
+
+    private static int[] labelIndex(List<LabeledText> rows, List<String> labels) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < labels.size(); i++) index.put(labels.get(i), i);
+        return rows.stream().mapToInt(t -> index.get(t.label())).toArray();
+    }
+
+    /** {@code a + scale * b}, row by row. */
+    private static float[][] sum(float[][] a, double[][] b, double scale) {
+        float[][] out = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = new float[a[i].length];
+            for (int j = 0; j < a[i].length; j++) out[i][j] = (float) (a[i][j] + scale * b[i][j]);
+        }
+        return out;
+    }
+
+    /**
+     * Writes the result to {@code file} and, when it carries them, the held-out logits beside it ({@link #logitsFile}:
+     * pooled row indices, labels, and each logit matrix as base64 little-endian float32, row-major).
+     */
     public static void write(FoldResult r, Path file) {
         ObjectNode o = JSON.createObjectNode();
         o.put("folds", r.folds());
@@ -151,12 +256,39 @@ public final class FineTuneCv {
         for (double v : r.heldAccuracy()) a.add(v);
         ArrayNode l = o.putArray("trainLossByEpoch");
         for (double v : r.trainLoss()) l.add(v);
+        if (!r.heldAccuracyByLexicalScale().isEmpty()) {
+            ArrayNode s = o.putArray("lexicalScales"), h = o.putArray("heldAccuracyByLexicalScale");
+            for (double v : LEXICAL_SCALES) s.add(v);
+            for (double v : r.heldAccuracyByLexicalScale()) h.add(v);
+        }
         try {
             if (file.getParent() != null) Files.createDirectories(file.getParent());
             Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o) + "\n");
+            if (r.logits() != null && file.getParent() != null)
+                Files.writeString(logitsFile(file.getParent(), r.folds(), r.fold()), JSON.writeValueAsString(logitsJson(r.logits())) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+    }
+
+    private static ObjectNode logitsJson(HeldLogits h) {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode rows = o.putArray("rows");
+        for (int i : h.rows()) rows.add(i);
+        ArrayNode labels = o.putArray("labels");
+        h.labels().forEach(labels::add);
+        o.put("fineTuned", float32(h.fineTuned(), null));
+        if (h.lexical() != null) o.put("lexical", float32(null, h.lexical()));
+        return o;
+    }
+
+    /** One of the two matrices as base64 little-endian float32, row-major. */
+    private static String float32(float[][] f, double[][] d) {
+        int n = f != null ? f.length : d.length, k = n == 0 ? 0 : (f != null ? f[0].length : d[0].length);
+        ByteBuffer b = ByteBuffer.allocate(n * k * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++) b.putFloat(f != null ? f[i][j] : (float) d[i][j]);
+        return Base64.getEncoder().encodeToString(b.array());
     }
 
     public static FoldResult read(Path file) {
@@ -171,8 +303,10 @@ public final class FineTuneCv {
         List<Double> acc = new ArrayList<>(), loss = new ArrayList<>();
         o.get("heldAccuracyByEpoch").forEach(v -> acc.add(v.asDouble()));
         o.path("trainLossByEpoch").forEach(v -> loss.add(v.asDouble()));
+        List<Double> byScale = new ArrayList<>();
+        o.path("heldAccuracyByLexicalScale").forEach(v -> byScale.add(v.asDouble()));
         return new FoldResult(o.get("folds").asInt(), o.get("fold").asInt(), o.get("setup"), o.path("fitRows").asInt(),
-                o.path("heldRows").asInt(), acc, loss);
+                o.path("heldRows").asInt(), acc, loss, byScale, null);
     }
 
     /**
@@ -202,14 +336,33 @@ public final class FineTuneCv {
         for (FoldResult r : results)
             if (!r.setup().equals(setup) || r.heldAccuracy().size() != epochs)
                 throw new IllegalArgumentException("fold " + r.fold() + " was made with another setup");
-        int n = results.size();
-        double[] mean = new double[epochs], std = new double[epochs];
+        int scales = results.get(0).heldAccuracyByLexicalScale().size();
+        for (FoldResult r : results)
+            if (r.heldAccuracyByLexicalScale().size() != scales) throw new IllegalArgumentException("fold " + r.fold() + " was made with another setup");
+        double[][] byEpoch = new double[epochs][], byScale = new double[scales][];
         for (int e = 0; e < epochs; e++) {
-            for (FoldResult r : results) mean[e] += r.heldAccuracy().get(e) / n;
-            for (FoldResult r : results) std[e] += Math.pow(r.heldAccuracy().get(e) - mean[e], 2) / n;
-            std[e] = Math.sqrt(std[e]);
+            int epoch = e;
+            byEpoch[e] = results.stream().mapToDouble(r -> r.heldAccuracy().get(epoch)).toArray();
         }
-        return new Summary(results.get(0).folds(), setup, List.copyOf(results), mean, std);
+        for (int i = 0; i < scales; i++) {
+            int scale = i;
+            byScale[i] = results.stream().mapToDouble(r -> r.heldAccuracyByLexicalScale().get(scale)).toArray();
+        }
+        return new Summary(results.get(0).folds(), setup, List.copyOf(results), means(byEpoch), stds(byEpoch), means(byScale), stds(byScale));
+    }
+
+    private static double[] means(double[][] v) {
+        return Arrays.stream(v).mapToDouble(a -> Arrays.stream(a).sum() / a.length).toArray();
+    }
+
+    /** Population standard deviation of each row (as {@code train --cv}). */
+    private static double[] stds(double[][] v) {
+        double[] m = means(v), s = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            for (double a : v[i]) s[i] += (a - m[i]) * (a - m[i]) / v[i].length;
+            s[i] = Math.sqrt(s[i]);
+        }
+        return s;
     }
 
     private static double round(double v) {

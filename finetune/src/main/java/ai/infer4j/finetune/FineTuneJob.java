@@ -7,8 +7,10 @@ import ai.infer4j.engine.backbone.BackboneFiles;
 import ai.infer4j.engine.data.DataFiles;
 import ai.infer4j.engine.data.LabeledText;
 import ai.infer4j.engine.task.HeadFiles;
+import ai.infer4j.engine.task.LexicalLayer;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.IntentTrainer;
+import ai.infer4j.engine.train.LexicalTrainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,9 +29,18 @@ import java.util.Objects;
  * @param trainFiles trained on, pooled in order (train + valid for a final fit after {@code --cv})
  * @param validFile scored after every epoch (not trained on); may be null
  * @param cv        the cross-validation summary kept in the head's metadata ({@link FineTuneCv.Summary#toJson}); may be null
+ * @param lexical   a lexical layer trained on the same rows and added to the classifier's logits at its scale; null: none
  */
 public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
-                          String headName, Path cacheDir, ObjectNode cv) {
+                          String headName, Path cacheDir, ObjectNode cv, Lexical lexical) {
+    /** A lexical layer on the {@code features} most class-dependent n-grams (0: all), its logits times {@code scale} (> 0). */
+    public record Lexical(int features, double scale) {
+        public Lexical {
+            if (features < 0) throw new IllegalArgumentException("lexical features must be >= 0 (0: all), got " + features);
+            if (!(scale > 0)) throw new IllegalArgumentException("lexical scale must be > 0, got " + scale);
+        }
+    }
+
     public FineTuneJob {
         Objects.requireNonNull(backbone, "backbone");
         trainFiles = List.copyOf(trainFiles);
@@ -44,7 +55,7 @@ public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile
     /** One training file, no cross-validation summary. */
     public FineTuneJob(String backbone, Path trainFile, Path validFile, FineTuneOptions options, Path outDir, Path headFile,
                        String headName, Path cacheDir) {
-        this(backbone, List.of(trainFile), validFile, options, outDir, headFile, headName, cacheDir, null);
+        this(backbone, List.of(trainFile), validFile, options, outDir, headFile, headName, cacheDir, null, null);
     }
 
     /** What a run scored: the valid accuracy after each epoch (empty without valid data) and the mean training loss. */
@@ -60,14 +71,17 @@ public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile
             FineTuner.Result r = FineTuner.train(weights, files.tokenizer(), files.pooling(), train, valid, options, m, progress);
             FineTunedExport.write(weights, r.bert(), files.tokenizer(), files.pooling(), outDir);
             String sha = ModelArchive.sha256(outDir.resolve("model.onnx"));
+            LexicalLayer words = lexical == null ? null
+                    : FineTuneCv.lexical(train, r.labels(), options.seed(), lexical.features(), "lexical layer", progress).layer(lexical.scale());
             SoftmaxHead head = new SoftmaxHead(headName, r.labels(), r.classifier(), r.bias(), null, 0.0,
-                    metadata(files, trainRows, valid.size(), r, sha));
+                    metadata(files, trainRows, valid.size(), r, sha, words), null, null, words);
             HeadFiles.write(head, headFile);
             return new Summary(r.validAccuracy(), r.trainLoss(), sha, head);
         }
     }
 
-    private ObjectNode metadata(BackboneFiles files, List<Integer> trainRows, int validRows, FineTuner.Result r, String sha) {
+    private ObjectNode metadata(BackboneFiles files, List<Integer> trainRows, int validRows, FineTuner.Result r, String sha,
+                                LexicalLayer words) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode m = json.createObjectNode();
         FineTuneOptions o = options;
@@ -101,6 +115,15 @@ public record FineTuneJob(String backbone, List<Path> trainFiles, Path validFile
         for (double a : r.validAccuracy()) acc.add(Math.round(a * 10000) / 10000.0);
         ArrayNode loss = m.putArray("trainLossByEpoch");
         for (double l : r.trainLoss()) loss.add(Math.round(l * 10000) / 10000.0);
+        if (words != null) {
+            ObjectNode l = m.putObject("lexical");
+            l.put("features", LexicalLayer.FEATURES);
+            l.put("maxFeatures", lexical.features()).put("featureSelection", "chi-squared of per-class document counts (0: all)");
+            l.put("minDf", LexicalTrainer.MIN_DF).put("epochs", LexicalTrainer.EPOCHS).put("learningRate", LexicalTrainer.LEARNING_RATE)
+                    .put("batch", LexicalTrainer.BATCH_SIZE).put("labelSmoothing", LexicalTrainer.LABEL_SMOOTHING);
+            l.put("scale", lexical.scale()).put("vocab", words.vocab().size());
+            l.put("rule", "logits = classifier logits + scale * lexical logits");
+        }
         if (cv != null) m.set("cv", cv);
         return m;
     }

@@ -38,9 +38,12 @@ public final class FineTuner {
     private FineTuner() {
     }
 
-    /** The fine-tuned model: its encoder (to export), the classifier and what each epoch scored on the valid texts. */
+    /**
+     * The fine-tuned model: its encoder (to export), the classifier, what each epoch scored on the valid texts and the
+     * final model's logits of each valid text ({@code [valid][labels]}, in the order given; empty without valid texts).
+     */
     public record Result(TorchBert bert, List<String> labels, float[][] classifier, float[] bias, List<Double> validAccuracy,
-                         List<Double> trainLoss) { }
+                         List<Double> trainLoss, float[][] validLogits) { }
 
     /**
      * Trains on {@code train}; scores {@code valid} (may be empty) after every epoch. The returned model's tensors live
@@ -80,6 +83,7 @@ public final class FineTuner {
         int stepsPerEpoch = (tr.size() + o.batchSize() - 1) / o.batchSize();
         long total = (long) stepsPerEpoch * o.epochs(), warmup = Math.round(total * o.warmupFraction());
         List<Double> accs = new ArrayList<>(), losses = new ArrayList<>();
+        float[][] validLogits = new float[0][];
         long step = 0;
         for (int epoch = 0; epoch < o.epochs(); epoch++) {
             double lossSum = 0;
@@ -99,13 +103,16 @@ public final class FineTuner {
                 progress.update("fine-tune epoch " + (epoch + 1) + "/" + o.epochs(), step - (long) epoch * stepsPerEpoch, stepsPerEpoch);
             }
             losses.add(lossSum / tr.size());
-            if (va.size() > 0) accs.add(accuracy(bert, manager, lowerValid, va, from, pooling, o, w, b));
+            if (va.size() > 0) {
+                validLogits = logits(bert, manager, lowerValid, va, from, pooling, o, w, b);
+                accs.add(accuracy(validLogits, va.labels));
+            }
             log.info("epoch {}: train loss {}, valid accuracy {}", epoch + 1, losses.get(epoch), va.size() > 0 ? accs.get(epoch) : "-");
         }
         float[] wv = w.toFloatArray();
         float[][] classifier = new float[k][h];
         for (int j = 0; j < k; j++) for (int d = 0; d < h; d++) classifier[j][d] = o.scale() * wv[d * k + j];
-        return new Result(bert, labels, classifier, b.toFloatArray(), accs, losses);
+        return new Result(bert, labels, classifier, b.toFloatArray(), accs, losses, validLogits);
     }
 
     /** Logits {@code [n, labels]} of some rows: trained layers, pooling, L2 normalisation, scale, classifier. */
@@ -145,20 +152,28 @@ public final class FineTuner {
         return logits.logSoftmax(1).mul(s.create(target, new Shape(rows.length, k))).sum(new int[]{1}).mean().neg();
     }
 
-    private static double accuracy(TorchBert bert, NDManager manager, float[][] lower, Encoded e, int from, PoolingMode pooling,
-                                   FineTuneOptions o, NDArray w, NDArray b) {
-        int right = 0;
+    /** Logits {@code [rows][labels]} of every text of {@code e}, in its order (no dropout). */
+    private static float[][] logits(TorchBert bert, NDManager manager, float[][] lower, Encoded e, int from, PoolingMode pooling,
+                                    FineTuneOptions o, NDArray w, NDArray b) {
+        float[][] out = new float[e.size()][];
         for (int[] rows : sortedBatches(e, LOWER_BATCH))
             try (NDManager s = manager.newSubManager()) {
                 float[] z = logits(bert, s, lower, e, rows, from, pooling, o, w, b, false).toFloatArray();
                 int k = z.length / rows.length;
-                for (int i = 0; i < rows.length; i++) {
-                    int best = 0;
-                    for (int j = 1; j < k; j++) if (z[i * k + j] > z[i * k + best]) best = j;
-                    if (best == e.labels[rows[i]]) right++;
-                }
+                for (int i = 0; i < rows.length; i++) out[rows[i]] = Arrays.copyOfRange(z, i * k, (i + 1) * k);
             }
-        return (double) right / e.size();
+        return out;
+    }
+
+    /** Share of rows whose largest logit is their label's (ties: the first label). */
+    static double accuracy(float[][] logits, int[] labels) {
+        int right = 0;
+        for (int i = 0; i < logits.length; i++) {
+            int best = 0;
+            for (int j = 1; j < logits[i].length; j++) if (logits[i][j] > logits[i][best]) best = j;
+            if (best == labels[i]) right++;
+        }
+        return (double) right / logits.length;
     }
 
     /**

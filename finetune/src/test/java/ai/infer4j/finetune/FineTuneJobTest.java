@@ -70,6 +70,20 @@ class FineTuneJobTest {
             int right = 0;
             for (int i = 0; i < x.length; i++) if (head.apply(x[i]).label().equals(want.get(i))) right++;
             assertThat(right).isGreaterThanOrEqualTo(x.length - 1);
+
+            // with a lexical layer: the same backbone, the head adds the n-gram logits at the given scale
+            new FineTuneJob("builtin", List.of(train), train, o, dir.resolve("c"), dir.resolve("c.json"), "intent", cache, null,
+                    new FineTuneJob.Lexical(0, 0.5)).run((s, d, t) -> { });
+            assertThat(Files.readAllBytes(dir.resolve("c").resolve("model.onnx"))).isEqualTo(Files.readAllBytes(dir.resolve("a").resolve("model.onnx")));
+            SoftmaxHead lex = HeadFiles.read(dir.resolve("c.json"));
+            assertThat(lex.lexical()).isNotNull();
+            assertThat(lex.lexical().scale()).isEqualTo(0.5);
+            assertThat(lex.training().path("lexical").path("scale").asDouble()).isEqualTo(0.5);
+            assertThat(lex.weights()).isEqualTo(head.weights());
+            int rightLex = 0, i = 0;
+            for (String[] row : DATA)
+                for (int j = 1; j < row.length; j++, i++) if (lex.apply(x[i], row[j]).label().equals(row[0])) rightLex++;
+            assertThat(rightLex).isGreaterThanOrEqualTo(x.length - 1);
         }
 
         new FineTuneJob("builtin", train, train, o, dir.resolve("b"), dir.resolve("b.json"), "intent", cache).run((s, d, t) -> { });

@@ -238,6 +238,11 @@ public final class IntentTrainer {
         return IntentCrossValidation.folds(n, k, seed);
     }
 
+    /** Scales of a lexical layer's logits that {@code --lexical} selects from by cross-validation (0: no lexical layer). */
+    public static double[] lexicalScales() {
+        return IntentCrossValidation.LEXICAL_SCALES.clone();
+    }
+
     /** Training metadata for one data file: its name (not its machine path), SHA-256 and row count. */
     public static ObjectNode fileInfo(ObjectMapper json, Path file, int rows) {
         ObjectNode f = json.createObjectNode();

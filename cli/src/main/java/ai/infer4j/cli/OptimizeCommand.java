@@ -84,7 +84,7 @@ final class OptimizeCommand implements Callable<Integer> {
     boolean smoothAll;
 
     @Option(names = "--token-scale", negatable = true, description = {"per-token activation ranges for the feed-forward down-projections"
-            + " (each row of their input is scaled to max |x| = 1 before quantizing and back after): closer to float, ~16% slower.",
+            + " (each row of their input is scaled to max |x| = 1 before quantizing and back after): closer to float, ~16%% slower.",
             "Default (--no-token-scale): not in the first form, but the first fallback when the gate refuses it (--keep-float '^$' turns fallbacks off)."})
     boolean tokenScale;
 

@@ -63,7 +63,9 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig c = config != null ? ServerConfig.load(config) : ServerConfig.defaults();
         c = c.with(flagKeys(), null);
         if (captureDir != null || capturePercent != null) c = c.withCapture(MonitorCommand.captureFlags(c.capture(), captureDir, capturePercent));
-        InferenceServer server = InferenceServer.start(c);
+        // gRPC and metrics listeners after the first answer (ports held from the start): a new server's first request
+        // does not share the cores with starting them
+        InferenceServer server = InferenceServer.start(c, InferenceServer.Listeners.LATE);
         Thread stopper = new Thread(server::close, "infer4j-shutdown");
         Runtime.getRuntime().addShutdownHook(stopper);
         Signals.onTerminate(() -> {

@@ -28,10 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +58,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InferenceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InferenceServer.class);
 
+    /** When the KServe v2 gRPC listener and the Prometheus metrics listener start. */
+    public enum Listeners {
+        /** With the others: every listener is up when {@link #start} returns. */
+        AT_START,
+        /**
+         * After the inference listener's first answer, or {@link #LATE_LISTENERS_DELAY} after it binds, whichever comes
+         * first (a new server's first request then does not share the cores with starting them: gRPC brings up its own
+         * shaded copy of Netty). Their ports are held from {@link #start} on by bound sockets that do not listen, so a
+         * port in use still fails the start, and a client that connects before they start is refused at once (gRPC:
+         * {@code UNAVAILABLE}, which a client may retry; a missed scrape), never accepted and left unanswered.
+         */
+        LATE
+    }
+
+    /** With {@link Listeners#LATE}: the longest the gRPC and metrics listeners wait for the first answer. */
+    static final Duration LATE_LISTENERS_DELAY = Duration.ofSeconds(1);
+
     private final ServerConfig config;
+    private final Duration lateDelay;
     /** Handler calls that run at once, and that may wait for a thread (beyond: 503). */
     private static final int HANDLER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors()), HANDLER_QUEUE = 1024;
 
@@ -73,12 +94,20 @@ public final class InferenceServer implements AutoCloseable {
     private HttpListener management;
     private HTTPServer metricsServer;
     private Server grpc;
+    /** Sockets holding the gRPC and metrics ports until those listeners start ({@link Listeners#LATE}), else null. */
+    private Socket grpcHeld, metricsHeld;
+    private int grpcPort = -1, metricsPort = -1;
+    /** The gRPC and metrics listeners were started, or tried (guarded by this). */
+    private boolean grpcAndMetricsStarted;
+    /** Counted down when the late listeners should start now: the first answer, or {@link #close}. */
+    private final CountDownLatch lateNow = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
     private volatile int abandoned;
 
-    private InferenceServer(ServerConfig config) {
+    private InferenceServer(ServerConfig config, Duration lateDelay) {
         this.config = config;
+        this.lateDelay = lateDelay;
         EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.workers().intraOpThreads());
         if (config.models().cacheDir() != null) opts = opts.withCacheDir(config.models().cacheDir());
         this.metrics = new ServerMetrics();
@@ -97,10 +126,23 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Loads the configured models (a model that fails is logged and skipped), then binds all listeners. */
     public static InferenceServer start(ServerConfig config) throws IOException, InterruptedException {
-        InferenceServer s = new InferenceServer(config);
+        return start(config, Listeners.AT_START);
+    }
+
+    /**
+     * Loads the configured models (a model that fails is logged and skipped), then binds the inference and management
+     * listeners, and the gRPC and metrics listeners as {@code listeners} says.
+     */
+    public static InferenceServer start(ServerConfig config, Listeners listeners) throws IOException, InterruptedException {
+        return start(config, listeners, LATE_LISTENERS_DELAY);
+    }
+
+    /** {@link #start(ServerConfig, Listeners)} with another longest wait for the late listeners (tests). */
+    static InferenceServer start(ServerConfig config, Listeners listeners, Duration lateDelay) throws IOException, InterruptedException {
+        InferenceServer s = new InferenceServer(config, lateDelay);
         try {
             s.loadModels();
-            s.bind();
+            s.bind(listeners);
             return s;
         } catch (IOException | InterruptedException | RuntimeException e) {
             s.close();
@@ -154,7 +196,7 @@ public final class InferenceServer implements AutoCloseable {
                 + "MODEL_STORE/{}-int8.mar); serving fp32", name, name, ref, name);
     }
 
-    private void bind() throws IOException, InterruptedException {
+    private void bind(Listeners listeners) throws IOException, InterruptedException {
         var downloads = engine.options().cacheDir().resolve("downloads");
         Routes inferenceRoutes = InferenceRoutes.table(service);
         Routes managementRoutes = ManagementRoutes.table(registry, config, downloads, managementExecutor);
@@ -164,25 +206,107 @@ public final class InferenceServer implements AutoCloseable {
         metrics.startJvmMetrics(); // not while the models load (CPU-bound start); registered 1 s later or at the first scrape
         management = HttpListener.bind("management", config.listeners().management(), boss, io, 1 << 20, config.limits().idleTimeout(), token,
                 () -> new RouteHandler(managementRoutes, Exchange.Finisher.NONE));
-        if (config.listeners().grpc() != null) {
-            InetSocketAddress g = config.listeners().grpc();
-            var b = NettyServerBuilder.forAddress(new InetSocketAddress(g.getHostString(), g.getPort()))
-                    .directExecutor() // like the HTTP path: parse and queue on the I/O thread, answer from the batch worker
-                    .maxInboundMessageSize(config.limits().maxRequestSizeBytes())
-                    .addService(new OpenInferenceGrpc(service));
-            if (token != null) b.intercept(OpenInferenceGrpc.bearer(token));
-            grpc = b.build().start();
+        if (listeners == Listeners.AT_START) {
+            startGrpcAndMetrics(token);
+        } else {
+            if (config.listeners().grpc() != null) {
+                grpcHeld = hold(config.listeners().grpc());
+                grpcPort = grpcHeld.getLocalPort();
+            }
+            metricsHeld = hold(config.listeners().metrics());
+            metricsPort = metricsHeld.getLocalPort();
+            service.afterFirstAnswer(lateNow::countDown);
+            Thread late = new Thread(() -> {
+                try {
+                    lateNow.await(lateDelay.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // start them at once
+                }
+                startLate(token);
+            }, "infer4j-late-listeners");
+            late.setDaemon(true);
+            late.start();
         }
-        InetSocketAddress m = config.listeners().metrics();
-        metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort()).registry(metrics.exportedRegistry()).buildAndStart();
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
         log.info("management API http://{}:{}", management.address().getHostString(), management.port());
-        log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsServer.getPort());
-        if (grpc != null) log.info("KServe v2 gRPC {}:{}", config.listeners().grpc().getHostString(), grpc.getPort());
         log.info("models: {}{}", registry.names(), token == null ? "" : " (bearer token required)");
         if (!config.listeners().management().getHostString().matches("127\\.0\\.0\\.1|localhost|::1") && token == null)
             log.warn("management API is bound to {} without auth_token_file: anyone who can reach it can load models",
                     config.listeners().management().getHostString());
+    }
+
+    private synchronized void startGrpcAndMetrics(byte[] token) throws IOException {
+        grpcAndMetricsStarted = true;
+        notifyAll(); // awaitLateListeners, once this method has returned
+        startGrpc(token);
+        startMetrics();
+    }
+
+    private void startGrpc(byte[] token) throws IOException {
+        if (config.listeners().grpc() == null) return;
+        InetSocketAddress g = config.listeners().grpc();
+        var b = NettyServerBuilder.forAddress(new InetSocketAddress(g.getHostString(), g.getPort() == 0 && grpcPort > 0 ? grpcPort : g.getPort()))
+                .directExecutor() // like the HTTP path: parse and queue on the I/O thread, answer from the batch worker
+                .maxInboundMessageSize(config.limits().maxRequestSizeBytes())
+                .addService(new OpenInferenceGrpc(service));
+        if (token != null) b.intercept(OpenInferenceGrpc.bearer(token));
+        grpc = b.build().start();
+        grpcPort = grpc.getPort();
+        log.info("KServe v2 gRPC {}:{}", g.getHostString(), grpcPort);
+    }
+
+    private void startMetrics() throws IOException {
+        InetSocketAddress m = config.listeners().metrics();
+        metricsServer = HTTPServer.builder().hostname(m.getHostString()).port(m.getPort() == 0 && metricsPort > 0 ? metricsPort : m.getPort())
+                .registry(metrics.exportedRegistry()).buildAndStart();
+        metricsPort = metricsServer.getPort();
+        log.info("metrics        http://{}:{}/metrics", m.getHostString(), metricsPort);
+    }
+
+    /**
+     * The gRPC and metrics listeners of {@link Listeners#LATE}: each port's holding socket is closed just before its
+     * listener binds it. Nothing starts once {@link #close} has begun. A listener that cannot bind now (another process
+     * took its port in that moment) is logged; the server goes on serving HTTP.
+     */
+    private synchronized void startLate(byte[] token) {
+        if (closed || grpcAndMetricsStarted) return;
+        grpcAndMetricsStarted = true;
+        notifyAll(); // awaitLateListeners, once this method has returned
+        try {
+            closeQuietly(grpcHeld);
+            startGrpc(token);
+        } catch (IOException | RuntimeException e) {
+            log.error("could not start the KServe v2 gRPC listener on {}: {}; serving without it", config.listeners().grpc(), e.toString());
+        }
+        try {
+            closeQuietly(metricsHeld);
+            startMetrics();
+        } catch (IOException | RuntimeException e) {
+            log.error("could not start the metrics listener on {}: {}; serving without it", config.listeners().metrics(), e.toString());
+        }
+    }
+
+    /** A bound TCP socket that does not listen: it holds {@code address}'s port (other binds fail) and refuses connections. */
+    private static Socket hold(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.bind(address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address);
+            return s;
+        } catch (IOException e) {
+            s.close();
+            var b = new BindException("cannot bind " + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage());
+            b.initCause(e);
+            throw b;
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        if (s == null) return;
+        try {
+            s.close();
+        } catch (IOException e) {
+            log.debug("closing a held port: {}", e.toString());
+        }
     }
 
     public int inferencePort() {
@@ -193,13 +317,32 @@ public final class InferenceServer implements AutoCloseable {
         return management.port();
     }
 
-    /** The KServe v2 gRPC port, or -1 when {@code grpc_address} is off. */
-    public int grpcPort() {
-        return grpc == null ? -1 : grpc.getPort();
+    /**
+     * The KServe v2 gRPC port, or -1 when {@code grpc_address} is off. With {@link Listeners#LATE} the listener may
+     * not be up yet (see {@link #awaitLateListeners}).
+     */
+    public synchronized int grpcPort() {
+        return grpcPort;
     }
 
-    public int metricsPort() {
-        return metricsServer.getPort();
+    /** The metrics port. With {@link Listeners#LATE} the listener may not be up yet (see {@link #awaitLateListeners}). */
+    public synchronized int metricsPort() {
+        return metricsPort;
+    }
+
+    /** Starts the gRPC and metrics listeners now if they are still to start ({@link Listeners#LATE}), and waits for them. */
+    public void awaitLateListeners() {
+        lateNow.countDown();
+        synchronized (this) { // startLate holds this lock while it starts them
+            while (!closed && !grpcAndMetricsStarted) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** Admitted requests that were still unanswered when the drain timeout ran out at shutdown (should be 0). */
@@ -234,6 +377,10 @@ public final class InferenceServer implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        notifyAll(); // awaitLateListeners
+        lateNow.countDown();
+        closeQuietly(grpcHeld); // no-ops once the late listeners started
+        closeQuietly(metricsHeld);
         service.startDraining();
         if (inference != null) inference.close();
         if (grpc != null) grpc.shutdown(); // no new calls; admitted ones finish below

@@ -26,6 +26,11 @@ final class TestServers {
 
     /** A server on ephemeral ports with the built-in intent model and the given config.properties keys. */
     static InferenceServer start(Map<String, String> props) throws Exception {
+        return InferenceServer.start(config(props));
+    }
+
+    /** The config of {@link #start}: ephemeral ports, the built-in intent model, and the given config.properties keys. */
+    static ServerConfig config(Map<String, String> props) {
         Properties p = new Properties();
         p.setProperty("inference_address", "127.0.0.1:0");
         p.setProperty("management_address", "127.0.0.1:0");
@@ -34,7 +39,7 @@ final class TestServers {
         p.setProperty("intra_op_threads", "2");
         p.setProperty("cache_dir", Path.of("target", "test-cache").toAbsolutePath().toString());
         p.putAll(props);
-        return InferenceServer.start(ServerConfig.defaults().with(p, null));
+        return ServerConfig.defaults().with(p, null);
     }
 
     /**

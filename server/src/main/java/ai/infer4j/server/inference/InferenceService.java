@@ -34,6 +34,8 @@ public final class InferenceService implements Exchange.Finisher {
     final CaptureWriter capture;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean draining;
+    /** Run once, after the first answer was written (then null). */
+    private volatile Runnable firstAnswer;
 
     /**
      * @param responseTimeout how long a request may take, queue included, before it is answered 503
@@ -50,6 +52,14 @@ public final class InferenceService implements Exchange.Finisher {
     /** Admitted requests not yet answered. */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /**
+     * {@code r} runs on an I/O thread just after the next answer (any status) has been written: once, or twice when two
+     * answers finish at the same moment (so {@code r} should not mind running again).
+     */
+    public void afterFirstAnswer(Runnable r) {
+        firstAnswer = r;
     }
 
     /** From now on requests are refused with 503 (connections still open get a clean answer). */
@@ -116,5 +126,10 @@ public final class InferenceService implements Exchange.Finisher {
     public void finished(Exchange x, int status) {
         if (!x.model().isEmpty()) metrics.request(x.model(), x.version(), status, System.nanoTime() - x.startNanos());
         if (x.admitted()) inFlight.decrementAndGet();
+        Runnable first = firstAnswer;
+        if (first != null) {
+            firstAnswer = null;
+            first.run();
+        }
     }
 }

@@ -4,7 +4,8 @@
 # A build is a checkout whose cli/target holds a packaged infer4j.jar (its ./infer4j records the archive if missing);
 # 'DIR|JAVA OPTIONS' runs that build with extra JVM options (e.g. 'DIR|-XX:TieredStopAtLevel=1'); options that start
 # with JAVA=PATH run that java instead (e.g. 'DIR|JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -XX:AOTCache=F'),
-# without the build's CDS archive (an archive belongs to the JDK that dumped it).
+# without the build's CDS archive (an archive belongs to the JDK that dumped it); leading NAME=VALUE words (capitals) set
+# environment variables for that build's java (e.g. 'DIR|GLIBC_TUNABLES=glibc.malloc.hugetlb=1 -XX:+UseTransparentHugePages').
 # Usage: bench/scripts/cold-start-ab.sh N DIR_A DIR_B [DIR_C ...]     Run it inside /work/bin/quiet (or any quiet machine).
 #   env: PORT=18970 (the first of four ports the servers bind)
 set -euo pipefail
@@ -22,11 +23,13 @@ once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms" to the first good a
   local d=${1%%|*} opts="" java=java
   [[ $1 == *"|"* ]] && opts=${1#*|}
   if [[ $opts == JAVA=* ]]; then java=${opts%% *}; java=${java#JAVA=}; if [[ $opts == *" "* ]]; then opts=${opts#* }; else opts=""; fi; fi
+  local envs=()
+  while [[ $opts =~ ^[A-Z_][A-Z0-9_]*= ]]; do envs+=("${opts%% *}"); if [[ $opts == *" "* ]]; then opts=${opts#* }; else opts=""; fi; done
   local jsa=() t0 pid cpu
   [ "$java" = java ] && [ -f "$d/cli/target/infer4j.jsa" ] && jsa=(-XX:SharedArchiveFile="$d/cli/target/infer4j.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
   t0=$(date +%s%N)
   # shellcheck disable=SC2086
-  "$java" ${jsa[@]+"${jsa[@]}"} $opts -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
+  env ${envs[@]+"${envs[@]}"} "$java" ${jsa[@]+"${jsa[@]}"} $opts -Duser.home="$tmp/home" -Dai.djl.offline=true -jar "$d/cli/target/infer4j.jar" serve \
     --inference-address 127.0.0.1:$port --management-address 127.0.0.1:$((port+1)) \
     --metrics-address 127.0.0.1:$((port+2)) --grpc-address 127.0.0.1:$((port+3)) >"$tmp/serve.log" 2>&1 &
   pid=$!

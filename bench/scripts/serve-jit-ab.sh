@@ -6,7 +6,8 @@
 # Each run also prints its GC pauses (from -Xlog:gc: count, p50, max, sum). Option sets alternate, the order reversed
 # every round. Run it inside /work/bin/quiet (or any quiet machine); needs wrk and the peers' queries (../shared/peers).
 #
-# Usage: bench/scripts/serve-jit-ab.sh 'OPTIONS_A' 'OPTIONS_B' [...]      ('' = no extra options)
+# Usage: bench/scripts/serve-jit-ab.sh 'OPTIONS_A' 'OPTIONS_B' [...]      ('' = no extra options; leading NAME=VALUE
+#        words (capitals) set environment variables for that server, e.g. 'GLIBC_TUNABLES=glibc.malloc.arena_max=1 -Xmx1g')
 #   env: ROUNDS=2 WARM=20 DUR=10 CONC="16 1" PORT=18990 BUILD=<checkout with cli/target> (default: this one)
 #        MODEL=<model reference> served as `m` with --workers W (2) --threads T (1) instead of the default model
 #        RATES="600 800 1000" (open loop, empty: none) WARMRATE=400 ODUR=6
@@ -26,10 +27,11 @@ if [ -n "${MODEL:-}" ]; then model=(--models "m=$MODEL" --workers "${W:-2}" --th
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 echo "serve-jit-ab: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 one() { # options
-  local r c
+  local r c opts=$1 envs=()
+  while [[ $opts =~ ^[A-Z_][A-Z0-9_]*= ]]; do envs+=("${opts%% *}"); if [[ $opts == *" "* ]]; then opts=${opts#* }; else opts=""; fi; done
   rm -f "$tmp/gc.log"
   # shellcheck disable=SC2086
-  java -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off $1 -Xlog:gc:file="$tmp/gc.log" -Dai.djl.offline=true \
+  env ${envs[@]+"${envs[@]}"} java -XX:SharedArchiveFile="$jsa" -Xlog:cds=off -Xlog:cds+dynamic=off $opts -Xlog:gc:file="$tmp/gc.log" -Dai.djl.offline=true \
     -jar "$jar" serve ${model[@]+"${model[@]}"} --inference-address 127.0.0.1:$PORT \
     --management-address 127.0.0.1:$((PORT+1)) --metrics-address 127.0.0.1:$((PORT+2)) --grpc-address off >/dev/null 2>&1 &
   local pid=$!

@@ -37,6 +37,9 @@ log() { echo "[peers] $*" >&2; }
 log "machine: nproc=$(nproc) cpu=$(lscpu | sed -n 's/Model name: *//p') load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load_before	$(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.tsv"
 echo "cpu	$(lscpu | sed -n 's/Model name: *//p') ($(nproc) cores)" >> "$OUT/machine.tsv"
+# which model each side serves (the report says "same model file" only when they are the same)
+echo "model_peer	$MODEL_DIR" >> "$OUT/machine.tsv"
+echo "model_infer4j	$INFER4J_MODEL" >> "$OUT/machine.tsv"
 [ -f "$root/cli/target/infer4j.jar" ] || (cd "$root" && mvn -B -q -Dmaven.test.skip=true package)
 JAR=$root/cli/target/infer4j.jar
 JAVA="java -Dai.djl.offline=true -jar $JAR"

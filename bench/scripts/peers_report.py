@@ -83,7 +83,10 @@ if "infer4j" in summary and "node" in summary:
 open(f"{out}/peers.tsv", "w").write("\n".join(lines) + "\n")
 
 machine = dict(l.rstrip("\n").split("\t", 1) for l in open(f"{out}/machine.tsv"))
-md = [f"Peers, {precision}, same model file, {machine.get('cpu', '?')}; load average before {machine.get('load_before', '?')}, after {machine.get('load_after', '?')}", "",
+same = machine.get('model_infer4j', '') == machine.get('model_peer', '')
+models = "same model file" if same else (f"infer4j serves {machine.get('model_infer4j')}, node and the ceiling "
+                                         f"{machine.get('model_peer')}")
+md = [f"Peers, {precision}, {models}, {machine.get('cpu', '?')}; load average before {machine.get('load_before', '?')}, after {machine.get('load_after', '?')}", "",
       "| closed loop (wrk -t1) | " + " | ".join(f"{s} req/s, p99" for s in systems) + " |", "|---|" + "---|" * len(systems)]
 for c in closed_levels:
     md.append(f"| c={c} | " + " | ".join(

@@ -5,6 +5,7 @@ import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.finetune.FineTuneJob;
 import ai.infer4j.finetune.FineTuneOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,13 +84,8 @@ final class FinetuneCommand implements Callable<Integer> {
             defaultValue = "42")
     long cvSeed;
 
-    @Option(names = "--lexical", description = "with --cv: also try a lexical layer (word and character n-grams, as train --lexical) "
-            + "added to the classifier's logits; its scale (0, 0.25, 0.5, 1; 0 = none) is chosen by the folds")
-    boolean lexical;
-
-    @Option(names = "--lexical-features", description = "with --lexical: keep the K most class-dependent n-grams "
-            + "(chi-squared; default 0: every n-gram in 2 or more training texts, as train)", defaultValue = "0")
-    int lexicalFeatures;
+    @Mixin
+    LexicalFlags lexical;
 
     @Option(names = "--cache-dir", description = "where built-in backbones are extracted (default: ~/.cache/infer4j)")
     Path cacheDir;
@@ -109,9 +105,7 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new BadInputException(e.getMessage());
         }
         Path cache = cacheDir != null ? cacheDir : EngineOptions.defaults().cacheDir();
-        if (lexicalFeatures > 0 && !lexical) throw new BadInputException("--lexical-features needs --lexical");
-        if (lexicalFeatures < 0) throw new BadInputException("--lexical-features must be >= 0 (0: all), got " + lexicalFeatures);
-        return new FineTuneRunner(backbone, train, valid, o, out, head, name, cache, cv, fold, cvDir, cvSeed, lexical ? lexicalFeatures : null)
+        return new FineTuneRunner(backbone, train, valid, o, out, head, name, cache, cv, fold, cvDir, cvSeed, lexical.featuresOrNull())
                 .run(spec.commandLine().getOut());
     }
 }

@@ -96,13 +96,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mlp-epochs", split = ",", description = "intent with --head mlp: epoch counts compared by --cv (default: 20,40)")
     List<Integer> mlpEpochs;
 
-    @Option(names = "--lexical", description = "intent with --cv: add class scores from the text's words and character n-grams "
-            + "(TF-IDF softmax regression) to the head's logits; --cv picks their weight (0 = left out)")
-    boolean lexical;
-
-    @Option(names = "--lexical-features", description = "intent with --lexical: keep the K most class-dependent features "
-            + "(chi-squared; default 0: every feature in 2 or more training texts)", defaultValue = "0")
-    int lexicalFeatures;
+    @Mixin
+    LexicalFlags lexicalFlags;
 
     @Option(names = "--trees", description = "pair: add gradient-boosted trees on the similarity and IDF-weighted overlap features")
     boolean trees;
@@ -177,7 +172,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!task.equals("intent") && !task.equals("pair")) throw new BadInputException("--task must be 'intent' or 'pair', got '" + task + "'");
-        if (task.equals("pair") && lexical) throw new BadInputException("--lexical is for --task intent");
+        if (task.equals("pair") && lexicalFlags.lexical) throw new BadInputException("--lexical is for --task intent");
         if (task.equals("pair") && adaptIdf != null) return adaptIdf();
         if (valid == null || valid.isEmpty()) throw new BadInputException("--valid is required");
         if (task.equals("pair")) return trainPair();
@@ -190,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
             Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    linearGrid(), threads, cv, oosBudget, mlpGrid(), lexical, lexicalFeatures);
+                    linearGrid(), threads, cv, oosBudget, mlpGrid(), lexicalFlags.lexical, lexicalFlags.features);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);
@@ -218,8 +213,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!head.equals("linear") || mlpHidden != null || mlpMembers != null || mlpEpochs != null || learningRates != null || l2s != null)
             throw new BadInputException("--fine-tune-layers trains its own linear classifier: drop --head, --mlp-*, --learning-rates, --l2s");
         if (epochs != null && epochs.size() != 1) throw new BadInputException("--fine-tune-layers takes one --epochs value, got " + epochs);
-        if (lexicalFeatures < 0) throw new BadInputException("--lexical-features must be >= 0 (0: all), got " + lexicalFeatures);
-        if (lexicalFeatures > 0 && !lexical) throw new BadInputException("--lexical-features needs --lexical");
+        Integer lexicalFeatures = lexicalFlags.featuresOrNull();
         boolean onlyFold = cv >= 2 && fold != null;
         if (!onlyFold && fineTuneOut == null) throw new BadInputException("--fine-tune-layers needs --fine-tune-out DIR for the fine-tuned backbone");
         FineTuneOptions d = FineTuneOptions.defaults();
@@ -234,7 +228,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         var options = engineFlags.options();
         return new FineTuneRunner(backbone, train, valid.get(0), o, onlyFold ? null : fineTuneOut, onlyFold ? null : out,
-                name != null ? name : task, options.cacheDir(), cv, fold, cvDir, seed, lexical ? lexicalFeatures : null)
+                name != null ? name : task, options.cacheDir(), cv, fold, cvDir, seed, lexicalFeatures)
                 .run(spec.commandLine().getOut());
     }
 

@@ -88,6 +88,10 @@ class FineTuneCommandTest {
                 "--cv-dir", dir.toString(), "--lexical-features", "100");
         assertThat(featuresAlone.code()).isEqualTo(2);
         assertThat(featuresAlone.err()).contains("--lexical-features needs --lexical");
+        CliTest.Run trainFeaturesAlone = CliTest.run("train", "--task", "intent", "--train", t.toString(), "--valid", t.toString(),
+                "--out", dir.resolve("h.json").toString(), "--cv", "2", "--lexical-features", "100");
+        assertThat(trainFeaturesAlone.code()).isEqualTo(2);
+        assertThat(trainFeaturesAlone.err()).contains("--lexical-features needs --lexical");
     }
 
     @Test

@@ -36,11 +36,12 @@ import java.util.zip.CRC32C;
 /**
  * What makes a second start fast: ONNX Runtime's native libraries unpacked once into the cache (ONNX Runtime
  * otherwise inflates ~22 MB into a fresh temp directory on every start) and each model's graph optimisations
- * saved once, so later session creations read the optimised graph instead of re-running the optimisers.
+ * saved once, so later session creations read the optimised graph instead of re-running the optimisers (with the
+ * weights prepacked for this CPU where it can be named, see {@link #createSession}).
  *
  * <p>Both caches are keyed by content (the native libraries by their CRCs in the ONNX Runtime jar; an optimised
- * model by the CRC32C of its source file's bytes, remembered while the file's stat data stays the same, and the ONNX
- * Runtime build), written atomically,
+ * model by the CRC32C of its source file's bytes, remembered while the file's stat data stays the same, the ONNX
+ * Runtime build, and for prepacked weights the CPU), written atomically,
  * and skipped (with a debug line) when anything about them is unusual: the cache is a speed-up, never a new way
  * to fail.
  */
@@ -61,6 +62,9 @@ public final class OrtRuntime {
     private static final long SETTLED_MILLIS = FileStamp.SETTLED_MILLIS;
     /** Kind of the notes that remember a model file's CRC32C (see {@link #contentCrc}). */
     private static final String CRC_NOTE = "infer4j-crc32c/1";
+    /** A copy with prepacked weights is a directory {@code <key>.prepacked} holding this graph and its {@code .data}. */
+    private static final String PREPACKED_SUFFIX = ".prepacked";
+    private static final String PREPACKED_GRAPH = "model.onnx";
 
     private OrtRuntime() {
     }
@@ -117,16 +121,41 @@ public final class OrtRuntime {
 
     /**
      * Creates a CPU session for {@code model} with all graph optimisations. The hardware-independent ones
-     * (ORT's "extended" level: fusions of attention, GELU, layer norm) are saved once in ONNX Runtime's own format
-     * ({@code .ort}, flat buffers) and later starts map that file and run from it (no protobuf parse, no weight copy:
-     * ~3x faster session creation, and processes serving the same model share its pages); otherwise the model loads
-     * as usual.
+     * (ORT's "extended" level: fusions of attention, GELU, layer norm) are saved once, and later starts load the
+     * saved form:
+     * <ul>
+     * <li>on a CPU this process can name (Linux, {@code /proc/cpuinfo}), as an ONNX graph whose weights and whose
+     * <em>prepacked</em> weights (the MatMul weights in MLAS's layout, which a session otherwise computes and keeps
+     * in ~40 MB of new anonymous memory for the built-in model) sit in an external data file that ONNX Runtime maps:
+     * a start touches page-cache pages instead of zeroing and filling fresh ones, and processes serving the same
+     * model share them. Prepacked data is specific to the CPU's instruction set, so the CPU is part of its key;</li>
+     * <li>otherwise, or when that form cannot be written or read, in ONNX Runtime's own format ({@code .ort}, flat
+     * buffers), mapped and run from (no protobuf parse, no weight copy: ~3x faster session creation than the
+     * source model);</li>
+     * <li>when neither can be written or read, the model loads as usual.</li>
+     * </ul>
      */
     public static Loaded createSession(OrtEnvironment env, Path model, OrtSession.SessionOptions options,
                                        Path cacheDir) throws OrtException {
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        Path cached = optimisedCopy(model, cacheDir);
-        if (cached == null) return Loaded.of(env.createSession(model.toString(), options));
+        String key = cacheKey(model, cacheDir);
+        if (key == null) return Loaded.of(env.createSession(model.toString(), options));
+        Path prepacked = prepackedCopy(key, cacheDir);
+        if (prepacked != null) {
+            Path graph = prepacked.resolve(PREPACKED_GRAPH);
+            if (!Files.isRegularFile(graph)) savePrepacked(env, model, prepacked);
+            if (Files.isRegularFile(graph)) {
+                try {
+                    OrtSession s = env.createSession(graph.toString(), options);
+                    touch(prepacked);
+                    return Loaded.of(s);
+                } catch (OrtException | RuntimeException e) {
+                    Log.LOG.warn("prepacked-model cache {} unreadable ({}); using the ORT-format copy", prepacked, e.getMessage());
+                    deleteDirectoryQuietly(prepacked);
+                }
+            }
+        }
+        Path cached = ortCopy(key, cacheDir);
         if (!Files.isRegularFile(cached)) saveOptimised(env, model, cached);
         if (Files.isRegularFile(cached)) {
             try (FileChannel ch = FileChannel.open(cached, StandardOpenOption.READ)) {
@@ -143,6 +172,38 @@ public final class OrtRuntime {
             }
         }
         return Loaded.of(env.createSession(model.toString(), options));
+    }
+
+    /**
+     * Saves the graph after ORT's hardware-independent optimisers as ONNX with every initializer of 1 KiB or more, and
+     * every prepacked constant initializer, in the external data file {@code model.onnx.data} beside it; written into
+     * a temporary directory that is renamed to {@code dir} once complete (a reader sees both files or neither).
+     * Prepacking happens when a session is created, whatever the optimisation level and thread count; the saving
+     * session's kernels (extended level, CPU) are the ones a serving session creates for the saved graph.
+     */
+    private static void savePrepacked(OrtEnvironment env, Path model, Path dir) {
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".part-" + ProcessHandle.current().pid());
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            deleteDirectoryQuietly(tmp);
+            Files.createDirectories(tmp);
+            so.setIntraOpNumThreads(1);
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            so.addConfigEntry("session.optimized_model_external_initializers_file_name", PREPACKED_GRAPH + ".data");
+            so.addConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes", "1024");
+            so.addConfigEntry("session.save_external_prepacked_constant_initializers", "1");
+            so.setOptimizedModelFilePath(tmp.resolve(PREPACKED_GRAPH).toString());
+            try (OrtSession ignored = env.createSession(model.toString(), so)) {
+                if (!Files.isRegularFile(tmp.resolve(PREPACKED_GRAPH))) throw new IOException("ONNX Runtime wrote no graph");
+            }
+            deleteDirectoryQuietly(dir); // a damaged entry (graph gone, data left)
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            Log.LOG.debug("saved optimised graph with prepacked weights of {} to {}", model, dir);
+            pruneUnused(dir.getParent());
+        } catch (OrtException | IOException | RuntimeException e) {
+            Log.LOG.debug("prepacked-model cache not written for {}: {}", model, e.toString());
+        } finally {
+            deleteDirectoryQuietly(tmp);
+        }
     }
 
     /** Runs ORT's hardware-independent optimisers once and writes the result to {@code cached} (atomically). */
@@ -167,27 +228,90 @@ public final class OrtRuntime {
     }
 
     /**
-     * Where the optimised copy of {@code model} lives, or null when this model is not cached. The key is the
+     * Where the ORT-format copy of {@code model} lives, or null when this model is not cached. The key is the
      * model's content (CRC32C over the whole file, so a re-extracted archive finds its entry) and the ONNX Runtime
      * build. The CRC32C of an unchanged file is remembered (see {@link #contentCrc}).
      */
     static Path optimisedCopy(Path model, Path cacheDir) {
-        return optimisedCopy(model, cacheDir, SETTLED_MILLIS);
+        String key = cacheKey(model, cacheDir, SETTLED_MILLIS);
+        return key == null ? null : ortCopy(key, cacheDir);
     }
 
     static Path optimisedCopy(Path model, Path cacheDir, long settledMillis) {
+        String key = cacheKey(model, cacheDir, settledMillis);
+        return key == null ? null : ortCopy(key, cacheDir);
+    }
+
+    /**
+     * Where the ONNX copy with prepacked weights of {@code model} lives (a directory), or null when this model is
+     * not cached or this CPU cannot be named: the key of the ORT-format copy plus the CPU's identity.
+     */
+    static Path prepackedCopy(Path model, Path cacheDir) {
+        String key = cacheKey(model, cacheDir, SETTLED_MILLIS);
+        return key == null ? null : prepackedCopy(key, cacheDir);
+    }
+
+    private static Path ortCopy(String key, Path cacheDir) {
+        return cacheDir.resolve("ort-optimised").resolve(sha256(key + "\nextended\nort-format").substring(0, 32) + ".ort");
+    }
+
+    private static Path prepackedCopy(String key, Path cacheDir) {
+        String cpu = CpuIdentity.ID;
+        if (cpu == null) return null;
+        return cacheDir.resolve("ort-optimised")
+                .resolve(sha256(key + "\nextended\nonnx-prepacked\n" + cpu).substring(0, 32) + PREPACKED_SUFFIX);
+    }
+
+    private static String cacheKey(Path model, Path cacheDir) {
+        return cacheKey(model, cacheDir, SETTLED_MILLIS);
+    }
+
+    /** The model's size and content CRC32C and the ONNX Runtime build, or null when this model is not cached. */
+    private static String cacheKey(Path model, Path cacheDir, long settledMillis) {
         try (FileChannel ch = FileChannel.open(model, StandardOpenOption.READ)) {
             long size = ch.size();
             Path real = model.toRealPath();
             if (size > MAX_CACHED_MODEL || hasExternalData(real)) return null;
             long crc = contentCrc(real, ch, size, cacheDir.resolve("ort-optimised").resolve("crc"), settledMillis);
-            String key = size + "\n" + Long.toHexString(crc) + "\n"
-                    + OrtEnvironment.class.getPackage().getImplementationVersion() + "\n" + jarIdentity() + "\nextended\nort-format";
-            return cacheDir.resolve("ort-optimised").resolve(sha256(key).substring(0, 32) + ".ort");
+            return size + "\n" + Long.toHexString(crc) + "\n"
+                    + OrtEnvironment.class.getPackage().getImplementationVersion() + "\n" + jarIdentity();
         } catch (IOException | RuntimeException e) {
             return null;
         }
     }
+
+    /**
+     * What makes prepacked weights valid on this machine: MLAS chooses its kernels, and so the packed layout, by the
+     * CPU's instruction-set features. The first processor's vendor, family, model, stepping and feature flags from
+     * {@code /proc/cpuinfo}, and the JVM's architecture; null where there is no such file or it names no features (no
+     * prepacked copy is used there).
+     */
+    private static final class CpuIdentity {
+        static final String ID = read(Path.of("/proc/cpuinfo"));
+
+        static String read(Path cpuinfo) {
+            try {
+                StringBuilder id = new StringBuilder(System.getProperty("os.arch", "")).append('\n');
+                boolean features = false;
+                for (String line : Files.readAllLines(cpuinfo, StandardCharsets.ISO_8859_1)) {
+                    if (line.isBlank()) break; // the first processor only
+                    int colon = line.indexOf(':');
+                    if (colon < 0) continue;
+                    String name = line.substring(0, colon).trim();
+                    if (CPU_FIELDS.contains(name)) {
+                        id.append(name).append('=').append(line.substring(colon + 1).trim()).append('\n');
+                        features |= name.equals("flags") || name.equals("Features") || name.equals("isa");
+                    }
+                }
+                return features ? sha256(id.toString()) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
+    private static final Set<String> CPU_FIELDS = Set.of("vendor_id", "cpu family", "model", "model name", "stepping",
+            "flags", "Features", "CPU implementer", "CPU architecture", "CPU variant", "CPU part", "CPU revision", "isa");
 
     /**
      * CRC32C of the file's bytes (~30 ms of a start's CPU for the 90 MB built-in model, hashing before the JIT has
@@ -234,8 +358,10 @@ public final class OrtRuntime {
         long cutoff = System.currentTimeMillis() - UNUSED_DAYS * 86_400_000L;
         try (var files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator)
-                if (p.getFileName().toString().endsWith(".ort") && Files.getLastModifiedTime(p).toMillis() < cutoff)
-                    deleteQuietly(p);
+                if (Files.getLastModifiedTime(p).toMillis() < cutoff) {
+                    if (p.getFileName().toString().endsWith(".ort")) deleteQuietly(p);
+                    else if (p.getFileName().toString().endsWith(PREPACKED_SUFFIX)) deleteDirectoryQuietly(p);
+                }
         } catch (IOException e) {
             Log.LOG.debug("optimised-model cache not pruned: {}", e.toString());
         }
@@ -331,6 +457,17 @@ public final class OrtRuntime {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Deletes a directory of plain files (a prepacked copy), if it is there. */
+    private static void deleteDirectoryQuietly(Path dir) {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (var files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) deleteQuietly(p);
+        } catch (IOException ignored) {
+            // left for the next save, which deletes it again
+        }
+        deleteQuietly(dir);
     }
 
     private static void deleteQuietly(Path p) {

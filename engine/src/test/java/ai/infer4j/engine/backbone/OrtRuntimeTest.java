@@ -7,16 +7,21 @@ import ai.infer4j.engine.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class OrtRuntimeTest {
     private static final List<TextInput> TEXTS = List.of(TextInput.of("I lost my card"),
@@ -30,7 +35,8 @@ class OrtRuntimeTest {
         try (Backbone bb = Backbone.open(files, options)) {
             first = bb.forward(bb.tokenizer().encodeAll(TEXTS)).vectors();
         }
-        Path saved = OrtRuntime.optimisedCopy(files.model(), cache);
+        Path prepacked = OrtRuntime.prepackedCopy(files.model(), cache);
+        Path saved = prepacked != null ? prepacked.resolve("model.onnx") : OrtRuntime.optimisedCopy(files.model(), cache);
         assertNotNull(saved);
         assertTrue(Files.isRegularFile(saved), "the optimised graph is saved on first open");
         try (Backbone bb = Backbone.open(files, options)) {
@@ -40,11 +46,75 @@ class OrtRuntimeTest {
     }
 
     @Test
+    void thePrepackedCopyIsWrittenOnceAndReused(@TempDir Path cache) throws Exception {
+        EngineOptions options = TestEngine.options().withCacheDir(cache);
+        BackboneFiles files = BackboneFiles.builtin(TestEngine.options().cacheDir());
+        Path dir = OrtRuntime.prepackedCopy(files.model(), cache);
+        assumeTrue(dir != null, "this CPU cannot be named (no /proc/cpuinfo): no prepacked copy");
+        float[][] first = vectors(files, options);
+        Path graph = dir.resolve("model.onnx");
+        Path data = dir.resolve("model.onnx.data");
+        assertTrue(Files.isRegularFile(graph) && Files.isRegularFile(data), "graph and data saved on first open");
+        assertTrue(Files.size(data) > Files.size(files.model()) + (10 << 20),
+                "the data file holds the weights and, beside them, their prepacked copies");
+        assertFalse(Files.exists(OrtRuntime.optimisedCopy(files.model(), cache)), "no ORT-format copy beside it");
+        Object inode = Files.readAttributes(data, BasicFileAttributes.class).fileKey();
+        FileTime written = Files.getLastModifiedTime(data);
+        Thread.sleep(20);
+        float[][] second = vectors(files, options);
+        for (int i = 0; i < first.length; i++) assertArrayEquals(first[i], second[i], 0f);
+        assertEquals(inode, Files.readAttributes(data, BasicFileAttributes.class).fileKey(), "reused, not rewritten");
+        assertEquals(written, Files.getLastModifiedTime(data));
+    }
+
+    @Test
+    void aDamagedPrepackedCopyFallsBackToTheOrtFormatAndIsWrittenAgain(@TempDir Path cache) throws Exception {
+        EngineOptions options = TestEngine.options().withCacheDir(cache);
+        BackboneFiles files = BackboneFiles.builtin(TestEngine.options().cacheDir());
+        Path dir = OrtRuntime.prepackedCopy(files.model(), cache);
+        assumeTrue(dir != null, "this CPU cannot be named (no /proc/cpuinfo): no prepacked copy");
+        float[][] prepacked = vectors(files, options);
+        Path graph = dir.resolve("model.onnx");
+        Path data = dir.resolve("model.onnx.data");
+
+        Files.writeString(graph, "not an onnx model");
+        float[][] fallback = vectors(files, options); // from the ORT-format copy, the form used before prepacking
+        for (int i = 0; i < prepacked.length; i++) assertArrayEquals(fallback[i], prepacked[i], 1e-5f);
+        assertTrue(Files.notExists(dir), "the damaged copy is deleted");
+        assertTrue(Files.isRegularFile(OrtRuntime.optimisedCopy(files.model(), cache)), "the ORT-format copy served");
+
+        float[][] rewritten = vectors(files, options);
+        for (int i = 0; i < prepacked.length; i++) assertArrayEquals(prepacked[i], rewritten[i], 0f);
+        assertTrue(Files.isRegularFile(graph) && Files.isRegularFile(data), "written again");
+
+        try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 4096); // the last prepacked blob cut short: ONNX Runtime refuses it (no crash)
+        }
+        float[][] afterTruncation = vectors(files, options);
+        for (int i = 0; i < prepacked.length; i++) assertArrayEquals(fallback[i], afterTruncation[i], 0f);
+        assertTrue(Files.notExists(dir), "the truncated copy is deleted");
+
+        vectors(files, options); // written again
+        Files.delete(data);
+        float[][] withoutData = vectors(files, options);
+        for (int i = 0; i < prepacked.length; i++) assertArrayEquals(fallback[i], withoutData[i], 0f);
+        assertTrue(Files.notExists(dir), "a copy without its data file is deleted");
+    }
+
+    private static float[][] vectors(BackboneFiles files, EngineOptions options) {
+        try (Backbone bb = Backbone.open(files, options)) {
+            return bb.forward(bb.tokenizer().encodeAll(TEXTS)).vectors();
+        }
+    }
+
+    @Test
     void aDamagedCacheEntryIsDroppedAndTheModelStillOpens(@TempDir Path cache) throws Exception {
         Path model = TinyModels.sentimentClassifier(cache.resolve("m"), 1f, 0f).resolve("model.onnx");
         Path saved = OrtRuntime.optimisedCopy(model, cache);
         Files.createDirectories(saved.getParent());
         Files.writeString(saved, "not an onnx model");
+        Path prepacked = OrtRuntime.prepackedCopy(model, cache);
+        if (prepacked != null) Files.writeString(prepacked, "not a directory"); // so no prepacked copy can be written
         try (Backbone bb = Backbone.open(BackboneFiles.ofDirectory(model.getParent()), TestEngine.options().withCacheDir(cache))) {
             assertEquals(2, bb.forward(bb.tokenizer().encodeAll(TEXTS)).vectors()[0].length);
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold start of `serve` (default model, warm engine cache, each build's own CDS archive as ./infer4j uses it) for two
-# or more builds, alternated N times: process start -> first 200 from POST /predictions/intent (median and min in ms).
+# or more builds, alternated N times: process start -> first 200 from POST /predictions/intent (median and min in ms),
+# and at that answer the process's CPU (user+system), minor page faults and resident set (anonymous / file-backed, MB).
 # A build is a checkout whose cli/target holds a packaged infer4j.jar (its ./infer4j records the archive if missing);
 # 'DIR|JAVA OPTIONS' runs that build with extra JVM options (e.g. 'DIR|-XX:TieredStopAtLevel=1'); options that start
 # with JAVA=PATH run that java instead (e.g. 'DIR|JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -XX:AOTCache=F'),
@@ -19,7 +20,7 @@ for b in "$@"; do
   [ -n "$(find "$d/cli/target/infer4j.jsa" -newer "$d/cli/target/infer4j.jar" 2>/dev/null)" ] || (cd "$d" && ./infer4j --version >/dev/null)
 done
 
-once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms" to the first good answer
+once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms minor_faults anon_mb file_mb" at the first good answer
   local d=${1%%|*} opts="" java=java
   [[ $1 == *"|"* ]] && opts=${1#*|}
   if [[ $opts == JAVA=* ]]; then java=${opts%% *}; java=${java#JAVA=}; if [[ $opts == *" "* ]]; then opts=${opts#* }; else opts=""; fi; fi
@@ -47,9 +48,10 @@ once() { # build-dir[|options] [attempt] -> "wall_ms cpu_ms" to the first good a
     sleep 0.005
   done
   local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  cpu=$(awk '{print ($14+$15)*1000/100}' /proc/$pid/stat)   # user+system CPU of the process so far (clock ticks of 10 ms)
+  cpu=$(awk '{print ($14+$15)*1000/100, $10}' /proc/$pid/stat)   # user+system CPU so far (ticks of 10 ms), minor faults
+  rss=$(awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} END {printf "%d %d", a/1024, f/1024}' /proc/$pid/status)
   kill $pid; wait $pid 2>/dev/null || true
-  echo "$ms $cpu"   # only now: the caller starts the next server as soon as it reads this line
+  echo "$ms $cpu $rss"   # only now: the caller starts the next server as soon as it reads this line
 }
 
 mkdir -p "$tmp/home"
@@ -57,15 +59,15 @@ declare -A filled
 for b in "$@"; do   # fill the engine cache once per build (each build's jar gets its own head notes)
   [ -n "${filled[${b%%|*}]:-}" ] || { once "$b" >/dev/null; filled[${b%%|*}]=1; }
 done
-declare -A wall cpu
+declare -A wall cpu flt anon file
 for i in $(seq 1 "$N"); do
   for d in "$@"; do
-    read -r w c < <(once "$d")
-    wall[$d]+="$w "; cpu[$d]+="$c "
+    read -r w c f a m < <(once "$d")
+    wall[$d]+="$w "; cpu[$d]+="$c "; flt[$d]+="$f "; anon[$d]+="$a "; file[$d]+="$m "
   done
 done
-printf '%-60s %7s %7s %8s   %s\n' build median min "cpu-med" "all wall (ms)"
+printf '%-60s %7s %7s %8s %8s %9s   %s\n' build median min "cpu-med" "flt-med" "anon/file" "all wall (ms)"
 for d in "$@"; do
-  python3 -c "import sys,statistics as s; v=[int(x) for x in sys.argv[2].split()]; c=[float(x) for x in sys.argv[3].split()]; print('%-60s %7d %7d %8d   %s' % ((sys.argv[1].split('|')[0][-18:] + '|' + sys.argv[1].split('|', 1)[1][-41:]) if '|' in sys.argv[1] else sys.argv[1][-60:], s.median(v), min(v), s.median(c), ' '.join(map(str,v))))" "$d" "${wall[$d]}" "${cpu[$d]}"
+  python3 -c "import sys,statistics as s; v=[int(x) for x in sys.argv[2].split()]; c,f,a,m=([float(x) for x in y.split()] for y in sys.argv[3:7]); print('%-60s %7d %7d %8d %8d %4d/%-4d   %s' % ((sys.argv[1].split('|')[0][-18:] + '|' + sys.argv[1].split('|', 1)[1][-41:]) if '|' in sys.argv[1] else sys.argv[1][-60:], s.median(v), min(v), s.median(c), s.median(f), s.median(a), s.median(m), ' '.join(map(str,v))))" "$d" "${wall[$d]}" "${cpu[$d]}" "${flt[$d]}" "${anon[$d]}" "${file[$d]}"
 done
 echo "cold-start-ab: load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -6,6 +6,7 @@ import ai.infer4j.engine.handler.Handlers;
 import ai.infer4j.engine.optimize.VariantInfo;
 import ai.infer4j.monitor.LiveMonitor;
 import ai.infer4j.monitor.Monitor;
+import ai.infer4j.server.concurrent.DeferredTask;
 import ai.infer4j.server.config.ServerConfig;
 import ai.infer4j.server.http.AuthHandler;
 import ai.infer4j.server.http.HttpListener;
@@ -76,7 +77,6 @@ public final class InferenceServer implements AutoCloseable {
     static final Duration LATE_LISTENERS_DELAY = Duration.ofSeconds(1);
 
     private final ServerConfig config;
-    private final Duration lateDelay;
     /** Handler calls that run at once, and that may wait for a thread (beyond: 503). */
     private static final int HANDLER_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors()), HANDLER_QUEUE = 1024;
 
@@ -99,15 +99,17 @@ public final class InferenceServer implements AutoCloseable {
     private int grpcPort = -1, metricsPort = -1;
     /** The gRPC and metrics listeners were started, or tried (guarded by this). */
     private boolean grpcAndMetricsStarted;
-    /** Counted down when the late listeners should start now: the first answer, or {@link #close}. */
-    private final CountDownLatch lateNow = new CountDownLatch(1);
+    /** Starts the late listeners a delay after bind ({@link #LATE_LISTENERS_DELAY}), or sooner: the first answer, or {@link #close}. */
+    private final DeferredTask late;
+    /** The bearer token, for the late listeners (set before {@link #late} starts). */
+    private byte[] lateToken;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
     private volatile int abandoned;
 
     private InferenceServer(ServerConfig config, Duration lateDelay) {
         this.config = config;
-        this.lateDelay = lateDelay;
+        this.late = new DeferredTask("infer4j-late-listeners", lateDelay, () -> startLate(lateToken));
         EngineOptions opts = EngineOptions.defaults().withIntraOpThreads(config.workers().intraOpThreads());
         if (config.models().cacheDir() != null) opts = opts.withCacheDir(config.models().cacheDir());
         this.metrics = new ServerMetrics();
@@ -215,16 +217,8 @@ public final class InferenceServer implements AutoCloseable {
             }
             metricsHeld = hold(config.listeners().metrics());
             metricsPort = metricsHeld.getLocalPort();
-            service.afterFirstAnswer(lateNow::countDown);
-            Thread late = new Thread(() -> {
-                try {
-                    lateNow.await(lateDelay.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // start them at once
-                }
-                startLate(token);
-            }, "infer4j-late-listeners");
-            late.setDaemon(true);
+            lateToken = token;
+            service.afterFirstAnswer(late::now);
             late.start();
         }
         log.info("inference API  http://{}:{}", inference.address().getHostString(), inference.port());
@@ -332,7 +326,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Starts the gRPC and metrics listeners now if they are still to start ({@link Listeners#LATE}), and waits for them. */
     public void awaitLateListeners() {
-        lateNow.countDown();
+        late.now();
         synchronized (this) { // startLate holds this lock while it starts them
             while (!closed && !grpcAndMetricsStarted) {
                 try {
@@ -378,7 +372,7 @@ public final class InferenceServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         notifyAll(); // awaitLateListeners
-        lateNow.countDown();
+        late.now();
         closeQuietly(grpcHeld); // no-ops once the late listeners started
         closeQuietly(metricsHeld);
         service.startDraining();

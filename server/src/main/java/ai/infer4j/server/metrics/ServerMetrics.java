@@ -4,6 +4,7 @@ import ai.infer4j.engine.batch.BatchListener;
 import ai.infer4j.engine.batch.BatchScheduler;
 import ai.infer4j.engine.handler.HandlerListener;
 import ai.infer4j.monitor.LiveMonitor;
+import ai.infer4j.server.concurrent.DeferredTask;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -27,7 +28,6 @@ import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -73,8 +73,6 @@ public final class ServerMetrics {
             return super.scrape(includedNames, request);
         }
     };
-    /** Counted down when the JVM metrics should be registered now: a scrape asks for them, or the delay is over. */
-    private final CountDownLatch jvmMetricsNow = new CountDownLatch(1);
     private final Map<String, BatchScheduler> schedulers = new ConcurrentHashMap<>();
     private final Counter requests;
     private final Histogram endToEnd;
@@ -85,7 +83,7 @@ public final class ServerMetrics {
     private final Counter expired;
     private final Counter loadFailures;
     private final Histogram handlerTime;
-    private final Thread jvmMetrics;
+    private final DeferredTask jvmMetrics;
 
     public ServerMetrics() {
         this(JVM_METRICS_DELAY);
@@ -119,15 +117,7 @@ public final class ServerMetrics {
         // second thread started by startJvmMetrics() (the server: once its inference listener is up, so that this work
         // does not compete with the models' loading), which waits JVM_METRICS_DELAY first unless a scrape asks sooner
         // (so it does not compete with a new server's first requests either); every scrape waits for it.
-        jvmMetrics = new Thread(() -> {
-            try {
-                jvmMetricsNow.await(jvmMetricsDelay.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // register them at once
-            }
-            registerJvmMetrics(registry);
-        }, "infer4j-jvm-metrics");
-        jvmMetrics.setDaemon(true);
+        jvmMetrics = new DeferredTask("infer4j-jvm-metrics", jvmMetricsDelay, () -> registerJvmMetrics(registry));
     }
 
     /**
@@ -164,20 +154,13 @@ public final class ServerMetrics {
      * Starts the thread that registers the JVM and process metrics (once): it registers them {@link #JVM_METRICS_DELAY}
      * later, or at once when a scrape (or {@link #registry()}) asks for them; scrapes wait for them.
      */
-    public synchronized void startJvmMetrics() {
-        if (jvmMetrics.getState() == Thread.State.NEW) jvmMetrics.start();
+    public void startJvmMetrics() {
+        jvmMetrics.start();
     }
 
     /** Registers the JVM metrics now (if not done yet) and waits until they are. */
     private void awaitJvmMetrics() {
-        if (jvmMetrics.getState() == Thread.State.TERMINATED) return;
-        jvmMetricsNow.countDown();
-        startJvmMetrics();
-        try {
-            jvmMetrics.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        jvmMetrics.runNowAndWait();
     }
 
     /** Exposes capture counts ({@code infer4j_capture_dropped_total}, {@code infer4j_capture_written_total}) and {@code infer4j_drift_score{model,signal}}. */

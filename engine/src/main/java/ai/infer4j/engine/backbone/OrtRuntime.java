@@ -143,7 +143,10 @@ public final class OrtRuntime {
         Path prepacked = prepackedCopy(key, cacheDir);
         if (prepacked != null) {
             Path graph = prepacked.resolve(PREPACKED_GRAPH);
-            if (!Files.isRegularFile(graph)) savePrepacked(env, model, prepacked);
+            if (!Files.isRegularFile(graph)) {
+                deleteDirectoryQuietly(prepacked); // a damaged entry (graph gone, data left) would block the rename
+                savePrepacked(env, model, prepacked);
+            }
             if (Files.isRegularFile(graph)) {
                 try {
                     OrtSession s = env.createSession(graph.toString(), options);
@@ -195,8 +198,7 @@ public final class OrtRuntime {
             try (OrtSession ignored = env.createSession(model.toString(), so)) {
                 if (!Files.isRegularFile(tmp.resolve(PREPACKED_GRAPH))) throw new IOException("ONNX Runtime wrote no graph");
             }
-            deleteDirectoryQuietly(dir); // a damaged entry (graph gone, data left)
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE); // fails if another process's copy is there: it serves
             Log.LOG.debug("saved optimised graph with prepacked weights of {} to {}", model, dir);
             pruneUnused(dir.getParent());
         } catch (OrtException | IOException | RuntimeException e) {

@@ -99,6 +99,12 @@ class OrtRuntimeTest {
         float[][] withoutData = vectors(files, options);
         for (int i = 0; i < prepacked.length; i++) assertArrayEquals(fallback[i], withoutData[i], 0f);
         assertTrue(Files.notExists(dir), "a copy without its data file is deleted");
+
+        vectors(files, options); // written again
+        Files.delete(graph); // a data file without its graph: replaced by a new copy
+        float[][] withoutGraph = vectors(files, options);
+        for (int i = 0; i < prepacked.length; i++) assertArrayEquals(prepacked[i], withoutGraph[i], 0f);
+        assertTrue(Files.isRegularFile(graph) && Files.isRegularFile(data), "written again over the leftover data");
     }
 
     private static float[][] vectors(BackboneFiles files, EngineOptions options) {

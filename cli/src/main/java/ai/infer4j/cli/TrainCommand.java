@@ -157,7 +157,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--fold", description = "with --fine-tune-layers and --cv: run only this fold (1..K), write its result to --cv-dir")
     Integer fold;
 
-    @Option(names = "--cv-dir", description = "with --fine-tune-layers and --cv: directory of the per-fold result files")
+    @Option(names = "--cv-dir", description = "with --cv: with --fine-tune-layers, directory of the per-fold result files; for a "
+            + "head on the frozen backbone, where cv-logits.json gets every row's held-out logits per grid point (and the "
+            + "lexical layer's), for analysis such as ensembles")
     Path cvDir;
 
     @Option(names = "--grid-threads", description = "grid points trained in parallel (default: all cores)")
@@ -178,14 +180,14 @@ final class TrainCommand implements Callable<Integer> {
         if (task.equals("pair")) return trainPair();
         if (train.size() != 1 || valid.size() != 1) throw new BadInputException("--task intent takes one --train and one --valid file");
         if (fineTuneLayers != null) return fineTune();
-        if (fineTuneOut != null || fold != null || cvDir != null || fineTuneLr != null)
-            throw new BadInputException("--fine-tune-out, --fine-tune-lr, --fold and --cv-dir need --fine-tune-layers");
+        if (fineTuneOut != null || fold != null || fineTuneLr != null)
+            throw new BadInputException("--fine-tune-out, --fine-tune-lr and --fold need --fine-tune-layers");
         var options = engineFlags.options();
         try (Engine engine = Engine.create(options)) {
             Backbone bb = engine.backbone(BackboneFiles.resolve(backbone, options.cacheDir()));
             int threads = gridThreads != null ? gridThreads : Runtime.getRuntime().availableProcessors();
             var job = new IntentTrainer.Job(name != null ? name : task, train.get(0), valid.get(0), oosLabel, seed,
-                    linearGrid(), threads, cv, oosBudget, mlpGrid(), lexicalFlags.lexical, lexicalFlags.features);
+                    linearGrid(), threads, cv, oosBudget, mlpGrid(), lexicalFlags.lexical, lexicalFlags.features, cvDir);
             SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(options.cacheDir().resolve("embeddings")),
                     new ProgressBar(System.err));
             HeadFiles.write(head, out);

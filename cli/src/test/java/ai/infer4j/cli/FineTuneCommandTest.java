@@ -76,6 +76,10 @@ class FineTuneCommandTest {
                 "--out", dir.resolve("h.json").toString(), "--fold", "1");
         assertThat(foldOnly.code()).isEqualTo(2);
         assertThat(foldOnly.err()).contains("need --fine-tune-layers");
+        CliTest.Run cvDirNoCv = CliTest.run("train", "--task", "intent", "--train", t.toString(), "--valid", t.toString(),
+                "--out", dir.resolve("h.json").toString(), "--cv-dir", dir.resolve("cv").toString());
+        assertThat(cvDirNoCv.code()).isEqualTo(2);
+        assertThat(cvDirNoCv.err()).contains("--cv-dir").contains("needs --cv K").doesNotContain("Exception");
         CliTest.Run mlp = CliTest.run("train", "--task", "intent", "--train", t.toString(), "--valid", t.toString(),
                 "--out", dir.resolve("h.json").toString(), "--fine-tune-layers", "2", "--head", "mlp", "--fine-tune-out", dir.toString());
         assertThat(mlp.code()).isEqualTo(2);

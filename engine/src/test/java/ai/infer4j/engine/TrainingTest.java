@@ -2,23 +2,34 @@ package ai.infer4j.engine;
 
 import ai.infer4j.engine.backbone.Backbone;
 import ai.infer4j.engine.backbone.BackboneFiles;
+import ai.infer4j.engine.data.DataFiles;
+import ai.infer4j.engine.data.LabeledText;
+import ai.infer4j.engine.error.BadInputException;
 import ai.infer4j.engine.task.HeadFiles;
 import ai.infer4j.engine.task.SoftmaxHead;
 import ai.infer4j.engine.train.EmbeddingCache;
 import ai.infer4j.engine.train.IntentTrainer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class TrainingTest {
     private static final String[][] TOPICS = {
@@ -131,6 +142,57 @@ class TrainingTest {
         Path a = writeHead(head, dir.resolve("a.json"));
         Path b = writeHead(trainCv(dir, dir.resolve("cache-b")), dir.resolve("b.json"));
         assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
+    }
+
+    @Test
+    void cvDirGetsHeldOutLogitsThatGiveTheRecordedAccuracies(@TempDir Path dir) throws IOException {
+        writeDataWithOos(dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"));
+        Backbone bb = TestEngine.get().backbone(BackboneFiles.builtin(TestEngine.options().cacheDir()));
+        var job = new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), "oos", 7, SMALL_GRID, 2, 3, 0.01,
+                null, false, 0, dir.resolve("cv"));
+        SoftmaxHead head = IntentTrainer.train(job, bb, new EmbeddingCache(dir.resolve("cache")), Progress.NONE);
+
+        JsonNode o = new ObjectMapper().readTree(dir.resolve("cv").resolve("cv-logits.json").toFile());
+        List<String> labels = new ArrayList<>();
+        o.get("labels").forEach(l -> labels.add(l.asText()));
+        assertThat(labels).isEqualTo(head.labels());
+        List<LabeledText> rows = new ArrayList<>(DataFiles.readLabeled(dir.resolve("train.jsonl")));
+        rows.addAll(DataFiles.readLabeled(dir.resolve("valid.jsonl")));
+        int n = rows.size(), k = labels.size();
+        assertThat(o.get("rows").asInt()).isEqualTo(n);
+        assertThat(o.get("fold")).hasSize(n);
+        assertThat(o.get("points")).hasSize(4); // the grid: 2 L2 x 2 epoch counts
+        assertThat(o.has("lexical")).isFalse();
+        JsonNode selected = head.training().at("/cv/selected");
+        int matched = 0;
+        for (JsonNode p : o.get("points")) {
+            FloatBuffer z = ByteBuffer.wrap(Base64.getDecoder().decode(p.get("logits").asText())).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            assertThat(z.remaining()).isEqualTo(n * k);
+            double[] correct = new double[3], count = new double[3];
+            for (int i = 0; i < n; i++) {
+                int best = 0;
+                for (int c = 1; c < k; c++) if (z.get(i * k + c) > z.get(i * k + best)) best = c;
+                int f = o.get("fold").get(i).asInt();
+                count[f]++;
+                if (labels.get(best).equals(rows.get(i).label())) correct[f]++;
+            }
+            double mean = (correct[0] / count[0] + correct[1] / count[1] + correct[2] / count[2]) / 3;
+            // what the cross-validation scored for this grid point, from the written logits alone
+            assertThat(mean).isCloseTo(p.at("/accuracy_mean_by_lexical_scale/0").asDouble(), within(1e-4));
+            if (p.get("l2").equals(selected.get("l2")) && p.get("epochs").equals(selected.get("epochs"))) {
+                matched++;
+                for (int f = 0; f < 3; f++)
+                    assertThat(correct[f] / count[f]).isCloseTo(selected.get("accuracy_per_fold").get(f).asDouble(), within(1e-4));
+            }
+        }
+        assertThat(matched).isEqualTo(1);
+    }
+
+    @Test
+    void cvDirWithoutCvIsRefused(@TempDir Path dir) {
+        assertThatThrownBy(() -> new IntentTrainer.Job("topic", dir.resolve("train.jsonl"), dir.resolve("valid.jsonl"), null, 7, SMALL_GRID,
+                2, 0, 0.01, null, false, 0, dir.resolve("cv")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("--cv-dir").hasMessageContaining("--cv K");
     }
 
     private static Path write(SoftmaxHead head, Path dir) {

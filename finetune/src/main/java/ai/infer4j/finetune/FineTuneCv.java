@@ -17,11 +17,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -277,18 +274,9 @@ public final class FineTuneCv {
         for (int i : h.rows()) rows.add(i);
         ArrayNode labels = o.putArray("labels");
         h.labels().forEach(labels::add);
-        o.put("fineTuned", float32(h.fineTuned(), null));
-        if (h.lexical() != null) o.put("lexical", float32(null, h.lexical()));
+        o.put("fineTuned", IntentTrainer.base64Float32(h.fineTuned()));
+        if (h.lexical() != null) o.put("lexical", IntentTrainer.base64Float32(h.lexical()));
         return o;
-    }
-
-    /** One of the two matrices as base64 little-endian float32, row-major. */
-    private static String float32(float[][] f, double[][] d) {
-        int n = f != null ? f.length : d.length, k = n == 0 ? 0 : (f != null ? f[0].length : d[0].length);
-        ByteBuffer b = ByteBuffer.allocate(n * k * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < k; j++) b.putFloat(f != null ? f[i][j] : (float) d[i][j]);
-        return Base64.getEncoder().encodeToString(b.array());
     }
 
     public static FoldResult read(Path file) {

@@ -2,6 +2,7 @@ package ai.infer4j.engine.train;
 
 import ai.infer4j.engine.Progress;
 import ai.infer4j.engine.backbone.Backbone;
+import ai.infer4j.engine.io.AtomicFiles;
 import ai.infer4j.engine.task.LexicalLayer;
 import ai.infer4j.engine.task.OutOfScopeScore;
 import ai.infer4j.engine.task.SoftmaxHead;
@@ -9,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +79,9 @@ final class IntentCrossValidation {
         return out;
     }
 
+    /** The file in {@link IntentTrainer.Job#cvDir()} with every row's held-out logits. */
+    static final String LOGITS_FILE = "cv-logits.json";
+
     /** Scales of the lexical logits tried with {@code --lexical} (0: no lexical layer). */
     static final double[] LEXICAL_SCALES = {0, 0.25, 0.5, 1};
 
@@ -86,6 +93,9 @@ final class IntentCrossValidation {
         int[] fold = folds(n, k, job.seed());
         List<PointResult> points = null;
         double[] distance = new double[n];
+        // with --cv-dir: each grid point's held-out logits (unscaled) and the lexical layer's, by pooled row
+        double[][][] heldLogits = null;
+        double[][] heldLexical = texts == null ? null : new double[n][];
         for (int f = 0; f < k; f++) {
             List<Integer> fit = new ArrayList<>(), held = new ArrayList<>();
             for (int i = 0; i < n; i++) (fold[i] == f ? held : fit).add(i);
@@ -106,8 +116,9 @@ final class IntentCrossValidation {
                 LexicalTrainer.Fitted l = LexicalTrainer.train(tf, yf, classes, job.seed(), job.lexicalFeatures(),
                         () -> progress.update(stage + " lexical", ep.incrementAndGet(), LexicalTrainer.EPOCHS));
                 double[][] z = LexicalTrainer.logits(l, th);
-                for (int j = 0; j < held.size(); j++) lex[held.get(j)] = z[j];
+                for (int j = 0; j < held.size(); j++) lex[held.get(j)] = heldLexical[held.get(j)] = z[j];
             }
+            if (job.cvDir() != null && heldLogits == null) heldLogits = new double[grid.size()][n][];
             if (points == null) {
                 points = new ArrayList<>();
                 for (Fitted p : grid)
@@ -121,6 +132,7 @@ final class IntentCrossValidation {
             for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
             for (int p = 0; p < grid.size(); p++) {
                 SoftmaxHead h = grid.get(p).head();
+                if (heldLogits != null) for (int i : held) heldLogits[p][i] = h.logits(x[i]);
                 for (int si = 0; si < scales.length; si++) {
                     PointResult r = points.get(p * scales.length + si);
                     int correct = 0;
@@ -137,6 +149,7 @@ final class IntentCrossValidation {
         }
         PointResult best = points.get(0);
         for (PointResult r : points) if (r.mean() > best.mean()) best = r;
+        if (heldLogits != null) writeLogits(job.cvDir(), labels, fold, k, points, scales.length, heldLogits, heldLexical);
 
         AtomicInteger epochs = new AtomicInteger();
         PointResult chosen = best;
@@ -188,6 +201,41 @@ final class IntentCrossValidation {
         recipe.setAll(best.recipe);
         recipe.put("trainedOn", "train+valid pooled");
         return new SoftmaxHead(job.headName(), labels, w.w(), w.b(), oos, 0, meta, oosScore, w.hidden(), lexical);
+    }
+
+    /**
+     * Writes {@value #LOGITS_FILE}: labels, each pooled row's fold (train rows first, then valid), and per grid point its
+     * recipe, held-out accuracy per lexical scale and every row's held-out logits (from the head the row's fold did not
+     * see; without the lexical layer), plus the lexical layer's held-out logits (unscaled) when one was trained.
+     */
+    private static void writeLogits(Path dir, List<String> labels, int[] fold, int k, List<PointResult> points,
+                                    int perPoint, double[][][] logits, double[][] lexical) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode o = json.createObjectNode();
+        o.put("folds", k);
+        o.put("rows", fold.length);
+        o.put("rule", "held-out logits of a grid point + lexicalScale * lexical = what the cross-validation scored; "
+                + "arrays are base64 little-endian float32, rows x labels, in the pooled row order (train, then valid)");
+        labels.forEach(o.putArray("labels")::add);
+        ArrayNode f = o.putArray("fold");
+        for (int v : fold) f.add(v);
+        ArrayNode ps = o.putArray("points");
+        for (int p = 0; p < logits.length; p++) {
+            ObjectNode e = ps.addObject();
+            PointResult first = points.get(p * perPoint);
+            e.setAll(first.recipe.deepCopy());
+            e.remove("lexicalScale");
+            ArrayNode acc = e.putArray("accuracy_mean_by_lexical_scale");
+            for (int s = 0; s < perPoint; s++) acc.add(round(points.get(p * perPoint + s).mean()));
+            e.put("logits", IntentTrainer.base64Float32(logits[p]));
+        }
+        if (lexical != null) o.put("lexical", IntentTrainer.base64Float32(lexical));
+        Path file = dir.resolve(LOGITS_FILE);
+        try {
+            AtomicFiles.write(file, w -> json.writeValue(w, o));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static MlpTrainer.Network linear(SoftmaxTrainer.Weights w) {

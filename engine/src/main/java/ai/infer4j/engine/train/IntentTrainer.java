@@ -14,8 +14,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,17 +42,25 @@ public final class IntentTrainer {
     /**
      * What to train. {@code oosLabel} may be null for tasks without out-of-scope examples. {@code cvFolds} 0 selects on
      * {@code validFile}; 2 or more pools train and valid and selects by k-fold cross-validation ({@code oosBudget}: how much
-     * held-out in-scope accuracy the out-of-scope threshold may cost, e.g. 0.005).
+     * held-out in-scope accuracy the out-of-scope threshold may cost, e.g. 0.005). {@code cvDir} (with {@code cvFolds} >= 2,
+     * else null): where {@value IntentCrossValidation#LOGITS_FILE} gets every pooled row's held-out logits, for analysis.
      */
     public record Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
-                      int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical, int lexicalFeatures) {
+                      int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical, int lexicalFeatures, Path cvDir) {
         public Job {
+            if (cvDir != null && cvFolds < 2) throw new BadInputException("--cv-dir (held-out logits) needs --cv K (K >= 2)");
             if (lexicalFeatures < 0) throw new BadInputException("--lexical-features must be >= 0 (0: all), got " + lexicalFeatures);
             if (lexicalFeatures > 0 && !lexical) throw new BadInputException("--lexical-features needs --lexical");
             if (cvFolds == 1 || cvFolds < 0) throw new BadInputException("--cv must be 0 (select on valid) or >= 2, got " + cvFolds);
             if (!(oosBudget >= 0 && oosBudget < 1)) throw new BadInputException("out-of-scope budget must be in [0, 1), got " + oosBudget);
             if (mlp != null && cvFolds < 2) throw new BadInputException("an mlp head is selected by cross-validation: add --cv K (K >= 2)");
             if (lexical && cvFolds < 2) throw new BadInputException("a lexical layer's scale is selected by cross-validation: add --cv K (K >= 2)");
+        }
+
+        /** No held-out logits written. */
+        public Job(String headName, Path trainFile, Path validFile, String oosLabel, long seed, Grid grid, int threads,
+                   int cvFolds, double oosBudget, MlpGrid mlp, boolean lexical, int lexicalFeatures) {
+            this(headName, trainFile, validFile, oosLabel, seed, grid, threads, cvFolds, oosBudget, mlp, lexical, lexicalFeatures, null);
         }
 
         /** A lexical layer on every feature (or none). */
@@ -250,6 +261,25 @@ public final class IntentTrainer {
         f.put("sha256", ModelArchive.sha256(file));
         f.put("rows", rows);
         return f;
+    }
+
+    /**
+     * A matrix as base64 of its values as little-endian float32, row-major (how held-out logits are written for analysis:
+     * {@code numpy.frombuffer(base64.b64decode(s), '<f4').reshape(rows, -1)}).
+     */
+    public static String base64Float32(double[][] m) {
+        int n = m.length, k = n == 0 ? 0 : m[0].length;
+        ByteBuffer b = ByteBuffer.allocate(n * k * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (double[] row : m) for (double v : row) b.putFloat((float) v);
+        return Base64.getEncoder().encodeToString(b.array());
+    }
+
+    /** {@link #base64Float32(double[][])} of a float matrix. */
+    public static String base64Float32(float[][] m) {
+        int n = m.length, k = n == 0 ? 0 : m[0].length;
+        ByteBuffer b = ByteBuffer.allocate(n * k * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : m) for (float v : row) b.putFloat(v);
+        return Base64.getEncoder().encodeToString(b.array());
     }
 
     /** Report scores rounded to 4 places (metadata for people, not for computation). */

@@ -65,6 +65,12 @@ public final class OrtRuntime {
     /** A copy with prepacked weights is a directory {@code <key>.prepacked} holding this graph and its {@code .data}. */
     private static final String PREPACKED_SUFFIX = ".prepacked";
     private static final String PREPACKED_GRAPH = "model.onnx";
+    /**
+     * {@code -Dinfer4j.prepacked=true} turns the prepacked copy on. Off by default: it starts 4-6% faster, but in
+     * open-loop A/Bs of the INT8 model at 500-600 req/s its p99 was 1-2 ms worse than the ORT-format copy's in most
+     * rounds (same pass time in-process; docs/perf.md, Cold start, session 13), and serving speed comes first.
+     */
+    static final String PREPACKED_PROPERTY = "infer4j.prepacked";
 
     private OrtRuntime() {
     }
@@ -140,7 +146,7 @@ public final class OrtRuntime {
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         String key = cacheKey(model, cacheDir);
         if (key == null) return Loaded.of(env.createSession(model.toString(), options));
-        Path prepacked = prepackedCopy(key, cacheDir);
+        Path prepacked = prepackedEnabled() ? prepackedCopy(key, cacheDir) : null;
         if (prepacked != null) {
             Path graph = prepacked.resolve(PREPACKED_GRAPH);
             if (!Files.isRegularFile(graph)) {
@@ -249,8 +255,14 @@ public final class OrtRuntime {
      * not cached or this CPU cannot be named: the key of the ORT-format copy plus the CPU's identity.
      */
     static Path prepackedCopy(Path model, Path cacheDir) {
+        if (!prepackedEnabled()) return null;
         String key = cacheKey(model, cacheDir, SETTLED_MILLIS);
         return key == null ? null : prepackedCopy(key, cacheDir);
+    }
+
+    /** Whether {@link #createSession} uses the prepacked copy ({@value #PREPACKED_PROPERTY}, read at each call). */
+    static boolean prepackedEnabled() {
+        return "true".equalsIgnoreCase(System.getProperty(PREPACKED_PROPERTY));
     }
 
     private static Path ortCopy(String key, Path cacheDir) {

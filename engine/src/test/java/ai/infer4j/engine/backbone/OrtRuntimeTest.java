@@ -4,6 +4,8 @@ import ai.infer4j.engine.config.EngineOptions;
 import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.TinyModels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +28,31 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class OrtRuntimeTest {
     private static final List<TextInput> TEXTS = List.of(TextInput.of("I lost my card"),
             TextInput.of("what is the weather like in Paris tomorrow?"), TextInput.of("hi"));
+
+    /** The prepacked copy is opt-in ({@code -Dinfer4j.prepacked=true}); these tests turn it on, one of them off. */
+    @BeforeEach
+    void prepackedOn() {
+        System.setProperty(OrtRuntime.PREPACKED_PROPERTY, "true");
+    }
+
+    @AfterEach
+    void prepackedDefault() {
+        System.clearProperty(OrtRuntime.PREPACKED_PROPERTY);
+    }
+
+    @Test
+    void byDefaultTheOrtFormatCopyServesAndNoPrepackedCopyIsWritten(@TempDir Path cache) throws Exception {
+        System.clearProperty(OrtRuntime.PREPACKED_PROPERTY);
+        EngineOptions options = TestEngine.options().withCacheDir(cache);
+        BackboneFiles files = BackboneFiles.builtin(TestEngine.options().cacheDir());
+        try (Backbone bb = Backbone.open(files, options)) {
+            assertEquals(TEXTS.size(), bb.forward(bb.tokenizer().encodeAll(TEXTS)).vectors().length);
+        }
+        assertTrue(Files.isRegularFile(OrtRuntime.optimisedCopy(files.model(), cache)), "the ORT-format copy is saved");
+        try (var entries = Files.list(cache.resolve("ort-optimised"))) {
+            assertFalse(entries.anyMatch(p -> p.getFileName().toString().endsWith(".prepacked")), "no prepacked copy by default");
+        }
+    }
 
     @Test
     void secondOpenReadsTheSavedGraphAndGivesTheSameVectors(@TempDir Path cache) throws Exception {

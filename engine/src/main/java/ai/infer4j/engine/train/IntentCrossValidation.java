@@ -132,12 +132,15 @@ final class IntentCrossValidation {
             for (int i : held) distance[i] = OutOfScopeScore.distance(centroids, x[i]);
             for (int p = 0; p < grid.size(); p++) {
                 SoftmaxHead h = grid.get(p).head();
-                if (heldLogits != null) for (int i : held) heldLogits[p][i] = h.logits(x[i]);
+                double[][] logits = new double[held.size()][]; // the head's held-out logits, once for every scale
+                for (int j = 0; j < logits.length; j++) logits[j] = h.logits(x[held.get(j)]);
+                if (heldLogits != null) for (int j = 0; j < logits.length; j++) heldLogits[p][held.get(j)] = logits[j];
                 for (int si = 0; si < scales.length; si++) {
                     PointResult r = points.get(p * scales.length + si);
                     int correct = 0;
-                    for (int i : held) {
-                        double[] z = h.logits(x[i]);
+                    for (int j = 0; j < logits.length; j++) {
+                        int i = held.get(j);
+                        double[] z = logits[j].clone();
                         if (scales[si] > 0) for (int c = 0; c < classes; c++) z[c] += scales[si] * lex[i][c];
                         r.predicted[i] = argmax(z);
                         r.energy[i] = OutOfScopeScore.energy(z, oosIndex);

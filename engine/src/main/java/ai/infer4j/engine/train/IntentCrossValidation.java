@@ -93,7 +93,7 @@ final class IntentCrossValidation {
         int[] fold = folds(n, k, job.seed());
         List<PointResult> points = null;
         double[] distance = new double[n];
-        // with --cv-dir: each grid point's held-out logits (unscaled) and the lexical layer's, by pooled row
+        // held-out logits by pooled row, filled fold by fold: each grid point's (only with --cv-dir) and the lexical layer's
         double[][][] heldLogits = null;
         double[][] heldLexical = texts == null ? null : new double[n][];
         for (int f = 0; f < k; f++) {
@@ -107,7 +107,6 @@ final class IntentCrossValidation {
             }
             String stage = "fold " + (f + 1) + "/" + k;
             List<Fitted> grid = fitGrid(job, labels, xf, yf, stage, progress);
-            double[][] lex = new double[n][];
             if (texts != null) {
                 List<String> tf = new ArrayList<>(fit.size()), th = new ArrayList<>(held.size());
                 for (int i : fit) tf.add(texts.get(i));
@@ -116,7 +115,7 @@ final class IntentCrossValidation {
                 LexicalTrainer.Fitted l = LexicalTrainer.train(tf, yf, classes, job.seed(), job.lexicalFeatures(),
                         () -> progress.update(stage + " lexical", ep.incrementAndGet(), LexicalTrainer.EPOCHS));
                 double[][] z = LexicalTrainer.logits(l, th);
-                for (int j = 0; j < held.size(); j++) lex[held.get(j)] = heldLexical[held.get(j)] = z[j];
+                for (int j = 0; j < held.size(); j++) heldLexical[held.get(j)] = z[j];
             }
             if (job.cvDir() != null && heldLogits == null) heldLogits = new double[grid.size()][n][];
             if (points == null) {
@@ -141,7 +140,7 @@ final class IntentCrossValidation {
                     for (int j = 0; j < logits.length; j++) {
                         int i = held.get(j);
                         double[] z = logits[j].clone();
-                        if (scales[si] > 0) for (int c = 0; c < classes; c++) z[c] += scales[si] * lex[i][c];
+                        if (scales[si] > 0) for (int c = 0; c < classes; c++) z[c] += scales[si] * heldLexical[i][c];
                         r.predicted[i] = argmax(z);
                         r.energy[i] = OutOfScopeScore.energy(z, oosIndex);
                         if (r.predicted[i] == y[i]) correct++;

@@ -66,9 +66,9 @@ public final class OrtRuntime {
     private static final String PREPACKED_SUFFIX = ".prepacked";
     private static final String PREPACKED_GRAPH = "model.onnx";
     /**
-     * {@code -Dinfer4j.prepacked=true} turns the prepacked copy on. Off by default: it starts 4-6% faster, but in
-     * open-loop A/Bs of the INT8 model at 500-600 req/s its p99 was 1-2 ms worse than the ORT-format copy's in most
-     * rounds (same pass time in-process; docs/perf.md, Cold start, session 13), and serving speed comes first.
+     * {@code -Dinfer4j.prepacked=false} turns the prepacked copy off (the ORT-format copy serves instead). On by
+     * default: a 4-6% faster start and ~36 MB less private memory; its p99 under open-loop load was 1-2 ms worse in
+     * session 13's A/Bs on a noisy day and equal or better in session 14's on a quiet one (docs/perf.md, issue 13).
      */
     static final String PREPACKED_PROPERTY = "infer4j.prepacked";
 
@@ -262,7 +262,7 @@ public final class OrtRuntime {
 
     /** Whether {@link #createSession} uses the prepacked copy ({@value #PREPACKED_PROPERTY}, read at each call). */
     static boolean prepackedEnabled() {
-        return "true".equalsIgnoreCase(System.getProperty(PREPACKED_PROPERTY));
+        return !"false".equalsIgnoreCase(System.getProperty(PREPACKED_PROPERTY));
     }
 
     private static Path ortCopy(String key, Path cacheDir) {

@@ -5,7 +5,6 @@ import ai.infer4j.engine.TestEngine;
 import ai.infer4j.engine.input.TextInput;
 import ai.infer4j.engine.TinyModels;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,20 +28,15 @@ class OrtRuntimeTest {
     private static final List<TextInput> TEXTS = List.of(TextInput.of("I lost my card"),
             TextInput.of("what is the weather like in Paris tomorrow?"), TextInput.of("hi"));
 
-    /** The prepacked copy is opt-in ({@code -Dinfer4j.prepacked=true}); these tests turn it on, one of them off. */
-    @BeforeEach
-    void prepackedOn() {
-        System.setProperty(OrtRuntime.PREPACKED_PROPERTY, "true");
-    }
-
+    /** The prepacked copy is on by default; one test turns it off ({@code -Dinfer4j.prepacked=false}). */
     @AfterEach
     void prepackedDefault() {
         System.clearProperty(OrtRuntime.PREPACKED_PROPERTY);
     }
 
     @Test
-    void byDefaultTheOrtFormatCopyServesAndNoPrepackedCopyIsWritten(@TempDir Path cache) throws Exception {
-        System.clearProperty(OrtRuntime.PREPACKED_PROPERTY);
+    void switchedOffTheOrtFormatCopyServesAndNoPrepackedCopyIsWritten(@TempDir Path cache) throws Exception {
+        System.setProperty(OrtRuntime.PREPACKED_PROPERTY, "false");
         EngineOptions options = TestEngine.options().withCacheDir(cache);
         BackboneFiles files = BackboneFiles.builtin(TestEngine.options().cacheDir());
         try (Backbone bb = Backbone.open(files, options)) {
@@ -50,7 +44,7 @@ class OrtRuntimeTest {
         }
         assertTrue(Files.isRegularFile(OrtRuntime.optimisedCopy(files.model(), cache)), "the ORT-format copy is saved");
         try (var entries = Files.list(cache.resolve("ort-optimised"))) {
-            assertFalse(entries.anyMatch(p -> p.getFileName().toString().endsWith(".prepacked")), "no prepacked copy by default");
+            assertFalse(entries.anyMatch(p -> p.getFileName().toString().endsWith(".prepacked")), "no prepacked copy when switched off");
         }
     }
 

@@ -14,7 +14,7 @@
 #        BASE_JAR=path/to/infer4j.jar also measures another build (e.g. before a change) as "infer4j-base"; BASE_OPTS=JVM options
 #        for it (e.g. a system property that switches an experiment on, with BASE_JAR=this build's jar)
 #        ALT_WORKERS=N ALT_THREADS=M also measures this build with other workers x threads as "infer4j-alt"
-#   With ROUNDS > 1 each rung's median over the rounds makes the table; peers.md also lists every round's own ratios
+#   With ROUNDS > 1 even rounds run the systems in reverse order, and each rung's median over the rounds makes the table; peers.md also lists every round's own ratios
 #   (the spread is the honest error bar on this machine). The ceiling's batch-1 latency is measured before every round.
 #   Measure on a quiet machine: nothing else building or testing. The load average is printed before and after.
 set -euo pipefail
@@ -102,16 +102,26 @@ ceiling_latency() { # batch-1 latency of raw ONNX Runtime (label R): run before 
     >> "$OUT/ort.log" 2>&1 || log "ort-raw failed: see $OUT/ort.log"
 }
 rm -f "$OUT/ort.tsv" "$OUT/ort.log"
+# the systems of a round, in the order of odd rounds; even rounds run them in reverse, so no system always runs first
+# after the ceiling or always last (session 14: the same server measured in first and second place differed by more
+# than the two cache forms it compared; docs/perf.md)
+run_main() { log "round $ROUND: infer4j"; run_infer4j; }
+run_base() { log "round $ROUND: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR" "$WORKERS" "$THREADS" "${BASE_OPTS:-}"; }
+run_alt() {
+  log "round $ROUND: infer4j-alt (workers ${ALT_WORKERS:-$WORKERS} x threads ${ALT_THREADS:-$THREADS})"
+  run_infer4j infer4j-alt "$JAR" "${ALT_WORKERS:-$WORKERS}" "${ALT_THREADS:-$THREADS}"
+}
+run_peer() { log "round $ROUND: node"; run_node; }
+systems=(run_main)
+[ -n "${BASE_JAR:-}" ] && systems+=(run_base)
+[ -n "${ALT_THREADS:-}${ALT_WORKERS:-}" ] && systems+=(run_alt)
+systems+=(run_peer)
 for round in $(seq 1 "$ROUNDS"); do
   ROUND=$round
   log "round $round: ceiling batch-1 latency"; ceiling_latency "lat-before-$round"
-  log "round $round: infer4j"; run_infer4j
-  if [ -n "${BASE_JAR:-}" ]; then log "round $round: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR" "$WORKERS" "$THREADS" "${BASE_OPTS:-}"; fi
-  if [ -n "${ALT_THREADS:-}${ALT_WORKERS:-}" ]; then
-    log "round $round: infer4j-alt (workers ${ALT_WORKERS:-$WORKERS} x threads ${ALT_THREADS:-$THREADS})"
-    run_infer4j infer4j-alt "$JAR" "${ALT_WORKERS:-$WORKERS}" "${ALT_THREADS:-$THREADS}"
-  fi
-  log "round $round: node"; run_node
+  order=("${systems[@]}")
+  if [ $((round % 2)) = 0 ]; then order=(); for ((i = ${#systems[@]} - 1; i >= 0; i--)); do order+=("${systems[i]}"); done; fi
+  for run in "${order[@]}"; do "$run"; done
 done
 log "ceiling: raw ONNX Runtime in-process (ort-raw): batch-1 latency, then throughput"
 ceiling_latency "lat-after-$ROUNDS"

@@ -103,8 +103,8 @@ ceiling_latency() { # batch-1 latency of raw ONNX Runtime (label R): run before 
 }
 rm -f "$OUT/ort.tsv" "$OUT/ort.log"
 # the systems of a round, in the order of odd rounds; even rounds run them in reverse, so no system always runs first
-# after the ceiling or always last (session 14: the same server measured in first and second place differed by more
-# than the two cache forms it compared; docs/perf.md)
+# after the ceiling or always last (session 14: this machine has slow phases of a few minutes in which the same server
+# loses 10-27% of its throughput; with a fixed order they fell on the first system more often; docs/perf.md)
 run_main() { log "round $ROUND: infer4j"; run_infer4j; }
 run_base() { log "round $ROUND: infer4j-base ($BASE_JAR)"; run_infer4j infer4j-base "$BASE_JAR" "$WORKERS" "$THREADS" "${BASE_OPTS:-}"; }
 run_alt() {

@@ -146,7 +146,7 @@ public final class OrtRuntime {
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         String key = cacheKey(model, cacheDir);
         if (key == null) return Loaded.of(env.createSession(model.toString(), options));
-        Path prepacked = prepackedEnabled() ? prepackedCopy(key, cacheDir) : null;
+        Path prepacked = prepackedCopy(key, cacheDir);
         if (prepacked != null) {
             Path graph = prepacked.resolve(PREPACKED_GRAPH);
             if (!Files.isRegularFile(graph)) {
@@ -252,15 +252,15 @@ public final class OrtRuntime {
 
     /**
      * Where the ONNX copy with prepacked weights of {@code model} lives (a directory), or null when this model is
-     * not cached or this CPU cannot be named: the key of the ORT-format copy plus the CPU's identity.
+     * not cached, this CPU cannot be named or the copy is switched off: the key of the ORT-format copy plus the CPU's
+     * identity.
      */
     static Path prepackedCopy(Path model, Path cacheDir) {
-        if (!prepackedEnabled()) return null;
         String key = cacheKey(model, cacheDir, SETTLED_MILLIS);
         return key == null ? null : prepackedCopy(key, cacheDir);
     }
 
-    /** Whether {@link #createSession} uses the prepacked copy ({@value #PREPACKED_PROPERTY}, read at each call). */
+    /** Whether sessions use the prepacked copy ({@value #PREPACKED_PROPERTY}, read at each call). */
     static boolean prepackedEnabled() {
         return !"false".equalsIgnoreCase(System.getProperty(PREPACKED_PROPERTY));
     }
@@ -271,7 +271,7 @@ public final class OrtRuntime {
 
     private static Path prepackedCopy(String key, Path cacheDir) {
         String cpu = CpuIdentity.ID;
-        if (cpu == null) return null;
+        if (cpu == null || !prepackedEnabled()) return null;
         return cacheDir.resolve("ort-optimised")
                 .resolve(sha256(key + "\nextended\nonnx-prepacked\n" + cpu).substring(0, 32) + PREPACKED_SUFFIX);
     }
